@@ -1,0 +1,17 @@
+"""Roles of platform users."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    operator = "operator"  # 话务员/坐席
+    dispatcher = "dispatcher"  # 热线中心派单/督办/审核/回访
+    handler = "handler"  # 承办单位经办人
+    area_center = "area_center"  # 区/街道分中心
+    leader = "leader"  # 领导/分析
+    admin = "admin"  # 系统管理员
+    system = "system"  # background jobs and integrations
+    citizen = "citizen"  # a member of the public on the portal (never a stored user)
+
+
+DEPARTMENT_ROLES = frozenset({Role.handler, Role.area_center})

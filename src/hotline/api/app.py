@@ -1,0 +1,55 @@
+"""The FastAPI application: routers of every domain, error handlers, body limit, health."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+import hotline
+from hotline.accounts.api import router as accounts_router
+from hotline.api import errors
+from hotline.api.deps import DbSession
+from hotline.api.middleware import BodySizeLimit
+from hotline.categories.api import router as categories_router
+from hotline.config import get_settings
+from hotline.db import ping
+from hotline.org.api import router as org_router
+from hotline.sla.api import router as sla_router
+from hotline.tickets.api import public as public_router
+from hotline.tickets.api import router as tickets_router
+from hotline.workflow.api import router as workflow_router
+
+log = logging.getLogger(__name__)
+
+
+def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
+    """Return the API application; `session_factory` overrides the configured database."""
+    settings = get_settings()
+    app = FastAPI(
+        title="Hotline 12345 API",
+        version=hotline.__version__,
+        description="12345 政务服务便民热线平台 — intake, dispatch, deadlines, supervision, follow-up.",
+    )
+    app.state.session_factory = session_factory
+    errors.install(app)
+    for router in (
+        accounts_router, org_router, categories_router, sla_router, tickets_router, workflow_router, public_router
+    ):  # fmt: skip
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, Any]:
+        """Liveness: the process answers."""
+        return {"status": "ok", "version": hotline.__version__}
+
+    @app.get("/readyz", tags=["ops"])
+    def readyz(db: DbSession) -> dict[str, Any]:
+        """Readiness: the database answers."""
+        ping(db)
+        return {"status": "ready"}
+
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    return app

@@ -1,0 +1,5 @@
+"""ASGI entry point for uvicorn/gunicorn: `hotline.api.asgi:app`."""
+
+from hotline.api.app import create_app
+
+app = create_app()

@@ -1,0 +1,91 @@
+"""Map domain errors and bad input to HTTP responses with a clear, translated message."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hotline.config import get_settings
+from hotline.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+)
+from hotline.i18n import pick_language, translate
+
+log = logging.getLogger(__name__)
+
+STATUS_CODES: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (Unauthenticated, 401),
+    (PermissionDenied, 403),
+    (Conflict, 409),
+    (InvalidInput, 422),
+]
+
+
+def _lang(request: Request) -> str:
+    return pick_language(request.headers.get("accept-language"), get_settings().default_language)
+
+
+def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Return the JSON body of every error: a code, a message a person can act on, optional details."""
+    body: dict[str, Any] = {"error": {"code": code, "message": message}}
+    if details:
+        body["error"]["details"] = details
+    return body
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    status = next((s for cls, s in STATUS_CODES if isinstance(exc, cls)), 400)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    message = translate(exc.message_key, _lang(request), **exc.params)
+    return JSONResponse(error_body(exc.code, message), status_code=status, headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    lang = _lang(request)
+    details = []
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            return JSONResponse(
+                error_body("malformed_json", translate("malformed_json", lang), [{"msg": err.get("msg")}]),
+                status_code=400,
+            )
+        loc = [str(p) for p in err.get("loc", ()) if p != "body"]
+        details.append({"field": ".".join(loc), "msg": err.get("msg"), "type": err.get("type")})
+    summary = "; ".join(f"{d['field']}: {d['msg']}" for d in details)
+    return JSONResponse(
+        error_body("validation_error", f"{translate('validation_error', lang)}: {summary}", details),
+        status_code=422,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONResponse(
+        error_body(f"http_{exc.status_code}", str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse(error_body("internal_error", translate("internal_error", _lang(request))), status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    """Register the error handlers on an app."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unhandled)

@@ -1,0 +1,176 @@
+"""Fill a database with the demo city: org tree, users, and real-text tickets driven through the workflow."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import random
+from datetime import datetime, timedelta
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.accounts import service as accounts_service
+from hotline.accounts.enums import Role
+from hotline.accounts.models import User
+from hotline.accounts.principal import Principal
+from hotline.accounts.schemas import UserIn
+from hotline.bootstrap import bootstrap
+from hotline.categories import service as category_service
+from hotline.db import utcnow
+from hotline.errors import NotFound
+from hotline.org import service as org_service
+from hotline.org.enums import AreaLevel
+from hotline.tickets import service as ticket_service
+from hotline.tickets.enums import Channel, RequestType, Satisfaction
+from hotline.tickets.models import Ticket
+from hotline.tickets.schemas import CitizenIn, TicketCreate
+from hotline.workflow import service as wf
+
+log = logging.getLogger(__name__)
+
+DEMO_PASSWORD = "hotline-demo"  # noqa: S105 - development demo only; printed on start
+# first-level category of the real data → the demo city's lead department
+CATEGORY_DEPARTMENT = {
+    "城乡建设": "ZJJ",
+    "环境保护": "STJ",
+    "交通运输": "JTJ",
+    "教育文体": "JYJ",
+    "劳动和社会保障": "RSJ",
+    "商贸旅游": "SWJ",
+    "卫生计生": "WJW",
+}
+CHANNEL_WEIGHTS = [(Channel.phone, 55), (Channel.web, 20), (Channel.app, 15), (Channel.sms, 5), (Channel.grid, 5)]
+
+
+def demo_path(name: str) -> Path:
+    """Return the path of a packaged demo or data file."""
+    for folder in ("demo", "data"):
+        candidate = Path(str(resources.files("hotline") / folder / name))
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(name)
+
+
+def guess_request_type(title: str, body: str) -> RequestType:
+    """Return a plausible request type for demo text (the real classifier lives in routing)."""
+    text = title + body[:80]
+    for word, kind in (("举报", RequestType.report), ("投诉", RequestType.complaint), ("建议", RequestType.suggestion),
+                       ("咨询", RequestType.consult), ("请问", RequestType.consult), ("感谢", RequestType.praise)):  # fmt: skip
+        if word in text:
+            return kind
+    return RequestType.help
+
+
+def _users(session: Session) -> dict[str, User]:
+    specs = [
+        ("admin", "系统管理员", Role.admin, None),
+        ("operator", "话务员小王", Role.operator, None),
+        ("dispatcher", "派单员小李", Role.dispatcher, None),
+        ("leader", "热线中心主任", Role.leader, None),
+        ("hb_center", "湖滨区分中心", Role.area_center, "HB-ZX"),
+        ("xc_center", "新城区分中心", Role.area_center, "XC-ZX"),
+        ("hb_hx", "湖心街道经办人", Role.handler, "HB-HX"),
+    ] + [(f"h_{code.lower()}", f"{code}经办人", Role.handler, code) for code in sorted(set(CATEGORY_DEPARTMENT.values()))]
+    users = {}
+    for username, name, role, dept in specs:
+        existing = session.scalar(select(User).where(User.username == username))
+        users[username] = existing or accounts_service.create_user(
+            session,
+            data=UserIn(username=username, display_name=name, password=DEMO_PASSWORD, role=role, department_code=dept),
+        )
+    return users
+
+
+def seed_demo(session: Session, *, tickets: int = 300, seed: int = 12345, now: datetime | None = None) -> dict[str, int]:
+    """Load the demo city and drive `tickets` real-text tickets into a spread of states; idempotent."""
+    now = now or utcnow()
+    rng = random.Random(seed)
+    bootstrap(session)
+    org_service.import_org(session, org=org_service.parse_org_file(demo_path("city.yaml")))
+    users = _users(session)
+    if session.scalar(select(Ticket.id).limit(1)) is not None:
+        return {"tickets": 0}
+    p = {name: accounts_service.principal_for(u) for name, u in users.items()}
+    streets = [a for a in org_service.list_areas(session) if a.level == AreaLevel.community]
+    with demo_path("demo_messages.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    rng.shuffle(rows)
+    made = 0
+    for i, row in enumerate(rows[:tickets]):
+        start = now - timedelta(days=rng.uniform(0.2, 40), hours=rng.uniform(0, 8))
+        area = rng.choice(streets)
+        try:
+            category = category_service.get_category(session, code_or_name=row["一级分类"])
+        except NotFound:
+            category = None
+        channel = rng.choices([c for c, _ in CHANNEL_WEIGHTS], [w for _, w in CHANNEL_WEIGHTS])[0]
+        data = TicketCreate(
+            channel=channel,
+            title=row["留言主题"][:200],
+            content=row["留言详情"][:10_000] or row["留言主题"],
+            request_type=guess_request_type(row["留言主题"], row["留言详情"]),
+            category_code=category.code if category else None,
+            citizen=CitizenIn(name=f"市民{row['留言用户'][-4:]}", phone=f"13{rng.randint(100000000, 999999999)}"),
+            address=f"{area.name}附近",
+            area_code=area.code,
+            external_id=f"demo-{i:04d}",
+        )
+        ticket, _ = ticket_service.create_ticket(session, data=data, principal=p["operator"], now=start)
+        _drive(session, ticket.id, row, i, rng, p, start, now)
+        made += 1
+    log.info("demo: %d tickets", made)
+    return {"tickets": made}
+
+
+def _drive(
+    session: Session, ticket_id: int, row: dict[str, str], i: int, rng: random.Random,
+    p: dict[str, Principal], start: datetime, now: datetime,
+) -> None:  # fmt: skip
+    """Move one demo ticket along the lifecycle as far as its age and a dice roll allow."""
+    stage = rng.random()
+    age = now - start
+    t = start + timedelta(minutes=rng.uniform(3, 30))
+    if stage < 0.08:
+        return  # still registered
+    if stage < 0.16:
+        wf.answer_directly(session, ticket_id=ticket_id, principal=p["operator"], now=t,
+                           answer="已按政策口径直接答复市民，并告知办理渠道。")  # fmt: skip
+        if age > timedelta(days=2):
+            wf.record_follow_up(session, ticket_id=ticket_id, resolved=True, satisfaction=Satisfaction.satisfied,
+                                principal=p["operator"], now=t + timedelta(days=1))  # fmt: skip
+        return
+    dept_code = CATEGORY_DEPARTMENT.get(row["一级分类"], "CGJ")
+    dept = org_service.get_department_by_code(session, code=dept_code)
+    handler = p[f"h_{dept_code.lower()}"]
+    wf.dispatch(session, ticket_id=ticket_id, department_id=dept.id, principal=p["dispatcher"], now=t)
+    if stage < 0.26 or age < timedelta(hours=6):
+        return  # awaiting sign-for
+    t += timedelta(hours=rng.uniform(0.2, 3))
+    if stage < 0.30:
+        wf.return_ticket(session, ticket_id=ticket_id, principal=handler, now=t,
+                         reason="该事项不属于本单位职责范围", basis="依据“三定”方案，该事项由属地街道负责")  # fmt: skip
+        return
+    wf.sign(session, ticket_id=ticket_id, principal=handler, now=t)
+    if stage < 0.45 or age < timedelta(days=2):
+        return  # processing (some of them overdue by now)
+    t += timedelta(days=rng.uniform(0.5, min(age.days, 12)))
+    if t >= now:
+        return
+    wf.reply(session, ticket_id=ticket_id, principal=handler, now=t,
+             reply=f"经核查，{row['留言主题'][:40]}一事已安排专人处理，并已电话告知市民处理结果。")  # fmt: skip
+    if stage < 0.55:
+        return  # awaiting review
+    t += timedelta(hours=rng.uniform(1, 20))
+    wf.approve_reply(session, ticket_id=ticket_id, principal=p["dispatcher"], now=t)
+    if stage < 0.65 or t + timedelta(days=1) >= now:
+        return  # awaiting follow-up
+    t += timedelta(days=1)
+    sat = rng.choices(list(Satisfaction), [70, 18, 12])[0]
+    wf.record_follow_up(session, ticket_id=ticket_id, resolved=sat != Satisfaction.unsatisfied, satisfaction=sat,
+                        principal=p["operator"], now=t)  # fmt: skip
+    if sat == Satisfaction.unsatisfied and i % 2 == 0 and t + timedelta(hours=2) < now:
+        wf.reopen(session, ticket_id=ticket_id, principal=p["dispatcher"], now=t + timedelta(hours=2),
+                  reason="市民对处理结果不满意，要求重新办理")  # fmt: skip

@@ -1,0 +1,107 @@
+"""User-facing messages in Simplified Chinese first, English available."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "not_found": ("未找到", "Not found"),
+    "area_not_found": ("区域不存在：{id}", "Area not found: {id}"),
+    "department_not_found": ("承办单位不存在：{id}", "Department not found: {id}"),
+    "category_not_found": ("分类不存在：{id}", "Category not found: {id}"),
+    "ticket_not_found": ("工单不存在或无权查看：{id}", "Ticket not found or not visible to you: {id}"),
+    "user_not_found": ("用户不存在：{id}", "User not found: {id}"),
+    "sla_rule_not_found": ("时限规则不存在：{id}", "SLA rule not found: {id}"),
+    "extension_not_found": ("延期申请不存在：{id}", "Extension request not found: {id}"),
+    "area_level_order": (
+        "区域 {code} 的层级 {level} 必须低于上级层级 {parent_level}",
+        "Area {code}: level {level} must be below its parent's level {parent_level}",
+    ),
+    "area_parent_required": ("区域 {code} 必须指定上级区域", "Area {code} needs a parent area"),
+    "area_cycle": ("区域 {code} 不能成为自己下级的下级", "Area {code} cannot be moved under its own subtree"),
+    "org_file_format": ("无法识别的组织机构文件：{path}", "Unrecognised org file: {path}"),
+    "org_file_invalid": ("组织机构文件 {path} 有误：{errors}", "Org file {path} is invalid: {errors}"),
+    "taxonomy_columns_missing": ("分类文件缺少列：{columns}", "Taxonomy file lacks columns: {columns}"),
+    "username_taken": ("用户名已存在：{username}", "Username already taken: {username}"),
+    "role_not_assignable": ("不能创建该角色的用户：{role}", "Users cannot be given the role {role}"),
+    "department_required": ("角色 {role} 必须属于某个承办单位", "Role {role} must belong to a department"),
+    "bad_credentials": ("用户名或密码错误", "Wrong username or password"),
+    "bad_token": ("登录已失效，请重新登录", "Your session has expired or the token is invalid; log in again"),
+    "auth_required": ("请先登录", "Authentication required"),
+    "role_forbidden": ("角色 {role} 无权执行操作 {action}", "Role {role} may not perform {action}"),
+    "forbidden": ("无权执行此操作", "You may not do this"),
+    "not_your_assignment": (
+        "工单 {number} 未派给您的单位",
+        "Ticket {number} is not assigned to your department",
+    ),
+    "invalid_transition": (
+        "工单当前状态为“{status}”，不能执行“{action}”",
+        "Action '{action}' is not allowed while the ticket is '{status}'",
+    ),
+    "assignment_state": (
+        "工单 {number} 没有处于可执行此操作状态的派单记录",
+        "Ticket {number} has no assignment in a state that allows this",
+    ),
+    "concurrent_update": (
+        "工单已被他人同时修改，请刷新后重试",
+        "The ticket was changed by someone else at the same time; reload and try again",
+    ),
+    "idempotency_mismatch": (
+        "该幂等键或外部编号已用于另一内容不同的诉求（工单 {number}）",
+        "This Idempotency-Key or external id was already used for a different request (ticket {number})",
+    ),
+    "co_departments_distinct": (
+        "协办单位不能重复，也不能与主办单位相同",
+        "Co-handling departments must be distinct and differ from the lead",
+    ),
+    "department_inactive": ("承办单位 {id} 已停用", "Department {id} is inactive"),
+    "hand_down_lead_only": ("只有主办单位可以转办", "Only the lead department can hand a ticket down"),
+    "hand_down_not_below": (
+        "只能转办给本单位的下级单位（{id} 不是）",
+        "A ticket can only be handed down to a unit below yours ({id} is not)",
+    ),
+    "redispatch_same_department": (
+        "退单通过后不能再派给原单位；如应由原单位办理，请驳回退单",
+        "An accepted return cannot go back to the same department; reject the return instead",
+    ),
+    "extension_lead_only": ("只有主办单位可以申请延期", "Only the lead department can ask for an extension"),
+    "extension_too_late": (
+        "已超过办理时限（{due_at}），不能再申请延期",
+        "The deadline ({due_at}) has passed; an extension must be asked before it",
+    ),
+    "extension_pending": ("已有待审批的延期申请（{id}）", "An extension request ({id}) is already pending"),
+    "extension_decided": ("该延期申请已审批（{id}）", "Extension request {id} has already been decided"),
+    "reopen_department_required": ("重办须指定承办单位", "Reopening needs a department"),
+    "merge_into_self": ("工单不能并入自身", "A ticket cannot be merged into itself"),
+    "merge_into_merged": (
+        "目标工单 {number} 本身已被合并，请并入其主工单",
+        "Ticket {number} was itself merged; merge into its master instead",
+    ),
+    "validation_error": ("提交的数据有误", "The submitted data is invalid"),
+    "malformed_json": ("请求体不是有效的 JSON", "The request body is not valid JSON"),
+    "body_too_large": ("请求体过大（上限 {limit} 字节）", "Request body too large (limit {limit} bytes)"),
+    "internal_error": ("服务器内部错误，已记录", "Internal server error; it has been logged"),
+}
+
+
+def pick_language(accept_language: str | None, default: str = "zh") -> str:
+    """Return "zh" or "en" from an Accept-Language header."""
+    if not accept_language:
+        return default
+    for part in accept_language.split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh"
+        if tag.startswith("en"):
+            return "en"
+    return default
+
+
+def translate(key: str, lang: str = "zh", **params: Any) -> str:
+    """Return the message for `key` in `lang`, with its parameters filled in."""
+    zh, en = MESSAGES.get(key, (key, key))
+    template = en if lang == "en" else zh
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template

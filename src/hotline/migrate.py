@@ -1,0 +1,36 @@
+"""Alembic driven from code: upgrade, downgrade, current revision, new revisions."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection
+
+
+def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
+    """Return an Alembic config pointing at the packaged migrations."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(str(resources.files("hotline") / "migrations"))))
+    if url:
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(url: str | None = None, *, revision: str = "head", connection: Connection | None = None) -> None:
+    """Bring the database schema up to `revision`."""
+    command.upgrade(alembic_config(url, connection), revision)
+
+
+def downgrade(url: str | None = None, *, revision: str = "base", connection: Connection | None = None) -> None:
+    """Take the database schema down to `revision`."""
+    command.downgrade(alembic_config(url, connection), revision)
+
+
+def revision(url: str, message: str) -> None:
+    """Autogenerate a new migration from the models (developers only)."""
+    command.revision(alembic_config(url), message=message, autogenerate=True)

@@ -1,0 +1,17 @@
+"""Import every domain's tables so that metadata (Alembic, tests) sees them all."""
+
+from hotline.accounts import models as accounts_models
+from hotline.categories import models as categories_models
+from hotline.org import models as org_models
+from hotline.sla import models as sla_models
+from hotline.tickets import models as tickets_models
+from hotline.workflow import models as workflow_models
+
+__all__ = [
+    "accounts_models",
+    "categories_models",
+    "org_models",
+    "sla_models",
+    "tickets_models",
+    "workflow_models",
+]

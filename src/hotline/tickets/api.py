@@ -1,0 +1,147 @@
+"""HTTP API of tickets: intake (staff and public), lists with filters, detail, event log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+
+from hotline.accounts.principal import CITIZEN
+from hotline.api.deps import CurrentPrincipal, DbSession
+from hotline.config import get_settings
+from hotline.i18n import pick_language
+from hotline.tickets import service, views
+from hotline.tickets.enums import Channel, RequestType, Urgency
+from hotline.tickets.schemas import (
+    EventOut,
+    Page,
+    PublicTicketCreate,
+    PublicTicketReceipt,
+    PublicTicketStatus,
+    TicketCreate,
+    TicketFilter,
+    TicketOut,
+    TicketSummary,
+)
+from hotline.workflow.enums import AssignmentRole, AssignmentStatus
+from hotline.workflow.states import Status, StatusCategory
+
+router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+public = APIRouter(prefix="/api/v1/public", tags=["public"])
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)]
+
+
+def lang(request: Request) -> str:
+    """Return the language asked for by the request."""
+    return pick_language(request.headers.get("accept-language"), get_settings().default_language)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=TicketOut)
+def create_ticket(
+    data: TicketCreate,
+    db: DbSession,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> TicketOut:
+    """Register a request (受理). A repeated Idempotency-Key returns the first ticket with 200."""
+    ticket, created = service.create_ticket(db, data=data, principal=principal, idempotency_key=idempotency_key)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    return views.detail(db, ticket, principal, lang=lang(request))
+
+
+@router.get("", response_model=Page[TicketSummary])
+def list_tickets(
+    db: DbSession,
+    principal: CurrentPrincipal,
+    request: Request,
+    status_: Annotated[list[Status] | None, Query(alias="status")] = None,
+    status_category: StatusCategory | None = None,
+    department_id: int | None = None,
+    area_id: int | None = None,
+    category_code: str | None = None,
+    channel: Channel | None = None,
+    request_type: RequestType | None = None,
+    urgency: Urgency | None = None,
+    overdue: bool | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[TicketSummary]:
+    """List the tickets you may see, newest first, with filters and pagination."""
+    filters = TicketFilter(
+        status=status_, status_category=status_category, department_id=department_id, area_id=area_id,
+        category_code=category_code, channel=channel, request_type=request_type, urgency=urgency,
+        overdue=overdue, created_from=created_from, created_to=created_to, q=q,
+    )  # fmt: skip
+    rows, total = service.list_tickets(db, principal=principal, filters=filters, limit=limit, offset=offset)
+    language = lang(request)
+    return Page[TicketSummary](
+        items=[views.summary(t, principal, lang=language) for t in rows], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/by-number/{number}", response_model=TicketOut)
+def get_by_number(number: str, db: DbSession, principal: CurrentPrincipal, request: Request) -> TicketOut:
+    """Return one ticket by its number."""
+    ticket = service.get_ticket_by_number(db, number=number, principal=principal)
+    return views.detail(db, ticket, principal, lang=lang(request))
+
+
+@router.get("/{ticket_id}", response_model=TicketOut)
+def get_ticket(ticket_id: int, db: DbSession, principal: CurrentPrincipal, request: Request) -> TicketOut:
+    """Return one ticket with its assignments and the actions you may take."""
+    ticket = service.get_ticket(db, ticket_id=ticket_id, principal=principal)
+    return views.detail(db, ticket, principal, lang=lang(request))
+
+
+@router.get("/{ticket_id}/events", response_model=list[EventOut])
+def list_events(ticket_id: int, db: DbSession, principal: CurrentPrincipal) -> list[EventOut]:
+    """Return the ticket's append-only event log."""
+    return [EventOut.model_validate(e) for e in service.list_events(db, ticket_id=ticket_id, principal=principal)]
+
+
+@public.post("/tickets", status_code=status.HTTP_201_CREATED, response_model=PublicTicketReceipt)
+def submit_public(
+    data: PublicTicketCreate,
+    db: DbSession,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> PublicTicketReceipt:
+    """Submit a request as a citizen on the web portal; keep the number and tracking code to follow it."""
+    intake = TicketCreate(channel=Channel.web, **data.model_dump())
+    ticket, created = service.create_ticket(db, data=intake, principal=CITIZEN, idempotency_key=idempotency_key)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return PublicTicketReceipt(
+        number=ticket.number, tracking_code=ticket.tracking_code, status=Status(ticket.status),
+        status_label=views.status_label(ticket.status, lang(request)),
+    )  # fmt: skip
+
+
+@public.get("/tickets/{number}", response_model=PublicTicketStatus)
+def track_public(
+    number: str, db: DbSession, request: Request, code: Annotated[str, Query(min_length=1, max_length=16)]
+) -> PublicTicketStatus:
+    """Track a request by its number and tracking code; shows the approved reply once there is one."""
+    ticket = service.get_public_ticket(db, number=number, tracking_code=code)
+    reply = ticket.answer
+    if ticket.status in (Status.follow_up, Status.closed) and not ticket.answered_directly:
+        replied = [
+            a for a in service.list_assignments(db, ticket_id=ticket.id)
+            if a.role == AssignmentRole.lead and a.status == AssignmentStatus.replied
+        ]  # fmt: skip
+        reply = replied[-1].reply if replied else None
+    return PublicTicketStatus(
+        number=ticket.number, title=ticket.title, status=Status(ticket.status),
+        status_label=views.status_label(ticket.status, lang(request)), created_at=ticket.created_at,
+        due_at=ticket.due_at, reply=reply,
+    )  # fmt: skip

@@ -1,0 +1,133 @@
+"""Tables of tickets (工单), their links, attachments, the append-only event log and the number counter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hotline.categories.models import Category
+from hotline.db import Base, utcnow
+from hotline.org.models import Area
+from hotline.tickets.enums import Channel, LinkKind, RequestType, Satisfaction, Urgency
+from hotline.workflow.states import Status
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        Index("ix_tickets_status_due", "status", "due_at"),
+        Index("ix_tickets_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)  # 20261125-000123
+    tracking_code: Mapped[str] = mapped_column(String(16))  # lets a citizen look the ticket up
+    channel: Mapped[Channel] = mapped_column(String(16))
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    request_type: Mapped[RequestType] = mapped_column(String(16))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    urgency: Mapped[Urgency] = mapped_column(String(16), default=Urgency.normal)
+
+    citizen_name: Mapped[str | None] = mapped_column(String(100))
+    citizen_phone: Mapped[str | None] = mapped_column(String(32))
+    citizen_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    no_contact: Mapped[bool] = mapped_column(default=False)  # citizen asked not to be called back
+
+    address: Mapped[str | None] = mapped_column(String(500))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+
+    status: Mapped[Status] = mapped_column(String(24), default=Status.registered, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    lead_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+
+    dispatched_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]  # handling deadline, stored; moved only by extension or pause
+    paused_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    answered_directly: Mapped[bool] = mapped_column(default=False)  # 直接答复, first-contact resolution
+    answer: Mapped[str | None] = mapped_column(Text)
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    master_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)  # 并单 master
+
+    resolved: Mapped[bool | None]  # the citizen's word at follow-up
+    satisfaction: Mapped[Satisfaction | None] = mapped_column(String(24))
+    followed_up_at: Mapped[datetime | None]
+
+    version: Mapped[int] = mapped_column(default=1)
+
+    category: Mapped[Category | None] = relationship()
+    area: Mapped[Area | None] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="ticket", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Attachment(Base):
+    """Metadata of a file attached to a ticket; the bytes live in object storage."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int]
+    url: Mapped[str] = mapped_column(String(1000))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+
+
+class TicketLink(Base):
+    __tablename__ = "ticket_links"
+    __table_args__ = (UniqueConstraint("ticket_id", "other_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[LinkKind] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class TicketEvent(Base):
+    """One change to a ticket. Append-only: the database refuses UPDATE and DELETE on this table."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str | None] = mapped_column(String(24))
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    comment: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class TicketCounter(Base):
+    """Per-day sequence behind readable ticket numbers."""
+
+    __tablename__ = "ticket_counters"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)

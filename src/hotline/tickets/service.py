@@ -1,0 +1,338 @@
+"""Ticket intake and reads: numbering, idempotency, scoping by role, masking, filters, the event log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotline.accounts.enums import Role
+from hotline.accounts.principal import Principal
+from hotline.accounts.security import keyed_digest
+from hotline.categories import service as category_service
+from hotline.categories.models import Category
+from hotline.config import get_settings
+from hotline.db import utcnow
+from hotline.errors import Conflict, NotFound, PermissionDenied
+from hotline.org import service as org_service
+from hotline.org.models import Area
+from hotline.tickets.models import Attachment, Ticket, TicketCounter, TicketEvent
+from hotline.tickets.schemas import TicketCreate, TicketFilter
+from hotline.workflow.models import Assignment
+from hotline.workflow.states import HANDLING_STATUSES, STATUSES, Status
+
+log = logging.getLogger(__name__)
+
+ALL_TICKET_ROLES = frozenset({Role.operator, Role.dispatcher, Role.admin, Role.leader, Role.system})
+INTAKE_ROLES = frozenset({Role.operator, Role.dispatcher, Role.admin, Role.system, Role.citizen})
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """Return a phone number with its middle hidden: 13812345678 → 138****5678."""
+    if not phone:
+        return phone
+    digits = phone.replace(" ", "").replace("-", "")
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}{'*' * (len(digits) - 7)}****{digits[-4:]}"[: len(digits)]
+
+
+def may_see_contact(principal: Principal) -> bool:
+    """Return whether this principal may see citizens' full contact details."""
+    return principal.role.value in get_settings().contact_visible_roles or principal.role == Role.system
+
+
+def visible_clause(principal: Principal) -> ColumnElement[bool]:
+    """Return the WHERE clause of the tickets this principal may see."""
+    if principal.role in ALL_TICKET_ROLES:
+        return true()
+    if principal.department_id is None:
+        return false()
+    assigned = exists().where(
+        Assignment.ticket_id == Ticket.id, Assignment.department_id == principal.department_id
+    )
+    if principal.role == Role.area_center and principal.area_path:
+        in_area = Ticket.area_id.in_(select(Area.id).where(Area.path.like(principal.area_path + "%")))
+        return or_(assigned, in_area)
+    if principal.role == Role.handler:
+        return assigned
+    return false()
+
+
+def next_number(session: Session, *, now: datetime) -> str:
+    """Return the next readable ticket number of the local day, e.g. 20261125-000123."""
+    day = now.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y%m%d")
+    if session.get(TicketCounter, day) is None:
+        try:
+            with session.begin_nested():
+                session.add(TicketCounter(day=day, last=0))
+        except IntegrityError:
+            pass  # another transaction created today's counter first
+    seq = session.execute(
+        update(TicketCounter)
+        .where(TicketCounter.day == day)
+        .values(last=TicketCounter.last + 1)
+        .returning(TicketCounter.last)
+    ).scalar_one()
+    return f"{day}-{seq:06d}"
+
+
+def _request_hash(data: TicketCreate) -> str:
+    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _find_existing(
+    session: Session, *, key: str | None, data: TicketCreate, request_hash: str
+) -> Ticket | None:
+    ticket = None
+    if key is not None:
+        ticket = session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
+    if ticket is None and data.external_id is not None:
+        ticket = session.scalar(
+            select(Ticket).where(Ticket.channel == data.channel, Ticket.external_id == data.external_id)
+        )
+    if ticket is not None and ticket.request_hash != request_hash:
+        raise Conflict("idempotency_mismatch", number=ticket.number)
+    return ticket
+
+
+def create_ticket(
+    session: Session,
+    *,
+    data: TicketCreate,
+    principal: Principal,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Ticket, bool]:
+    """Register a request; return the ticket and whether it is new (False: an idempotent replay)."""
+    if principal.role not in INTAKE_ROLES:
+        raise PermissionDenied("role_forbidden", action="register", role=principal.role.value)
+    now = now or utcnow()
+    key = f"{principal.user_id or principal.role.value}:{idempotency_key}" if idempotency_key else None
+    request_hash = _request_hash(data)
+    existing = _find_existing(session, key=key, data=data, request_hash=request_hash)
+    if existing is not None:
+        return existing, False
+    category: Category | None = None
+    if data.category_code:
+        category = category_service.get_category(session, code_or_name=data.category_code)
+    area = org_service.get_area_by_code(session, code=data.area_code) if data.area_code else None
+    phone = data.citizen.phone
+    try:
+        with session.begin_nested():
+            ticket = Ticket(
+                number=next_number(session, now=now),
+                tracking_code=secrets.token_hex(4),
+                channel=data.channel,
+                external_id=data.external_id,
+                idempotency_key=key,
+                request_hash=request_hash,
+                title=data.title or data.content[:30],
+                content=data.content,
+                request_type=data.request_type,
+                category_id=category.id if category else None,
+                urgency=data.urgency,
+                citizen_name=data.citizen.name,
+                citizen_phone=phone,
+                citizen_phone_hash=keyed_digest(get_settings().secret_key, phone) if phone else None,
+                no_contact=data.citizen.no_contact,
+                address=data.address,
+                area_id=area.id if area else None,
+                latitude=data.latitude,
+                longitude=data.longitude,
+                status=Status.registered,
+                created_at=now,
+                updated_at=now,
+                registered_by_id=principal.user_id,
+            )
+            ticket.attachments = [
+                Attachment(
+                    filename=a.filename,
+                    content_type=a.content_type,
+                    size_bytes=a.size_bytes,
+                    url=str(a.url),
+                    sha256=a.sha256,
+                    created_at=now,
+                )
+                for a in data.attachments
+            ]
+            session.add(ticket)
+            session.flush()
+            record_event(
+                session,
+                ticket=ticket,
+                principal=principal,
+                action="register",
+                from_status=None,
+                to_status=Status.registered,
+                data={"channel": data.channel.value},
+                now=now,
+            )
+    except IntegrityError:
+        # a concurrent request with the same key or external id won the race
+        existing = _find_existing(session, key=key, data=data, request_hash=request_hash)
+        if existing is None:
+            raise
+        return existing, False
+    log.info("ticket %s registered via %s", ticket.number, ticket.channel)
+    return ticket, True
+
+
+def record_event(
+    session: Session,
+    *,
+    ticket: Ticket,
+    principal: Principal,
+    action: str,
+    from_status: str | None,
+    to_status: str | None,
+    assignment_id: int | None = None,
+    department_id: int | None = None,
+    comment: str | None = None,
+    data: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> TicketEvent:
+    """Append one event to the ticket's log."""
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        created_at=now or utcnow(),
+        actor_id=principal.user_id,
+        actor_role=principal.role.value,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        assignment_id=assignment_id,
+        department_id=department_id,
+        comment=comment,
+        data=data or {},
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def get_ticket(session: Session, *, ticket_id: int, principal: Principal) -> Ticket:
+    """Return a ticket the principal may see, or raise NotFound (existence is not revealed)."""
+    ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id, visible_clause(principal)))
+    if ticket is None:
+        raise NotFound("ticket_not_found", id=ticket_id)
+    return ticket
+
+
+def get_ticket_by_number(session: Session, *, number: str, principal: Principal) -> Ticket:
+    """Return a ticket by its number, scoped like get_ticket."""
+    ticket = session.scalar(select(Ticket).where(Ticket.number == number, visible_clause(principal)))
+    if ticket is None:
+        raise NotFound("ticket_not_found", id=number)
+    return ticket
+
+
+def get_public_ticket(session: Session, *, number: str, tracking_code: str) -> Ticket:
+    """Return a ticket for a citizen who knows its number and tracking code."""
+    ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None or not secrets.compare_digest(ticket.tracking_code, tracking_code):
+        raise NotFound("ticket_not_found", id=number)
+    return ticket
+
+
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    """Return the WHERE clause of tickets past their handling deadline with work still owed."""
+    return and_(Ticket.status.in_(HANDLING_STATUSES), Ticket.due_at < now)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered(session: Session, stmt: Select[Any], f: TicketFilter, now: datetime) -> Select[Any]:
+    if f.status:
+        stmt = stmt.where(Ticket.status.in_(f.status))
+    if f.status_category:
+        stmt = stmt.where(
+            Ticket.status.in_([s for s, i in STATUSES.items() if i.category == f.status_category])
+        )
+    if f.department_id is not None:
+        stmt = stmt.where(
+            exists().where(Assignment.ticket_id == Ticket.id, Assignment.department_id == f.department_id)
+        )
+    if f.area_id is not None:
+        area = org_service.get_area(session, area_id=f.area_id)
+        stmt = stmt.where(Ticket.area_id.in_(select(Area.id).where(Area.path.like(area.path + "%"))))
+    if f.category_code:
+        cat = category_service.get_category(session, code_or_name=f.category_code)
+        stmt = stmt.where(
+            Ticket.category_id.in_(
+                select(Category.id).where(or_(Category.id == cat.id, Category.code.like(cat.code + ".%")))
+            )
+        )
+    if f.channel:
+        stmt = stmt.where(Ticket.channel == f.channel)
+    if f.request_type:
+        stmt = stmt.where(Ticket.request_type == f.request_type)
+    if f.urgency:
+        stmt = stmt.where(Ticket.urgency == f.urgency)
+    if f.overdue is True:
+        stmt = stmt.where(overdue_clause(now))
+    elif f.overdue is False:
+        stmt = stmt.where(~overdue_clause(now) | Ticket.due_at.is_(None))
+    if f.created_from:
+        stmt = stmt.where(Ticket.created_at >= f.created_from)
+    if f.created_to:
+        stmt = stmt.where(Ticket.created_at < f.created_to)
+    if f.q:
+        pattern = f"%{_escape_like(f.q.strip())}%"
+        stmt = stmt.where(
+            or_(
+                Ticket.number.like(pattern, escape="\\"),
+                Ticket.title.like(pattern, escape="\\"),
+                Ticket.content.like(pattern, escape="\\"),
+                Ticket.address.like(pattern, escape="\\"),
+            )
+        )
+    return stmt
+
+
+def list_tickets(
+    session: Session,
+    *,
+    principal: Principal,
+    filters: TicketFilter,
+    limit: int = 50,
+    offset: int = 0,
+    now: datetime | None = None,
+) -> tuple[list[Ticket], int]:
+    """Return one page of the tickets the principal may see, newest first, and the total count."""
+    now = now or utcnow()
+    base = _filtered(session, select(Ticket).where(visible_clause(principal)), filters, now)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = session.scalars(base.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def list_events(session: Session, *, ticket_id: int, principal: Principal) -> list[TicketEvent]:
+    """Return a visible ticket's event log, oldest first."""
+    get_ticket(session, ticket_id=ticket_id, principal=principal)
+    return list(
+        session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id))
+    )
+
+
+def list_assignments(session: Session, *, ticket_id: int) -> list[Assignment]:
+    """Return a ticket's assignments, oldest first."""
+    return list(
+        session.scalars(select(Assignment).where(Assignment.ticket_id == ticket_id).order_by(Assignment.id))
+    )
+
+
+def is_overdue(ticket: Ticket, now: datetime) -> bool:
+    """Return whether a ticket is past its handling deadline with work still owed."""
+    return ticket.status in HANDLING_STATUSES and ticket.due_at is not None and ticket.due_at < now

@@ -1,0 +1,101 @@
+"""The one transition table of the ticket lifecycle: action → allowed sources, targets and roles.
+
+An action not allowed from the ticket's current status is an InvalidTransition (HTTP 409); a role
+not listed is a PermissionDenied (HTTP 403). Services look actions up here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from hotline.accounts.enums import Role
+from hotline.errors import InvalidTransition, PermissionDenied
+from hotline.workflow.states import Status
+
+S = Status
+CENTER = frozenset({Role.dispatcher, Role.admin})
+INTAKE = frozenset({Role.operator, Role.dispatcher, Role.admin})
+DEPARTMENT = frozenset({Role.handler, Role.area_center})
+
+
+class Action(StrEnum):
+    register = "register"  # 受理
+    answer_directly = "answer_directly"  # 直接答复
+    dispatch = "dispatch"  # 派单
+    sign = "sign"  # 签收
+    hand_down = "hand_down"  # 转办 (to a unit below)
+    return_ = "return"  # 退单
+    accept_return = "accept_return"  # 退单审核通过, re-dispatch
+    reject_return = "reject_return"  # 退单驳回, back to the department
+    request_extension = "request_extension"  # 申请延期
+    decide_extension = "decide_extension"  # 延期审批
+    suspend = "suspend"  # 挂起, waiting for the citizen
+    resume = "resume"  # 恢复办理
+    reply = "reply"  # 办结反馈
+    approve_reply = "approve_reply"  # 审核通过
+    reject_reply = "reject_reply"  # 审核退回
+    record_follow_up = "record_follow_up"  # 回访
+    close = "close"  # 归档 without follow-up (no contact wanted / unreachable)
+    reopen = "reopen"  # 重办
+    merge = "merge"  # 并单
+    hand_off = "hand_off"  # 移交 110/119/120/122
+    withdraw = "withdraw"  # 撤单 at the citizen's request
+    comment = "comment"  # 备注
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[Status]
+    targets: tuple[Status, ...]  # empty: the status does not change
+    roles: frozenset[Role]
+    by_department: bool = False  # acted on through the acting department's own assignment
+
+
+def _t(
+    sources: set[Status], targets: tuple[Status, ...], roles: frozenset[Role], dept: bool = False
+) -> Transition:
+    return Transition(frozenset(sources), targets, roles | {Role.system}, dept)
+
+
+ALL = set(Status)
+LIVE = {S.registered, S.dispatched, S.processing, S.returned, S.waiting_citizen, S.replied, S.follow_up}
+
+TRANSITIONS: dict[Action, Transition] = {
+    Action.answer_directly: _t({S.registered}, (S.follow_up,), INTAKE),
+    Action.dispatch: _t({S.registered}, (S.dispatched,), INTAKE),
+    Action.sign: _t({S.dispatched}, (S.processing,), DEPARTMENT, dept=True),
+    Action.hand_down: _t({S.dispatched, S.processing}, (S.dispatched,), DEPARTMENT, dept=True),
+    Action.return_: _t({S.dispatched, S.processing}, (S.returned,), DEPARTMENT, dept=True),
+    Action.accept_return: _t({S.returned}, (S.dispatched,), CENTER),
+    Action.reject_return: _t({S.returned}, (S.dispatched, S.processing), CENTER),
+    Action.request_extension: _t({S.processing}, (), DEPARTMENT, dept=True),
+    Action.decide_extension: _t({S.processing, S.waiting_citizen, S.replied}, (), CENTER),
+    Action.suspend: _t({S.processing}, (S.waiting_citizen,), DEPARTMENT | CENTER, dept=True),
+    Action.resume: _t({S.waiting_citizen}, (S.processing,), DEPARTMENT | CENTER, dept=True),
+    Action.reply: _t({S.processing}, (S.replied,), DEPARTMENT, dept=True),
+    Action.approve_reply: _t({S.replied}, (S.follow_up,), CENTER),
+    Action.reject_reply: _t({S.replied}, (S.processing,), CENTER),
+    Action.record_follow_up: _t({S.follow_up}, (S.closed,), INTAKE),
+    Action.close: _t({S.follow_up}, (S.closed,), CENTER),
+    Action.reopen: _t({S.follow_up, S.closed}, (S.dispatched,), CENTER),
+    Action.merge: _t({S.registered, S.returned}, (S.merged,), INTAKE),
+    Action.hand_off: _t({S.registered}, (S.handed_off,), INTAKE),
+    Action.withdraw: _t({S.registered, S.dispatched}, (S.closed,), INTAKE),
+    Action.comment: _t(ALL, (), INTAKE | DEPARTMENT | {Role.leader}),
+}
+
+
+def check(action: Action, current: Status, role: Role) -> Transition:
+    """Return the transition for `action` from `current`, or raise if the status or role forbids it."""
+    rule = TRANSITIONS[action]
+    if role not in rule.roles:
+        raise PermissionDenied("role_forbidden", action=action.value, role=role.value)
+    if current not in rule.sources:
+        raise InvalidTransition("invalid_transition", action=action.value, status=current.value)
+    return rule
+
+
+def allowed_actions(current: Status, role: Role) -> list[Action]:
+    """Return the actions `role` may take on a ticket in `current` status (for the UI)."""
+    return [a for a, t in TRANSITIONS.items() if current in t.sources and role in t.roles]
