@@ -25,7 +25,10 @@ log = logging.getLogger(__name__)
 
 
 def _setup_logging() -> None:
-    logging.basicConfig(level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 @db_app.command("upgrade")
@@ -112,7 +115,9 @@ def org_import(path: Path) -> None:
 @app.command("categories")
 def categories_import(
     path: Path,
-    columns: Annotated[str, typer.Option(help="comma-separated level columns")] = "一级分类,二级分类,三级分类",
+    columns: Annotated[
+        str, typer.Option(help="comma-separated level columns")
+    ] = "一级分类,二级分类,三级分类",
 ) -> None:
     """Import a category tree from a CSV with one column per level."""
     from hotline.categories import service
@@ -140,9 +145,14 @@ def users_create(
     with session_scope() as session:
         user = service.create_user(
             session,
-            data=UserIn(username=username, display_name=display_name or username, password=password,
-                        role=Role(role), department_code=department),
-        )  # fmt: skip
+            data=UserIn(
+                username=username,
+                display_name=display_name or username,
+                password=password,
+                role=Role(role),
+                department_code=department,
+            ),
+        )
         typer.echo(f"user {user.username} ({user.role}) created")
 
 

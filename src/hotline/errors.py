@@ -38,3 +38,8 @@ class Conflict(DomainError):
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
+
+
+def referenced(exc: NotFound) -> InvalidInput:
+    """Return the InvalidInput for a NotFound raised by an id the request body referred to."""
+    return InvalidInput(exc.message_key, **exc.params)

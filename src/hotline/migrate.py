@@ -26,7 +26,9 @@ def upgrade(url: str | None = None, *, revision: str = "head", connection: Conne
     command.upgrade(alembic_config(url, connection), revision)
 
 
-def downgrade(url: str | None = None, *, revision: str = "base", connection: Connection | None = None) -> None:
+def downgrade(
+    url: str | None = None, *, revision: str = "base", connection: Connection | None = None
+) -> None:
     """Take the database schema down to `revision`."""
     command.downgrade(alembic_config(url, connection), revision)
 

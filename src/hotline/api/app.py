@@ -36,8 +36,14 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
     app.state.session_factory = session_factory
     errors.install(app)
     for router in (
-        accounts_router, org_router, categories_router, sla_router, tickets_router, workflow_router, public_router
-    ):  # fmt: skip
+        accounts_router,
+        org_router,
+        categories_router,
+        sla_router,
+        tickets_router,
+        workflow_router,
+        public_router,
+    ):
         app.include_router(router)
 
     @app.get("/healthz", tags=["ops"])

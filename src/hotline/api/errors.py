@@ -74,13 +74,17 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     return JSONResponse(
-        error_body(f"http_{exc.status_code}", str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        error_body(f"http_{exc.status_code}", str(exc.detail)),
+        status_code=exc.status_code,
+        headers=exc.headers,
     )
 
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return JSONResponse(error_body("internal_error", translate("internal_error", _lang(request))), status_code=500)
+    return JSONResponse(
+        error_body("internal_error", translate("internal_error", _lang(request))), status_code=500
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -57,13 +57,18 @@ class BodySizeLimit:
                 await self._refuse(send, lang)
 
     async def _refuse(self, send: Send, lang: str) -> None:
-        body: dict[str, Any] = error_body("body_too_large", translate("body_too_large", lang, limit=self.limit))
+        body: dict[str, Any] = error_body(
+            "body_too_large", translate("body_too_large", lang, limit=self.limit)
+        )
         payload = json.dumps(body, ensure_ascii=False).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                ],
             }
         )
         await send({"type": "http.response.body", "body": payload})

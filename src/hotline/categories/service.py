@@ -60,8 +60,10 @@ def import_taxonomy(
             if not name:
                 break
             full = f"{parent.full_name}/{name}" if parent else name
-            cat = existing.get(full)
-            if cat is None:
+            found = existing.get(full)
+            if found is not None:
+                cat = found
+            else:
                 key = parent.full_name if parent else None
                 child_count[key] = child_count.get(key, 0) + 1
                 code = f"{parent.code}." if parent else ""

@@ -42,7 +42,13 @@ CATEGORY_DEPARTMENT = {
     "商贸旅游": "SWJ",
     "卫生计生": "WJW",
 }
-CHANNEL_WEIGHTS = [(Channel.phone, 55), (Channel.web, 20), (Channel.app, 15), (Channel.sms, 5), (Channel.grid, 5)]
+CHANNEL_WEIGHTS = [
+    (Channel.phone, 55),
+    (Channel.web, 20),
+    (Channel.app, 15),
+    (Channel.sms, 5),
+    (Channel.grid, 5),
+]
 
 
 def demo_path(name: str) -> Path:
@@ -57,8 +63,14 @@ def demo_path(name: str) -> Path:
 def guess_request_type(title: str, body: str) -> RequestType:
     """Return a plausible request type for demo text (the real classifier lives in routing)."""
     text = title + body[:80]
-    for word, kind in (("举报", RequestType.report), ("投诉", RequestType.complaint), ("建议", RequestType.suggestion),
-                       ("咨询", RequestType.consult), ("请问", RequestType.consult), ("感谢", RequestType.praise)):  # fmt: skip
+    for word, kind in (
+        ("举报", RequestType.report),
+        ("投诉", RequestType.complaint),
+        ("建议", RequestType.suggestion),
+        ("咨询", RequestType.consult),
+        ("请问", RequestType.consult),
+        ("感谢", RequestType.praise),
+    ):
         if word in text:
             return kind
     return RequestType.help
@@ -73,18 +85,25 @@ def _users(session: Session) -> dict[str, User]:
         ("hb_center", "湖滨区分中心", Role.area_center, "HB-ZX"),
         ("xc_center", "新城区分中心", Role.area_center, "XC-ZX"),
         ("hb_hx", "湖心街道经办人", Role.handler, "HB-HX"),
-    ] + [(f"h_{code.lower()}", f"{code}经办人", Role.handler, code) for code in sorted(set(CATEGORY_DEPARTMENT.values()))]
+    ] + [
+        (f"h_{code.lower()}", f"{code}经办人", Role.handler, code)
+        for code in sorted(set(CATEGORY_DEPARTMENT.values()))
+    ]
     users = {}
     for username, name, role, dept in specs:
         existing = session.scalar(select(User).where(User.username == username))
         users[username] = existing or accounts_service.create_user(
             session,
-            data=UserIn(username=username, display_name=name, password=DEMO_PASSWORD, role=role, department_code=dept),
+            data=UserIn(
+                username=username, display_name=name, password=DEMO_PASSWORD, role=role, department_code=dept
+            ),
         )
     return users
 
 
-def seed_demo(session: Session, *, tickets: int = 300, seed: int = 12345, now: datetime | None = None) -> dict[str, int]:
+def seed_demo(
+    session: Session, *, tickets: int = 300, seed: int = 12345, now: datetime | None = None
+) -> dict[str, int]:
     """Load the demo city and drive `tickets` real-text tickets into a spread of states; idempotent."""
     now = now or utcnow()
     rng = random.Random(seed)
@@ -113,7 +132,9 @@ def seed_demo(session: Session, *, tickets: int = 300, seed: int = 12345, now: d
             content=row["留言详情"][:10_000] or row["留言主题"],
             request_type=guess_request_type(row["留言主题"], row["留言详情"]),
             category_code=category.code if category else None,
-            citizen=CitizenIn(name=f"市民{row['留言用户'][-4:]}", phone=f"13{rng.randint(100000000, 999999999)}"),
+            citizen=CitizenIn(
+                name=f"市民{row['留言用户'][-4:]}", phone=f"13{rng.randint(100000000, 999999999)}"
+            ),
             address=f"{area.name}附近",
             area_code=area.code,
             external_id=f"demo-{i:04d}",
@@ -126,9 +147,15 @@ def seed_demo(session: Session, *, tickets: int = 300, seed: int = 12345, now: d
 
 
 def _drive(
-    session: Session, ticket_id: int, row: dict[str, str], i: int, rng: random.Random,
-    p: dict[str, Principal], start: datetime, now: datetime,
-) -> None:  # fmt: skip
+    session: Session,
+    ticket_id: int,
+    row: dict[str, str],
+    i: int,
+    rng: random.Random,
+    p: dict[str, Principal],
+    start: datetime,
+    now: datetime,
+) -> None:
     """Move one demo ticket along the lifecycle as far as its age and a dice roll allow."""
     stage = rng.random()
     age = now - start
@@ -136,11 +163,22 @@ def _drive(
     if stage < 0.08:
         return  # still registered
     if stage < 0.16:
-        wf.answer_directly(session, ticket_id=ticket_id, principal=p["operator"], now=t,
-                           answer="已按政策口径直接答复市民，并告知办理渠道。")  # fmt: skip
+        wf.answer_directly(
+            session,
+            ticket_id=ticket_id,
+            principal=p["operator"],
+            now=t,
+            answer="已按政策口径直接答复市民，并告知办理渠道。",
+        )
         if age > timedelta(days=2):
-            wf.record_follow_up(session, ticket_id=ticket_id, resolved=True, satisfaction=Satisfaction.satisfied,
-                                principal=p["operator"], now=t + timedelta(days=1))  # fmt: skip
+            wf.record_follow_up(
+                session,
+                ticket_id=ticket_id,
+                resolved=True,
+                satisfaction=Satisfaction.satisfied,
+                principal=p["operator"],
+                now=t + timedelta(days=1),
+            )
         return
     dept_code = CATEGORY_DEPARTMENT.get(row["一级分类"], "CGJ")
     dept = org_service.get_department_by_code(session, code=dept_code)
@@ -150,8 +188,14 @@ def _drive(
         return  # awaiting sign-for
     t += timedelta(hours=rng.uniform(0.2, 3))
     if stage < 0.30:
-        wf.return_ticket(session, ticket_id=ticket_id, principal=handler, now=t,
-                         reason="该事项不属于本单位职责范围", basis="依据“三定”方案，该事项由属地街道负责")  # fmt: skip
+        wf.return_ticket(
+            session,
+            ticket_id=ticket_id,
+            principal=handler,
+            now=t,
+            reason="该事项不属于本单位职责范围",
+            basis="依据“三定”方案，该事项由属地街道负责",
+        )
         return
     wf.sign(session, ticket_id=ticket_id, principal=handler, now=t)
     if stage < 0.45 or age < timedelta(days=2):
@@ -159,8 +203,13 @@ def _drive(
     t += timedelta(days=rng.uniform(0.5, min(age.days, 12)))
     if t >= now:
         return
-    wf.reply(session, ticket_id=ticket_id, principal=handler, now=t,
-             reply=f"经核查，{row['留言主题'][:40]}一事已安排专人处理，并已电话告知市民处理结果。")  # fmt: skip
+    wf.reply(
+        session,
+        ticket_id=ticket_id,
+        principal=handler,
+        now=t,
+        reply=f"经核查，{row['留言主题'][:40]}一事已安排专人处理，并已电话告知市民处理结果。",
+    )
     if stage < 0.55:
         return  # awaiting review
     t += timedelta(hours=rng.uniform(1, 20))
@@ -169,8 +218,19 @@ def _drive(
         return  # awaiting follow-up
     t += timedelta(days=1)
     sat = rng.choices(list(Satisfaction), [70, 18, 12])[0]
-    wf.record_follow_up(session, ticket_id=ticket_id, resolved=sat != Satisfaction.unsatisfied, satisfaction=sat,
-                        principal=p["operator"], now=t)  # fmt: skip
+    wf.record_follow_up(
+        session,
+        ticket_id=ticket_id,
+        resolved=sat != Satisfaction.unsatisfied,
+        satisfaction=sat,
+        principal=p["operator"],
+        now=t,
+    )
     if sat == Satisfaction.unsatisfied and i % 2 == 0 and t + timedelta(hours=2) < now:
-        wf.reopen(session, ticket_id=ticket_id, principal=p["dispatcher"], now=t + timedelta(hours=2),
-                  reason="市民对处理结果不满意，要求重新办理")  # fmt: skip
+        wf.reopen(
+            session,
+            ticket_id=ticket_id,
+            principal=p["dispatcher"],
+            now=t + timedelta(hours=2),
+            reason="市民对处理结果不满意，要求重新办理",
+        )

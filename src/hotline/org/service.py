@@ -90,12 +90,14 @@ def departments_serving(session: Session, *, area_id: int) -> list[Department]:
     """Return active departments that serve this area or an area above it, nearest first."""
     area = get_area(session, area_id=area_id)
     ancestor_ids = [int(x) for x in area.path.strip("/").split("/") if x]
-    rows = session.execute(
-        select(Department, Area.path)
-        .join(DepartmentArea, DepartmentArea.department_id == Department.id)
-        .join(Area, Area.id == DepartmentArea.area_id)
-        .where(DepartmentArea.area_id.in_(ancestor_ids), Department.active.is_(True))
-    ).all()
+    rows = list(
+        session.execute(
+            select(Department, Area.path)
+            .join(DepartmentArea, DepartmentArea.department_id == Department.id)
+            .join(Area, Area.id == DepartmentArea.area_id)
+            .where(DepartmentArea.area_id.in_(ancestor_ids), Department.active.is_(True))
+        ).all()
+    )
     rows.sort(key=lambda r: -len(r[1]))
     seen: set[int] = set()
     out = []

@@ -57,4 +57,6 @@ def preview(
 ) -> Deadlines:
     """Return the deadlines a ticket with these fields would get if dispatched at `start` (default now)."""
     category = category_service.get_category(db, code_or_name=category_code) if category_code else None
-    return service.deadlines(db, request_type=request_type, urgency=urgency, category=category, start=start or utcnow())
+    return service.deadlines(
+        db, request_type=request_type, urgency=urgency, category=category, start=start or utcnow()
+    )

@@ -129,6 +129,8 @@ class WorkCalendar:
             return self.add_working_seconds(start, amount * 3600)
         return self.add_working_days(start, int(amount))
 
-    def shift_by_working_time(self, deadline: datetime, paused_from: datetime, resumed_at: datetime) -> datetime:
+    def shift_by_working_time(
+        self, deadline: datetime, paused_from: datetime, resumed_at: datetime
+    ) -> datetime:
         """Return `deadline` pushed back by the working time spent paused."""
         return self.add_working_seconds(deadline, self.working_seconds_between(paused_from, resumed_at))

@@ -21,25 +21,74 @@ log = logging.getLogger(__name__)
 
 # Defaults seen in municipal rules; a centre edits these rows.
 DEFAULT_RULES: list[SlaRuleIn] = [
-    SlaRuleIn(name="咨询 3个工作日", request_type=RequestType.consult, sign_amount=2,
-              sign_unit=Unit.working_hours, handle_amount=3, handle_unit=Unit.working_days),
-    SlaRuleIn(name="求助 3个工作日", request_type=RequestType.help, sign_amount=2,
-              sign_unit=Unit.working_hours, handle_amount=3, handle_unit=Unit.working_days),
-    SlaRuleIn(name="投诉 13个工作日", request_type=RequestType.complaint, sign_amount=2,
-              sign_unit=Unit.working_hours, handle_amount=13, handle_unit=Unit.working_days),
-    SlaRuleIn(name="举报 13个工作日", request_type=RequestType.report, sign_amount=2,
-              sign_unit=Unit.working_hours, handle_amount=13, handle_unit=Unit.working_days),
-    SlaRuleIn(name="建议 13个工作日", request_type=RequestType.suggestion, sign_amount=2,
-              sign_unit=Unit.working_hours, handle_amount=13, handle_unit=Unit.working_days),
-    SlaRuleIn(name="表扬 3个工作日", request_type=RequestType.praise, sign_amount=2,
-              sign_unit=Unit.working_hours, handle_amount=3, handle_unit=Unit.working_days),
-    SlaRuleIn(name="紧急 1个工作日", urgency=Urgency.urgent, sign_amount=1,
-              sign_unit=Unit.working_hours, handle_amount=1, handle_unit=Unit.working_days),
-    SlaRuleIn(name="特急 当日", urgency=Urgency.emergency, sign_amount=0.5,
-              sign_unit=Unit.calendar_hours, handle_amount=4, handle_unit=Unit.calendar_hours),
-]  # fmt: skip
-FALLBACK = SlaRuleIn(name="默认", sign_amount=2, sign_unit=Unit.working_hours, handle_amount=13,
-                     handle_unit=Unit.working_days)  # fmt: skip
+    SlaRuleIn(
+        name="咨询 3个工作日",
+        request_type=RequestType.consult,
+        sign_amount=2,
+        sign_unit=Unit.working_hours,
+        handle_amount=3,
+        handle_unit=Unit.working_days,
+    ),
+    SlaRuleIn(
+        name="求助 3个工作日",
+        request_type=RequestType.help,
+        sign_amount=2,
+        sign_unit=Unit.working_hours,
+        handle_amount=3,
+        handle_unit=Unit.working_days,
+    ),
+    SlaRuleIn(
+        name="投诉 13个工作日",
+        request_type=RequestType.complaint,
+        sign_amount=2,
+        sign_unit=Unit.working_hours,
+        handle_amount=13,
+        handle_unit=Unit.working_days,
+    ),
+    SlaRuleIn(
+        name="举报 13个工作日",
+        request_type=RequestType.report,
+        sign_amount=2,
+        sign_unit=Unit.working_hours,
+        handle_amount=13,
+        handle_unit=Unit.working_days,
+    ),
+    SlaRuleIn(
+        name="建议 13个工作日",
+        request_type=RequestType.suggestion,
+        sign_amount=2,
+        sign_unit=Unit.working_hours,
+        handle_amount=13,
+        handle_unit=Unit.working_days,
+    ),
+    SlaRuleIn(
+        name="表扬 3个工作日",
+        request_type=RequestType.praise,
+        sign_amount=2,
+        sign_unit=Unit.working_hours,
+        handle_amount=3,
+        handle_unit=Unit.working_days,
+    ),
+    SlaRuleIn(
+        name="紧急 1个工作日",
+        urgency=Urgency.urgent,
+        sign_amount=1,
+        sign_unit=Unit.working_hours,
+        handle_amount=1,
+        handle_unit=Unit.working_days,
+    ),
+    SlaRuleIn(
+        name="特急 当日",
+        urgency=Urgency.emergency,
+        sign_amount=0.5,
+        sign_unit=Unit.calendar_hours,
+        handle_amount=4,
+        handle_unit=Unit.calendar_hours,
+    ),
+]
+FALLBACK = SlaRuleIn(
+    name="默认", sign_amount=2, sign_unit=Unit.working_hours, handle_amount=13, handle_unit=Unit.working_days
+)
 
 
 def work_calendar(session: Session) -> WorkCalendar:
@@ -62,7 +111,11 @@ def ensure_default_rules(session: Session) -> int:
 
 def create_rule(session: Session, *, data: SlaRuleIn) -> SlaRule:
     """Create an SLA rule."""
-    category = category_service.get_category(session, code_or_name=data.category_code) if data.category_code else None
+    category = (
+        category_service.get_category(session, code_or_name=data.category_code)
+        if data.category_code
+        else None
+    )
     rule = SlaRule(
         name=data.name,
         request_type=data.request_type,

@@ -48,7 +48,9 @@ def create_ticket(
     idempotency_key: IdempotencyKey = None,
 ) -> TicketOut:
     """Register a request (受理). A repeated Idempotency-Key returns the first ticket with 200."""
-    ticket, created = service.create_ticket(db, data=data, principal=principal, idempotency_key=idempotency_key)
+    ticket, created = service.create_ticket(
+        db, data=data, principal=principal, idempotency_key=idempotency_key
+    )
     if not created:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
@@ -77,14 +79,26 @@ def list_tickets(
 ) -> Page[TicketSummary]:
     """List the tickets you may see, newest first, with filters and pagination."""
     filters = TicketFilter(
-        status=status_, status_category=status_category, department_id=department_id, area_id=area_id,
-        category_code=category_code, channel=channel, request_type=request_type, urgency=urgency,
-        overdue=overdue, created_from=created_from, created_to=created_to, q=q,
-    )  # fmt: skip
+        status=status_,
+        status_category=status_category,
+        department_id=department_id,
+        area_id=area_id,
+        category_code=category_code,
+        channel=channel,
+        request_type=request_type,
+        urgency=urgency,
+        overdue=overdue,
+        created_from=created_from,
+        created_to=created_to,
+        q=q,
+    )
     rows, total = service.list_tickets(db, principal=principal, filters=filters, limit=limit, offset=offset)
     language = lang(request)
     return Page[TicketSummary](
-        items=[views.summary(t, principal, lang=language) for t in rows], total=total, limit=limit, offset=offset
+        items=[views.summary(t, principal, lang=language) for t in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
     )
 
 
@@ -105,7 +119,9 @@ def get_ticket(ticket_id: int, db: DbSession, principal: CurrentPrincipal, reque
 @router.get("/{ticket_id}/events", response_model=list[EventOut])
 def list_events(ticket_id: int, db: DbSession, principal: CurrentPrincipal) -> list[EventOut]:
     """Return the ticket's append-only event log."""
-    return [EventOut.model_validate(e) for e in service.list_events(db, ticket_id=ticket_id, principal=principal)]
+    return [
+        EventOut.model_validate(e) for e in service.list_events(db, ticket_id=ticket_id, principal=principal)
+    ]
 
 
 @public.post("/tickets", status_code=status.HTTP_201_CREATED, response_model=PublicTicketReceipt)
@@ -118,13 +134,17 @@ def submit_public(
 ) -> PublicTicketReceipt:
     """Submit a request as a citizen on the web portal; keep the number and tracking code to follow it."""
     intake = TicketCreate(channel=Channel.web, **data.model_dump())
-    ticket, created = service.create_ticket(db, data=intake, principal=CITIZEN, idempotency_key=idempotency_key)
+    ticket, created = service.create_ticket(
+        db, data=intake, principal=CITIZEN, idempotency_key=idempotency_key
+    )
     if not created:
         response.status_code = status.HTTP_200_OK
     return PublicTicketReceipt(
-        number=ticket.number, tracking_code=ticket.tracking_code, status=Status(ticket.status),
+        number=ticket.number,
+        tracking_code=ticket.tracking_code,
+        status=Status(ticket.status),
         status_label=views.status_label(ticket.status, lang(request)),
-    )  # fmt: skip
+    )
 
 
 @public.get("/tickets/{number}", response_model=PublicTicketStatus)
@@ -136,12 +156,17 @@ def track_public(
     reply = ticket.answer
     if ticket.status in (Status.follow_up, Status.closed) and not ticket.answered_directly:
         replied = [
-            a for a in service.list_assignments(db, ticket_id=ticket.id)
+            a
+            for a in service.list_assignments(db, ticket_id=ticket.id)
             if a.role == AssignmentRole.lead and a.status == AssignmentStatus.replied
-        ]  # fmt: skip
+        ]
         reply = replied[-1].reply if replied else None
     return PublicTicketStatus(
-        number=ticket.number, title=ticket.title, status=Status(ticket.status),
-        status_label=views.status_label(ticket.status, lang(request)), created_at=ticket.created_at,
-        due_at=ticket.due_at, reply=reply,
-    )  # fmt: skip
+        number=ticket.number,
+        title=ticket.title,
+        status=Status(ticket.status),
+        status_label=views.status_label(ticket.status, lang(request)),
+        created_at=ticket.created_at,
+        due_at=ticket.due_at,
+        reply=reply,
+    )

@@ -21,7 +21,7 @@ from hotline.categories import service as category_service
 from hotline.categories.models import Category
 from hotline.config import get_settings
 from hotline.db import utcnow
-from hotline.errors import Conflict, NotFound, PermissionDenied
+from hotline.errors import Conflict, NotFound, PermissionDenied, referenced
 from hotline.org import service as org_service
 from hotline.org.models import Area
 from hotline.tickets.models import Attachment, Ticket, TicketCounter, TicketEvent
@@ -122,10 +122,15 @@ def create_ticket(
     existing = _find_existing(session, key=key, data=data, request_hash=request_hash)
     if existing is not None:
         return existing, False
-    category: Category | None = None
-    if data.category_code:
-        category = category_service.get_category(session, code_or_name=data.category_code)
-    area = org_service.get_area_by_code(session, code=data.area_code) if data.area_code else None
+    try:
+        category = (
+            category_service.get_category(session, code_or_name=data.category_code)
+            if data.category_code
+            else None
+        )
+        area = org_service.get_area_by_code(session, code=data.area_code) if data.area_code else None
+    except NotFound as exc:
+        raise referenced(exc) from exc
     phone = data.citizen.phone
     try:
         with session.begin_nested():
@@ -314,7 +319,9 @@ def list_tickets(
     now = now or utcnow()
     base = _filtered(session, select(Ticket).where(visible_clause(principal)), filters, now)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = session.scalars(base.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit).offset(offset))
+    rows = session.scalars(
+        base.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit).offset(offset)
+    )
     return list(rows), total
 
 
@@ -322,7 +329,9 @@ def list_events(session: Session, *, ticket_id: int, principal: Principal) -> li
     """Return a visible ticket's event log, oldest first."""
     get_ticket(session, ticket_id=ticket_id, principal=principal)
     return list(
-        session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id))
+        session.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+        )
     )
 
 

@@ -21,10 +21,16 @@ def status_label(status: str, lang: str = "zh") -> str:
     return info.label_en if lang == "en" else info.label_zh
 
 
-def summary(ticket: Ticket, principal: Principal, *, now: datetime | None = None, lang: str = "zh") -> TicketSummary:
+def summary(
+    ticket: Ticket, principal: Principal, *, now: datetime | None = None, lang: str = "zh"
+) -> TicketSummary:
     """Return the list view of a ticket."""
     now = now or utcnow()
-    phone = ticket.citizen_phone if service.may_see_contact(principal) else service.mask_phone(ticket.citizen_phone)
+    phone = (
+        ticket.citizen_phone
+        if service.may_see_contact(principal)
+        else service.mask_phone(ticket.citizen_phone)
+    )
     return TicketSummary(
         id=ticket.id,
         number=ticket.number,
@@ -53,7 +59,9 @@ def detail(
 ) -> TicketOut:
     """Return the full view of a ticket with its assignments and the actions the principal may take."""
     base = summary(ticket, principal, now=now, lang=lang)
-    assignments = [AssignmentOut.model_validate(a) for a in service.list_assignments(session, ticket_id=ticket.id)]
+    assignments = [
+        AssignmentOut.model_validate(a) for a in service.list_assignments(session, ticket_id=ticket.id)
+    ]
     return TicketOut(
         **base.model_dump(),
         content=ticket.content,

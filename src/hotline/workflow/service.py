@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline.accounts.principal import Principal
 from hotline.db import utcnow
-from hotline.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from hotline.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PermissionDenied, referenced
 from hotline.org import service as org_service
 from hotline.sla import service as sla_service
 from hotline.tickets import service as ticket_service
@@ -156,8 +156,11 @@ def _create_assignments(
     """Send the ticket to a lead and co-handling departments, with fresh stored deadlines."""
     if department_id in co_department_ids or len(set(co_department_ids)) != len(co_department_ids):
         raise InvalidInput("co_departments_distinct")
-    lead_dept = org_service.get_department(session, department_id=department_id)
-    co_depts = [org_service.get_department(session, department_id=d) for d in co_department_ids]
+    try:
+        lead_dept = org_service.get_department(session, department_id=department_id)
+        co_depts = [org_service.get_department(session, department_id=d) for d in co_department_ids]
+    except NotFound as exc:
+        raise referenced(exc) from exc
     for dept in (lead_dept, *co_depts):
         if not dept.active:
             raise InvalidInput("department_inactive", id=dept.id)
@@ -202,14 +205,26 @@ def _dispatch_data(lead: Assignment, cos: list[Assignment], rule_id: int | None)
 
 
 def answer_directly(
-    session: Session, *, ticket_id: int, answer: str, principal: Principal, now: datetime | None = None,
+    session: Session,
+    *,
+    ticket_id: int,
+    answer: str,
+    principal: Principal,
+    now: datetime | None = None,
     knowledge_article_id: int | None = None,
 ) -> Ticket:
     """Answer on the spot (直接答复); the ticket goes to follow-up like any other."""
     now = now or utcnow()
     ticket = _load(session, ticket_id, principal)
-    _apply(session, ticket, principal, Action.answer_directly, now=now, comment=answer,
-           data={"knowledge_article_id": knowledge_article_id})  # fmt: skip
+    _apply(
+        session,
+        ticket,
+        principal,
+        Action.answer_directly,
+        now=now,
+        comment=answer,
+        data={"knowledge_article_id": knowledge_article_id},
+    )
     ticket.answered_directly, ticket.answer = True, answer
     return ticket
 
@@ -229,11 +244,24 @@ def dispatch(
     ticket = _load(session, ticket_id, principal)
     check(Action.dispatch, Status(ticket.status), principal.role)
     lead, cos, rule_id = _create_assignments(
-        session, ticket, principal, department_id=department_id, co_department_ids=co_department_ids or [],
-        instructions=instructions, now=now,
-    )  # fmt: skip
-    _apply(session, ticket, principal, Action.dispatch, now=now, assignment=lead, comment=instructions,
-           data=_dispatch_data(lead, cos, rule_id))  # fmt: skip
+        session,
+        ticket,
+        principal,
+        department_id=department_id,
+        co_department_ids=co_department_ids or [],
+        instructions=instructions,
+        now=now,
+    )
+    _apply(
+        session,
+        ticket,
+        principal,
+        Action.dispatch,
+        now=now,
+        assignment=lead,
+        comment=instructions,
+        data=_dispatch_data(lead, cos, rule_id),
+    )
     return ticket
 
 
@@ -266,7 +294,9 @@ def hand_down(
     mine = _my_assignment(session, ticket, principal, ACTIVE_ASSIGNMENT)
     if mine.role != AssignmentRole.lead:
         raise InvalidInput("hand_down_lead_only")
-    below = org_service.department_subtree_ids(session, department_id=mine.department_id) - {mine.department_id}
+    below = org_service.department_subtree_ids(session, department_id=mine.department_id) - {
+        mine.department_id
+    }
     if department_id not in below:
         raise InvalidInput("hand_down_not_below", id=department_id)
     target = org_service.get_department(session, department_id=department_id)
@@ -274,16 +304,31 @@ def hand_down(
         session, request_type=ticket.request_type, urgency=ticket.urgency, category=ticket.category, start=now
     )
     child = Assignment(
-        ticket_id=ticket.id, department_id=target.id, role=AssignmentRole.lead, status=A.pending,
-        parent_id=mine.id, created_at=now, created_by_id=principal.user_id,
-        sign_due_at=min(dl.sign_due_at, mine.due_at), due_at=mine.due_at, instructions=instructions,
-    )  # fmt: skip
+        ticket_id=ticket.id,
+        department_id=target.id,
+        role=AssignmentRole.lead,
+        status=A.pending,
+        parent_id=mine.id,
+        created_at=now,
+        created_by_id=principal.user_id,
+        sign_due_at=min(dl.sign_due_at, mine.due_at),
+        due_at=mine.due_at,
+        instructions=instructions,
+    )
     session.add(child)
     session.flush()
     mine.status = A.handed_down
     ticket.lead_department_id = target.id
-    _apply(session, ticket, principal, Action.hand_down, now=now, assignment=mine, comment=instructions,
-           data={"to_department_id": target.id, "new_assignment_id": child.id})  # fmt: skip
+    _apply(
+        session,
+        ticket,
+        principal,
+        Action.hand_down,
+        now=now,
+        assignment=mine,
+        comment=instructions,
+        data={"to_department_id": target.id, "new_assignment_id": child.id},
+    )
     return ticket
 
 
@@ -302,9 +347,13 @@ def return_ticket(
     mine = _my_assignment(session, ticket, principal, ACTIVE_ASSIGNMENT)
     data = {"reason": reason, "basis": basis}
     if mine.role == AssignmentRole.lead:
-        _apply(session, ticket, principal, Action.return_, now=now, assignment=mine, comment=reason, data=data)
+        _apply(
+            session, ticket, principal, Action.return_, now=now, assignment=mine, comment=reason, data=data
+        )
     else:
-        _record_side_action(session, ticket, principal, Action.return_, mine, now=now, comment=reason, data=data)
+        _record_side_action(
+            session, ticket, principal, Action.return_, mine, now=now, comment=reason, data=data
+        )
     mine.status, mine.returned_at, mine.return_reason, mine.return_basis = A.returned, now, reason, basis
     return ticket
 
@@ -329,11 +378,18 @@ def accept_return(
         raise InvalidInput("redispatch_same_department")
     cancelled = _cancel_active(session, ticket, (A.returned, *ACTIVE_ASSIGNMENT))
     lead, cos, rule_id = _create_assignments(
-        session, ticket, principal, department_id=department_id, co_department_ids=co_department_ids or [],
-        instructions=instructions, now=now,
-    )  # fmt: skip
+        session,
+        ticket,
+        principal,
+        department_id=department_id,
+        co_department_ids=co_department_ids or [],
+        instructions=instructions,
+        now=now,
+    )
     data = _dispatch_data(lead, cos, rule_id) | {"cancelled_assignment_ids": cancelled}
-    _apply(session, ticket, principal, Action.accept_return, now=now, assignment=lead, comment=comment, data=data)
+    _apply(
+        session, ticket, principal, Action.accept_return, now=now, assignment=lead, comment=comment, data=data
+    )
     return ticket
 
 
@@ -349,7 +405,9 @@ def reject_return(
         raise InvalidTransition("assignment_state", number=ticket.number)
     returned.status = A.signed if returned.signed_at else A.pending
     to = Status.processing if returned.signed_at else Status.dispatched
-    _apply(session, ticket, principal, Action.reject_return, now=now, to=to, assignment=returned, comment=comment)
+    _apply(
+        session, ticket, principal, Action.reject_return, now=now, to=to, assignment=returned, comment=comment
+    )
     return ticket
 
 
@@ -378,13 +436,26 @@ def request_extension(
     if pending is not None:
         raise Conflict("extension_pending", id=pending)
     ext = ExtensionRequest(
-        ticket_id=ticket.id, assignment_id=mine.id, requested_days=days, reason=reason,
-        requested_at=now, requested_by_id=principal.user_id, old_due_at=mine.due_at,
-    )  # fmt: skip
+        ticket_id=ticket.id,
+        assignment_id=mine.id,
+        requested_days=days,
+        reason=reason,
+        requested_at=now,
+        requested_by_id=principal.user_id,
+        old_due_at=mine.due_at,
+    )
     session.add(ext)
     session.flush()
-    _apply(session, ticket, principal, Action.request_extension, now=now, assignment=mine, comment=reason,
-           data={"extension_id": ext.id, "days": days})  # fmt: skip
+    _apply(
+        session,
+        ticket,
+        principal,
+        Action.request_extension,
+        now=now,
+        assignment=mine,
+        comment=reason,
+        data={"extension_id": ext.id, "days": days},
+    )
     return ext
 
 
@@ -422,8 +493,16 @@ def decide_extension(
         data |= {"days": granted, "old_due_at": ext.old_due_at.isoformat(), "new_due_at": new_due.isoformat()}
     else:
         ext.status = ExtensionStatus.denied
-    _apply(session, ticket, principal, Action.decide_extension, now=now, assignment=assignment,
-           comment=comment, data=data)  # fmt: skip
+    _apply(
+        session,
+        ticket,
+        principal,
+        Action.decide_extension,
+        now=now,
+        assignment=assignment,
+        comment=comment,
+        data=data,
+    )
     return ext
 
 
@@ -455,8 +534,15 @@ def resume(session: Session, *, ticket_id: int, principal: Principal, now: datet
     ):
         a.due_at = cal.add_working_seconds(a.due_at, paused)
     ticket.paused_at = None
-    _apply(session, ticket, principal, Action.resume, now=now, assignment=mine,
-           data={"paused_working_seconds": paused})  # fmt: skip
+    _apply(
+        session,
+        ticket,
+        principal,
+        Action.resume,
+        now=now,
+        assignment=mine,
+        data={"paused_working_seconds": paused},
+    )
     return ticket
 
 
@@ -477,7 +563,11 @@ def reply(
 
 
 def approve_reply(
-    session: Session, *, ticket_id: int, principal: Principal, comment: str | None = None,
+    session: Session,
+    *,
+    ticket_id: int,
+    principal: Principal,
+    comment: str | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Approve the department's reply (审核通过); the ticket goes to follow-up."""
@@ -499,8 +589,16 @@ def reject_reply(
     if lead is None:
         raise InvalidTransition("assignment_state", number=ticket.number)
     lead.status, lead.replied_at = A.signed, None
-    _apply(session, ticket, principal, Action.reject_reply, now=now, assignment=lead, comment=comment,
-           data={"rejected_reply": lead.reply})  # fmt: skip
+    _apply(
+        session,
+        ticket,
+        principal,
+        Action.reject_reply,
+        now=now,
+        assignment=lead,
+        comment=comment,
+        data={"rejected_reply": lead.reply},
+    )
     return ticket
 
 
@@ -517,10 +615,20 @@ def record_follow_up(
     """Record the citizen's word at follow-up (回访) and close the ticket."""
     now = now or utcnow()
     ticket = _load(session, ticket_id, principal)
-    _apply(session, ticket, principal, Action.record_follow_up, now=now, comment=comment,
-           data={"resolved": resolved, "satisfaction": satisfaction.value})  # fmt: skip
+    _apply(
+        session,
+        ticket,
+        principal,
+        Action.record_follow_up,
+        now=now,
+        comment=comment,
+        data={"resolved": resolved, "satisfaction": satisfaction.value},
+    )
     ticket.resolved, ticket.satisfaction, ticket.followed_up_at, ticket.closed_at = (
-        resolved, satisfaction, now, now
+        resolved,
+        satisfaction,
+        now,
+        now,
     )
     return ticket
 
@@ -559,8 +667,16 @@ def reopen(
     ticket.reopen_count += 1
     ticket.resolved = ticket.satisfaction = ticket.followed_up_at = ticket.closed_at = None
     ticket.answered_directly = False
-    _apply(session, ticket, principal, Action.reopen, now=now, assignment=lead, comment=reason,
-           data=_dispatch_data(lead, cos, rule_id) | {"previous": previous})  # fmt: skip
+    _apply(
+        session,
+        ticket,
+        principal,
+        Action.reopen,
+        now=now,
+        assignment=lead,
+        comment=reason,
+        data=_dispatch_data(lead, cos, rule_id) | {"previous": previous},
+    )
     return ticket
 
 
@@ -578,20 +694,43 @@ def merge(
     ticket = _load(session, ticket_id, principal)
     if master_id == ticket.id:
         raise InvalidInput("merge_into_self")
-    master = _load(session, master_id, principal)
+    try:
+        master = _load(session, master_id, principal)
+    except NotFound as exc:
+        raise referenced(exc) from exc
     if master.status == Status.merged:
         raise InvalidInput("merge_into_merged", number=master.number)
     check(Action.merge, Status(ticket.status), principal.role)
     cancelled = _cancel_active(session, ticket, (A.returned, *ACTIVE_ASSIGNMENT))
     ticket.master_id, ticket.closed_at = master.id, now
-    session.add(TicketLink(ticket_id=ticket.id, other_id=master.id, kind=LinkKind.duplicate_of,
-                           created_at=now, created_by_id=principal.user_id))  # fmt: skip
-    _apply(session, ticket, principal, Action.merge, now=now, comment=comment,
-           data={"master_id": master.id, "master_number": master.number, "cancelled_assignment_ids": cancelled})  # fmt: skip
+    session.add(
+        TicketLink(
+            ticket_id=ticket.id,
+            other_id=master.id,
+            kind=LinkKind.duplicate_of,
+            created_at=now,
+            created_by_id=principal.user_id,
+        )
+    )
+    _apply(
+        session,
+        ticket,
+        principal,
+        Action.merge,
+        now=now,
+        comment=comment,
+        data={"master_id": master.id, "master_number": master.number, "cancelled_assignment_ids": cancelled},
+    )
     ticket_service.record_event(
-        session, ticket=master, principal=principal, action="merged_in", from_status=master.status,
-        to_status=None, data={"ticket_id": ticket.id, "number": ticket.number}, now=now,
-    )  # fmt: skip
+        session,
+        ticket=master,
+        principal=principal,
+        action="merged_in",
+        from_status=master.status,
+        to_status=None,
+        data={"ticket_id": ticket.id, "number": ticket.number},
+        now=now,
+    )
     return ticket
 
 
@@ -608,8 +747,15 @@ def hand_off(
     """Record the hand-off of an emergency to 110/119/120/122 (time, service, reference)."""
     now = now or utcnow()
     ticket = _load(session, ticket_id, principal)
-    _apply(session, ticket, principal, Action.hand_off, now=now, comment=comment,
-           data={"service": service, "reference": reference, "handed_at": now.isoformat()})  # fmt: skip
+    _apply(
+        session,
+        ticket,
+        principal,
+        Action.hand_off,
+        now=now,
+        comment=comment,
+        data={"service": service, "reference": reference, "handed_at": now.isoformat()},
+    )
     ticket.urgency, ticket.closed_at = Urgency.emergency, now
     return ticket
 
@@ -622,8 +768,15 @@ def withdraw(
     ticket = _load(session, ticket_id, principal)
     check(Action.withdraw, Status(ticket.status), principal.role)
     cancelled = _cancel_active(session, ticket, ACTIVE_ASSIGNMENT)
-    _apply(session, ticket, principal, Action.withdraw, now=now, comment=reason,
-           data={"cancelled_assignment_ids": cancelled})  # fmt: skip
+    _apply(
+        session,
+        ticket,
+        principal,
+        Action.withdraw,
+        now=now,
+        comment=reason,
+        data={"cancelled_assignment_ids": cancelled},
+    )
     ticket.closed_at = now
     return ticket
 
