@@ -28,6 +28,7 @@ from hotline.tickets.models import Attachment, Ticket, TicketCounter, TicketEven
 from hotline.tickets.schemas import TicketCreate, TicketFilter
 from hotline.workflow.models import Assignment
 from hotline.workflow.states import HANDLING_STATUSES, STATUSES, Status
+from hotline.workflow.transitions import Action
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +177,7 @@ def create_ticket(
                 session,
                 ticket=ticket,
                 principal=principal,
-                action="register",
+                action=Action.register.value,
                 from_status=None,
                 to_status=Status.registered,
                 data={"channel": data.channel.value},

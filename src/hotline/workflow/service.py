@@ -473,10 +473,10 @@ def decide_extension(
     """Approve (moving the stored deadlines) or deny an extension request."""
     now = now or utcnow()
     ticket = _load(session, ticket_id, principal)
+    check(Action.decide_extension, Status(ticket.status), principal.role)
     ext = session.get(ExtensionRequest, extension_id)
     if ext is None or ext.ticket_id != ticket.id:
         raise NotFound("extension_not_found", id=extension_id)
-    check(Action.decide_extension, Status(ticket.status), principal.role)
     if ext.status != ExtensionStatus.pending:
         raise Conflict("extension_decided", id=extension_id)
     ext.decided_at, ext.decided_by_id, ext.decision_comment = now, principal.user_id, comment

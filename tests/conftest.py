@@ -1,0 +1,110 @@
+"""Test fixtures: one migrated database per run (SQLite, or PostgreSQL via HOTLINE_TEST_DATABASE_URL),
+each test inside a transaction that is rolled back, each API request inside its own savepoint."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+os.environ.setdefault("HOTLINE_ENVIRONMENT", "test")
+
+from hotline import migrate
+from hotline.accounts import service as accounts_service
+from hotline.accounts.principal import Principal
+from hotline.api.app import create_app
+from hotline.bootstrap import bootstrap
+from hotline.db import make_engine
+from hotline.demo.seed import demo_path
+from hotline.org import service as org_service
+from tests import factories
+
+PG_SCHEMA = "hotline_test"
+
+
+def _database_url(tmp: Path) -> str:
+    url = os.environ.get("HOTLINE_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    """A freshly migrated database with the taxonomy, default SLA rules, demo city and test users."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = _database_url(Path(tmp))
+        if url.startswith("postgresql"):
+            admin = make_engine(url)
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+                conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
+            admin.dispose()
+            eng = make_engine(url, connect_args={"options": f"-csearch_path={PG_SCHEMA}"})
+        else:
+            eng = make_engine(url)
+        with eng.begin() as conn:
+            migrate.upgrade(connection=conn)
+        with Session(eng) as session:
+            bootstrap(session)
+            org_service.import_org(session, org=org_service.parse_org_file(demo_path("city.yaml")))
+            factories.create_users(session)
+            session.commit()
+        yield eng
+        eng.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    conn = engine.connect()
+    trans = conn.begin()
+    try:
+        yield conn
+    finally:
+        trans.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def session_maker(connection: Connection) -> sessionmaker[Session]:
+    """Sessions that share the test's transaction; each commit only releases its own savepoint."""
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def db(session_maker: sessionmaker[Session]) -> Iterator[Session]:
+    session = session_maker()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def client(session_maker: sessionmaker[Session]) -> TestClient:
+    return TestClient(create_app(session_factory=session_maker), raise_server_exceptions=False)
+
+
+@pytest.fixture
+def actors(db: Session) -> factories.Actors:
+    return factories.actors(db)
+
+
+@pytest.fixture
+def now() -> datetime:
+    # a Wednesday morning, local 10:00, before National Day week (for stable deadlines)
+    return datetime(2026, 9, 16, 2, 0, tzinfo=UTC)
+
+
+def principal_token(db: Session, principal: Principal) -> dict[str, str]:
+    """Return an Authorization header for a principal's user."""
+    assert principal.user_id is not None
+    user = accounts_service.get_user(db, user_id=principal.user_id)
+    secret, _ = accounts_service.issue_token(db, user=user, ttl=None)
+    db.commit()
+    return {"Authorization": f"Bearer {secret}"}
