@@ -89,7 +89,9 @@ def ticket_data(**overrides: Any) -> TicketCreate:
 
 
 def make_ticket(session: Session, a: Actors, *, now: datetime, **overrides: Any) -> Ticket:
-    ticket, _ = ticket_service.create_ticket(session, data=ticket_data(**overrides), principal=a.operator, now=now)
+    ticket, _ = ticket_service.create_ticket(
+        session, data=ticket_data(**overrides), principal=a.operator, now=now
+    )
     return ticket
 
 
@@ -116,13 +118,17 @@ def ticket_in(session: Session, a: Actors, status: Status, *, now: datetime, dep
     if status == Status.dispatched:
         return t
     if status == Status.returned:
-        return wf.return_ticket(session, ticket_id=t.id, reason="不属于本单位职责", principal=handler, now=tick())
+        return wf.return_ticket(
+            session, ticket_id=t.id, reason="不属于本单位职责", principal=handler, now=tick()
+        )
     wf.sign(session, ticket_id=t.id, principal=handler, now=tick())
     if status == Status.processing:
         return t
     if status == Status.waiting_citizen:
         return wf.suspend(session, ticket_id=t.id, reason="请市民补充照片", principal=handler, now=tick())
-    wf.reply(session, ticket_id=t.id, reply="已于当日派人更换灯泡，路灯恢复正常。", principal=handler, now=tick())
+    wf.reply(
+        session, ticket_id=t.id, reply="已于当日派人更换灯泡，路灯恢复正常。", principal=handler, now=tick()
+    )
     if status == Status.replied:
         return t
     wf.approve_reply(session, ticket_id=t.id, principal=a.dispatcher, now=tick())

@@ -30,7 +30,9 @@ def _actor_for_department_action(a: Actors) -> Principal:
 def _decide_pending_extension(db: Session, a: Actors, t: Ticket, now: datetime) -> object:
     pending = wf.list_extensions(db, principal=a.dispatcher, status=ExtensionStatus.pending)
     ext_id = next((e.id for e in pending if e.ticket_id == t.id), -1)
-    return wf.decide_extension(db, ticket_id=t.id, extension_id=ext_id, approve=True, principal=a.dispatcher, now=now)
+    return wf.decide_extension(
+        db, ticket_id=t.id, extension_id=ext_id, approve=True, principal=a.dispatcher, now=now
+    )
 
 
 def _build(db: Session, a: Actors, action: Action, status: Status, now: datetime) -> Ticket:
@@ -72,24 +74,44 @@ PERFORM: dict[Action, Perform] = {
         db, ticket_id=t.id, days=2, reason="需协调", principal=a.zjj, now=n
     ),
     Action.decide_extension: _decide_pending_extension,
-    Action.suspend: lambda db, a, t, n: wf.suspend(db, ticket_id=t.id, reason="待补材料", principal=a.zjj, now=n),
+    Action.suspend: lambda db, a, t, n: wf.suspend(
+        db, ticket_id=t.id, reason="待补材料", principal=a.zjj, now=n
+    ),
     Action.resume: lambda db, a, t, n: wf.resume(db, ticket_id=t.id, principal=a.zjj, now=n),
-    Action.reply: lambda db, a, t, n: wf.reply(db, ticket_id=t.id, reply="已处理完毕", principal=a.zjj, now=n),
-    Action.approve_reply: lambda db, a, t, n: wf.approve_reply(db, ticket_id=t.id, principal=a.dispatcher, now=n),
+    Action.reply: lambda db, a, t, n: wf.reply(
+        db, ticket_id=t.id, reply="已处理完毕", principal=a.zjj, now=n
+    ),
+    Action.approve_reply: lambda db, a, t, n: wf.approve_reply(
+        db, ticket_id=t.id, principal=a.dispatcher, now=n
+    ),
     Action.reject_reply: lambda db, a, t, n: wf.reject_reply(
         db, ticket_id=t.id, comment="答复不完整", principal=a.dispatcher, now=n
     ),
     Action.record_follow_up: lambda db, a, t, n: wf.record_follow_up(
         db, ticket_id=t.id, resolved=True, satisfaction=Satisfaction.satisfied, principal=a.operator, now=n
     ),
-    Action.close: lambda db, a, t, n: wf.close(db, ticket_id=t.id, comment="市民要求不回访", principal=a.dispatcher, now=n),
-    Action.reopen: lambda db, a, t, n: wf.reopen(db, ticket_id=t.id, reason="市民不满意", principal=a.dispatcher, now=n),
-    Action.merge: lambda db, a, t, n: wf.merge(
-        db, ticket_id=t.id, master_id=make_ticket(db, a, now=n, title="主工单").id, principal=a.operator, now=n
+    Action.close: lambda db, a, t, n: wf.close(
+        db, ticket_id=t.id, comment="市民要求不回访", principal=a.dispatcher, now=n
     ),
-    Action.hand_off: lambda db, a, t, n: wf.hand_off(db, ticket_id=t.id, service="120", principal=a.operator, now=n),
-    Action.withdraw: lambda db, a, t, n: wf.withdraw(db, ticket_id=t.id, reason="市民撤回", principal=a.operator, now=n),
-    Action.comment: lambda db, a, t, n: wf.add_comment(db, ticket_id=t.id, comment="备注", principal=a.operator, now=n),
+    Action.reopen: lambda db, a, t, n: wf.reopen(
+        db, ticket_id=t.id, reason="市民不满意", principal=a.dispatcher, now=n
+    ),
+    Action.merge: lambda db, a, t, n: wf.merge(
+        db,
+        ticket_id=t.id,
+        master_id=make_ticket(db, a, now=n, title="主工单").id,
+        principal=a.operator,
+        now=n,
+    ),
+    Action.hand_off: lambda db, a, t, n: wf.hand_off(
+        db, ticket_id=t.id, service="120", principal=a.operator, now=n
+    ),
+    Action.withdraw: lambda db, a, t, n: wf.withdraw(
+        db, ticket_id=t.id, reason="市民撤回", principal=a.operator, now=n
+    ),
+    Action.comment: lambda db, a, t, n: wf.add_comment(
+        db, ticket_id=t.id, comment="备注", principal=a.operator, now=n
+    ),
 }
 
 
@@ -105,7 +127,9 @@ def test_action_allowed_exactly_from_its_sources(
     db: Session, actors: Actors, now: datetime, action: Action, status: Status
 ) -> None:
     ticket = _build(db, actors, action, status, now)
-    events_before = db.scalar(select(func.count()).select_from(TicketEvent).where(TicketEvent.ticket_id == ticket.id))
+    events_before = db.scalar(
+        select(func.count()).select_from(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+    )
     rule = TRANSITIONS[action]
     later = now + timedelta(hours=3)
     if status in rule.sources:
@@ -122,7 +146,9 @@ def test_action_allowed_exactly_from_its_sources(
     else:
         # a department holding no assignment on the ticket cannot see it (404) or act on it (403);
         # otherwise the status refuses (409)
-        refusals = (InvalidTransition, NotFound, PermissionDenied) if rule.by_department else (InvalidTransition,)
+        refusals = (
+            (InvalidTransition, NotFound, PermissionDenied) if rule.by_department else (InvalidTransition,)
+        )
         with pytest.raises(refusals):
             PERFORM[action](db, actors, ticket, later)
         db.refresh(ticket)
@@ -148,7 +174,9 @@ def test_roles_not_in_the_table_are_refused(action: Action) -> None:
 def test_leader_cannot_dispatch_and_handler_cannot_review(db: Session, actors: Actors, now: datetime) -> None:
     t = ticket_in(db, actors, Status.registered, now=now)
     with pytest.raises(PermissionDenied):
-        wf.dispatch(db, ticket_id=t.id, department_id=actors.dept_id("ZJJ", db), principal=actors.leader, now=now)
+        wf.dispatch(
+            db, ticket_id=t.id, department_id=actors.dept_id("ZJJ", db), principal=actors.leader, now=now
+        )
     r = ticket_in(db, actors, Status.replied, now=now)
     with pytest.raises(DomainError):
         wf.approve_reply(db, ticket_id=r.id, principal=actors.zjj, now=now)
