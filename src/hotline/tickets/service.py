@@ -43,7 +43,7 @@ def mask_phone(phone: str | None) -> str | None:
     digits = phone.replace(" ", "").replace("-", "")
     if len(digits) < 7:
         return "*" * len(digits)
-    return f"{digits[:3]}{'*' * (len(digits) - 7)}****{digits[-4:]}"[: len(digits)]
+    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
 
 
 def may_see_contact(principal: Principal) -> bool:
