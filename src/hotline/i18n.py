@@ -20,6 +20,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "area_parent_required": ("区域 {code} 必须指定上级区域", "Area {code} needs a parent area"),
     "area_cycle": ("区域 {code} 不能成为自己下级的下级", "Area {code} cannot be moved under its own subtree"),
     "org_file_format": ("无法识别的组织机构文件：{path}", "Unrecognised org file: {path}"),
+    "file_unreadable": ("无法读取文件 {path}：{reason}", "Cannot read {path}: {reason}"),
     "org_file_invalid": ("组织机构文件 {path} 有误：{errors}", "Org file {path} is invalid: {errors}"),
     "taxonomy_columns_missing": ("分类文件缺少列：{columns}", "Taxonomy file lacks columns: {columns}"),
     "username_taken": ("用户名已存在：{username}", "Username already taken: {username}"),

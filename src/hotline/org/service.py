@@ -189,27 +189,31 @@ def _flatten_yaml_areas(nodes: Iterable[dict[str, Any]], parent: str | None) -> 
 
 def parse_org_file(path: Path) -> OrgImport:
     """Read an org file: YAML (nested areas, departments) or CSV (areas or departments by header)."""
-    text = path.read_text(encoding="utf-8-sig")
+    suffix = path.suffix.lower()
+    if suffix not in {".yaml", ".yml", ".csv"}:
+        raise InvalidInput("org_file_format", path=str(path))
     try:
-        if path.suffix.lower() in {".yaml", ".yml"}:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InvalidInput("file_unreadable", path=str(path), reason=exc.strerror or str(exc)) from exc
+    try:
+        if suffix in {".yaml", ".yml"}:
             raw = yaml.safe_load(text) or {}
             if not isinstance(raw, dict):
                 raise InvalidInput("org_file_format", path=str(path))
             raw["areas"] = _flatten_yaml_areas(raw.get("areas") or [], None)
             return OrgImport.model_validate(raw)
-        if path.suffix.lower() == ".csv":
-            rows = list(csv.DictReader(io.StringIO(text)))
-            if rows and "level" in rows[0]:
-                return OrgImport(areas=[AreaIn.model_validate(_blank_to_none(r)) for r in rows])
-            depts = []
-            for r in rows:
-                r = _blank_to_none(r)
-                r["serves"] = [s for s in (r.get("serves") or "").split(";") if s]
-                depts.append(DepartmentIn.model_validate(r))
-            return OrgImport(departments=depts)
+        rows = list(csv.DictReader(io.StringIO(text)))
+        if rows and "level" in rows[0]:
+            return OrgImport(areas=[AreaIn.model_validate(_blank_to_none(r)) for r in rows])
+        depts = []
+        for r in rows:
+            r = _blank_to_none(r)
+            r["serves"] = [s for s in (r.get("serves") or "").split(";") if s]
+            depts.append(DepartmentIn.model_validate(r))
+        return OrgImport(departments=depts)
     except ValidationError as exc:
         raise InvalidInput("org_file_invalid", path=str(path), errors=str(exc)) from exc
-    raise InvalidInput("org_file_format", path=str(path))
 
 
 def _blank_to_none(row: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -180,8 +180,8 @@ def deadlines(
     cal = work_calendar(session)
     return Deadlines(
         rule_id=rule.id if rule else None,
-        sign_due_at=cal.add(start, spec.sign_amount, Unit(spec.sign_unit)),
-        due_at=cal.add(start, spec.handle_amount, Unit(spec.handle_unit)),
+        sign_due_at=cal.add(start, spec.sign_amount, Unit(spec.sign_unit)).astimezone(UTC),
+        due_at=cal.add(start, spec.handle_amount, Unit(spec.handle_unit)).astimezone(UTC),
     )
 
 
