@@ -1,0 +1,45 @@
+# Hotline 12345 — developer commands. Everything runs inside $(VENV), created on first use.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: install run test test-sqlite test-pg lint fmt typecheck bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+## run: install, create the demo city on SQLite (./hotline.db) and serve the API on :8000
+run: install
+	$(VENV)/bin/hotline demo
+
+## test: lint, type-check, then the whole suite on SQLite and on PostgreSQL
+test: lint typecheck test-sqlite test-pg
+
+test-sqlite: install
+	$(VENV)/bin/pytest
+
+test-pg: install
+	HOTLINE_TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+fmt: install
+	$(VENV)/bin/ruff format src tests bench
+	$(VENV)/bin/ruff check --fix src tests bench
+
+bench: install
+	$(PY) bench/intake.py --db sqlite
+	$(PY) bench/intake.py --db postgresql --pg-url $(PG_TEST_URL)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache hotline.db*

@@ -1,0 +1,53 @@
+"""The `hotline` command on a fresh SQLite file: init, org import, users, tokens, demo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from hotline import db as hotline_db
+from hotline.cli import app
+from hotline.config import get_settings
+from hotline.tickets.models import Ticket
+from hotline.workflow.states import Status
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def fresh_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+    get_settings.cache_clear()
+    hotline_db.reset_engine()
+    yield url
+    hotline_db.reset_engine()
+    get_settings.cache_clear()
+
+
+def test_init_import_user_token_and_demo(fresh_db: str, tmp_path: Path) -> None:
+    r = runner.invoke(app, ["init"])
+    assert r.exit_code == 0, r.output
+    assert '"categories": ' in r.output and '"sla_rules": 8' in r.output
+    org = tmp_path / "areas.csv"
+    org.write_text("code,name,level,parent_code\nTC,测试市,city,\nTC-1,一区,district,TC\n", encoding="utf-8")
+    r = runner.invoke(app, ["org", "import", str(org)])
+    assert r.exit_code == 0 and '"areas_created":2' in r.output
+    r = runner.invoke(app, ["users", "create", "ops1", "operator", "--password", "longenough1"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["users", "token", "ops1"])
+    assert r.exit_code == 0 and r.output.startswith("hl_")
+    r = runner.invoke(app, ["demo", "--no-serve", "--tickets", "40"])
+    assert r.exit_code == 0, r.output
+    with Session(hotline_db.get_engine()) as s:
+        assert s.scalar(select(func.count()).select_from(Ticket)) == 40
+        statuses = set(s.scalars(select(Ticket.status).distinct()))
+    assert {Status.registered, Status.dispatched, Status.closed} <= statuses
+    # running the demo again adds nothing
+    r = runner.invoke(app, ["demo", "--no-serve", "--tickets", "40"])
+    assert r.exit_code == 0 and "(0 new tickets)" in r.output
