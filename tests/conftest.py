@@ -36,27 +36,43 @@ def _database_url(tmp: Path) -> str:
     return f"sqlite:///{tmp / 'test.db'}"
 
 
+def build_database(url: str, schema: str) -> Engine:
+    """Return an engine on a freshly migrated database with the taxonomy, default SLA rules, demo city
+    and test users. On PostgreSQL the database lives in its own schema, dropped and recreated."""
+    if url.startswith("postgresql"):
+        admin = make_engine(url)
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        admin.dispose()
+        eng = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    else:
+        eng = make_engine(url)
+    with eng.begin() as conn:
+        migrate.upgrade(connection=conn)
+    with Session(eng) as session:
+        bootstrap(session)
+        org_service.import_org(session, org=org_service.parse_org_file(demo_path("city.yaml")))
+        factories.create_users(session)
+        session.commit()
+    return eng
+
+
 @pytest.fixture(scope="session")
 def engine() -> Iterator[Engine]:
-    """A freshly migrated database with the taxonomy, default SLA rules, demo city and test users."""
+    """The run's shared database; tests see it through a rolled-back transaction."""
     with tempfile.TemporaryDirectory() as tmp:
-        url = _database_url(Path(tmp))
-        if url.startswith("postgresql"):
-            admin = make_engine(url)
-            with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
-                conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
-            admin.dispose()
-            eng = make_engine(url, connect_args={"options": f"-csearch_path={PG_SCHEMA}"})
-        else:
-            eng = make_engine(url)
-        with eng.begin() as conn:
-            migrate.upgrade(connection=conn)
-        with Session(eng) as session:
-            bootstrap(session)
-            org_service.import_org(session, org=org_service.parse_org_file(demo_path("city.yaml")))
-            factories.create_users(session)
-            session.commit()
+        eng = build_database(_database_url(Path(tmp)), PG_SCHEMA)
+        yield eng
+        eng.dispose()
+
+
+@pytest.fixture(scope="module")
+def committing_engine() -> Iterator[Engine]:
+    """A database of the module's own for tests that must really commit (concurrency, crash safety),
+    so their rows never leak into the shared database."""
+    with tempfile.TemporaryDirectory() as tmp:
+        eng = build_database(_database_url(Path(tmp)), f"{PG_SCHEMA}_commit")
         yield eng
         eng.dispose()
 
