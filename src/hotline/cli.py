@@ -17,9 +17,17 @@ app = typer.Typer(help="Hotline 12345 — 政务服务便民热线平台", no_ar
 db_app = typer.Typer(help="Database schema (Alembic migrations)", no_args_is_help=True)
 org_app = typer.Typer(help="Org tree: areas and departments", no_args_is_help=True)
 users_app = typer.Typer(help="Users and API tokens", no_args_is_help=True)
+model_app = typer.Typer(
+    help="Dispatch models: train, evaluate, list, activate, roll back", no_args_is_help=True
+)
+routing_app = typer.Typer(help="The routing table (派单目录)", no_args_is_help=True)
+gazetteer_app = typer.Typer(help="Place names used to locate requests", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(users_app, name="users")
+app.add_typer(model_app, name="model")
+app.add_typer(routing_app, name="routing")
+app.add_typer(gazetteer_app, name="gazetteer")
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +179,200 @@ def users_token(username: str, days: int = 365, name: str = "integration") -> No
             raise typer.BadParameter(f"no user {username}")
         secret, _ = service.issue_token(session, user=user, ttl=timedelta(days=days), name=name)
     typer.echo(secret)
+
+
+TextColumns = Annotated[
+    list[str] | None,
+    typer.Option("--text-column", help="column(s) holding the text, joined in order (repeatable)"),
+]
+LabelColumn = Annotated[str, typer.Option(help="column holding the label (category name or full path)")]
+
+
+@model_app.command("train")
+def model_train(
+    file: Annotated[
+        Path | None, typer.Argument(help="labeled CSV/XLSX; omit to train from the centre's tickets")
+    ] = None,
+    text_column: TextColumns = None,
+    label_column: LabelColumn = "一级分类",
+    level: Annotated[int, typer.Option(help="category level to predict when training from tickets")] = 1,
+    method: Annotated[
+        str, typer.Option(help="tfidf-svm (default, best measured), tfidf-logreg, tfidf-nb")
+    ] = "tfidf-svm",
+    folds: Annotated[
+        int, typer.Option(help="cross-validation folds reported before the final fit (0: none)")
+    ] = 5,
+    activate: Annotated[
+        bool, typer.Option("--activate/--no-activate", help="serve the new version at once")
+    ] = True,
+    limit: Annotated[int | None, typer.Option(help="use only the first N rows")] = None,
+) -> None:
+    """Train a category model, print cross-validated figures, and store it as the next version."""
+    from hotline.db import session_scope
+    from hotline.dispatch import datasets, training
+
+    _setup_logging()
+    with session_scope() as session:
+        if file is not None:
+            examples = datasets.read_file(
+                file, text_columns=text_column or ["text"], label_column=label_column, limit=limit
+            )
+        else:
+            examples = datasets.from_tickets(session, level=level)
+        typer.echo(
+            f"training on {len(examples)} examples from {examples.source} ({examples.skipped} skipped)…"
+        )
+        result = training.train_and_register(
+            session,
+            examples,
+            method=method,
+            level=level,
+            folds=folds,
+            created_by=os.environ.get("USER"),
+            activate=activate,
+            n_jobs=min(2, os.cpu_count() or 1),
+        )
+        if result.evaluation is not None:
+            typer.echo(f"{folds}-fold cross-validation:")
+            typer.echo(training.format_evaluation(result.evaluation))
+        if result.dropped_labels:
+            typer.echo(
+                f"left out (fewer than {training.MIN_PER_CLASS} examples): {', '.join(result.dropped_labels)}"
+            )
+        if result.unknown_labels:
+            typer.echo(
+                f"warning: labels not in the category tree are never suggested: {', '.join(result.unknown_labels)}"
+            )
+        v = result.version
+        typer.echo(
+            f"model version {v.version} ({v.method}, {v.size_bytes / 1e6:.1f} MB, {result.seconds:.0f} s)"
+            + (" is active" if v.active else " stored, not active")
+        )
+
+
+@model_app.command("evaluate")
+def model_evaluate(
+    file: Path,
+    text_column: TextColumns = None,
+    label_column: LabelColumn = "一级分类",
+    limit: Annotated[int | None, typer.Option(help="use only the first N rows")] = None,
+) -> None:
+    """Print accuracy, macro-F1, per-class, reliability and threshold tables of the active model."""
+    from hotline.db import session_scope
+    from hotline.dispatch import datasets, training
+
+    with session_scope() as session:
+        examples = datasets.read_file(
+            file, text_columns=text_column or ["text"], label_column=label_column, limit=limit
+        )
+        row, ev = training.evaluate_active(session, examples)
+        typer.echo(f"model version {row.version} ({row.method}) on {examples.source}:")
+        typer.echo(training.format_evaluation(ev))
+
+
+@model_app.command("list")
+def model_list() -> None:
+    """List model versions with their cross-validated figures."""
+    from hotline.db import session_scope
+    from hotline.dispatch import registry
+
+    with session_scope() as session:
+        for v in registry.list_versions(session):
+            f1 = v.metrics.get("macro_f1")
+            typer.echo(
+                f"{'*' if v.active else ' '} v{v.version:<4} {v.method:<13} level {v.label_level}  n={v.n_samples:<6} "
+                f"macro-F1={f1 if f1 is not None else '-'}  {v.created_at:%Y-%m-%d %H:%M}  {v.source}"
+            )
+
+
+@model_app.command("activate")
+def model_activate(version: int) -> None:
+    """Serve this model version from now on (every process picks it up)."""
+    from hotline.db import session_scope
+    from hotline.dispatch import registry
+
+    with session_scope() as session:
+        row = registry.activate(session, version_id=registry.get_by_number(session, version=version).id)
+        typer.echo(f"model version {row.version} is active")
+
+
+@model_app.command("rollback")
+def model_rollback() -> None:
+    """Go back to the version that was active before the current one."""
+    from hotline.db import session_scope
+    from hotline.dispatch import registry
+
+    with session_scope() as session:
+        row = registry.rollback(session)
+        typer.echo(f"model version {row.version} is active again")
+
+
+@routing_app.command("import")
+def routing_import(path: Path) -> None:
+    """Upsert routing rules from CSV (category, area_code, department_code, local_kind, co_department_codes, priority, note)."""
+    from hotline.db import session_scope
+    from hotline.dispatch import routing
+
+    with session_scope() as session:
+        n = routing.import_rules(session, path=path, actor=os.environ.get("USER"))
+        typer.echo(f"{n} routing rules imported")
+
+
+@routing_app.command("export")
+def routing_export() -> None:
+    """Print the active routing table as CSV."""
+    from hotline.db import session_scope
+    from hotline.dispatch import routing
+
+    with session_scope() as session:
+        typer.echo(routing.export_rules(session), nl=False)
+
+
+@gazetteer_app.command("mine")
+def gazetteer_mine(
+    min_support: Annotated[int, typer.Option(help="tickets that must mention the place")] = 3,
+    min_purity: Annotated[float, typer.Option(help="share of those tickets in one area")] = 0.8,
+    save: Annotated[
+        bool, typer.Option("--save/--dry-run", help="add the places found to the gazetteer")
+    ] = False,
+) -> None:
+    """Find landmarks in past tickets whose area is known, and optionally add them."""
+    from sqlalchemy import select
+
+    from hotline.db import session_scope
+    from hotline.dispatch import location
+    from hotline.dispatch.models import Landmark
+    from hotline.tickets.models import Ticket
+
+    with session_scope() as session:
+        gaz = location.load_gazetteer(session)
+        rows = session.execute(
+            select(Ticket.title, Ticket.content, Ticket.address, Ticket.area_id).where(
+                Ticket.area_id.is_not(None)
+            )
+        ).all()
+        examples = [(" ".join(x for x in (r[0], r[1], r[2]) if x), int(r[3] or 0)) for r in rows]
+        mined = location.mine_landmarks(
+            examples, gazetteer=gaz, min_support=min_support, min_purity=min_purity
+        )
+        for m in mined:
+            typer.echo(f"{m.name}\t{gaz.places[m.area_id].name}\t{m.support}\t{m.purity:.2f}")
+            if save:
+                session.add(Landmark(name=m.name, area_id=m.area_id, kind="mined"))
+        typer.echo(
+            f"{len(mined)} places found in {len(examples)} tickets" + (", saved" if save else " (dry run)")
+        )
+
+
+@gazetteer_app.command("add")
+def gazetteer_add(name: str, area_code: str, kind: str = "landmark") -> None:
+    """Add a place name (road, estate, school…) to an area."""
+    from hotline.db import session_scope
+    from hotline.dispatch import service
+
+    with session_scope() as session:
+        row = service.add_landmark(session, name=name, area_code=area_code, kind=kind)
+        typer.echo(f"{row.name} → area {row.area_id}")
 
 
 def main() -> None:

@@ -34,6 +34,16 @@ class Settings(BaseSettings):
     page_size_max: int = 200
     default_language: Literal["zh", "en"] = "zh"
 
+    # dispatch (智能派单)
+    jieba_user_dict: str | None = None  # the centre's own words, one per line (jieba format)
+    dispatch_lexicon: str | None = None  # replaces the packaged request-type/urgency cues
+    # a suggestion at or above this confidence is dispatched without a person; below → triage queue
+    dispatch_auto_threshold: float = Field(default=0.9, ge=0.0, le=1.0)
+    # channels whose tickets may be auto-dispatched (an operator on the phone confirms in one click)
+    dispatch_auto_channels: list[str] = Field(
+        default_factory=lambda: ["web", "app", "sms", "open311", "email"]
+    )
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:

@@ -20,6 +20,46 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "area_parent_required": ("区域 {code} 必须指定上级区域", "Area {code} needs a parent area"),
     "area_cycle": ("区域 {code} 不能成为自己下级的下级", "Area {code} cannot be moved under its own subtree"),
     "org_file_format": ("无法识别的组织机构文件：{path}", "Unrecognised org file: {path}"),
+    # dispatch
+    "routing_target_required": (
+        "派单规则须指定承办单位或属地单位类型（二选一）",
+        "A routing rule needs either a department or a local unit kind (one of the two)",
+    ),
+    "routing_rule_not_found": ("派单规则不存在：{id}", "Routing rule not found: {id}"),
+    "routing_csv_columns": ("派单目录文件缺少列：{missing}", "Routing table file lacks columns: {missing}"),
+    "routing_csv_row": (
+        "派单目录第 {line} 行有误：{reason}",
+        "Routing table line {line} is invalid: {reason}",
+    ),
+    "unknown_category": ("分类不存在：{id}", "Unknown category: {id}"),
+    "unknown_area": ("区域不存在：{id}", "Unknown area: {id}"),
+    "unknown_department": ("承办单位不存在：{id}", "Unknown department: {id}"),
+    "suggestion_not_found": ("该工单还没有派单建议：{id}", "No dispatch suggestion for ticket {id} yet"),
+    "suggestion_choice": (
+        "建议中只有 {available} 个承办单位，无法选择第 {choice} 个",
+        "The suggestion has {available} departments; choice {choice} is not one of them",
+    ),
+    "model_not_found": ("模型版本不存在：{id}", "Model version not found: {id}"),
+    "model_none_active": ("当前没有启用的模型", "No model is active"),
+    "model_no_previous": (
+        "模型版本 {version} 之前没有启用过其他版本，无法回滚",
+        "No version was active before version {version}; nothing to roll back to",
+    ),
+    "model_artifact_corrupt": (
+        "模型版本 {version} 的文件已损坏（校验和不符）",
+        "The artifact of model version {version} is corrupt (checksum mismatch)",
+    ),
+    "model_method": ("未知的训练方法 {method}（可选：{known}）", "Unknown method {method} (known: {known})"),
+    "dataset_empty": ("训练数据文件为空：{path}", "The training file is empty: {path}"),
+    "dataset_columns": (
+        "训练数据 {path} 缺少列：{missing}（文件中的列：{found}）",
+        "Training file {path} lacks columns: {missing} (it has: {found})",
+    ),
+    "dataset_format": ("训练数据只支持 CSV 或 XLSX：{path}", "Training data must be CSV or XLSX: {path}"),
+    "dataset_too_small": (
+        "训练数据不足：至少需要 {minimum} 条、{classes} 个类别，现有 {n} 条、{found} 个类别",
+        "Not enough training data: need {minimum} examples in {classes} classes, have {n} in {found}",
+    ),
     "file_unreadable": ("无法读取文件 {path}：{reason}", "Cannot read {path}: {reason}"),
     "org_file_invalid": ("组织机构文件 {path} 有误：{errors}", "Org file {path} is invalid: {errors}"),
     "taxonomy_columns_missing": ("分类文件缺少列：{columns}", "Taxonomy file lacks columns: {columns}"),

@@ -2,6 +2,7 @@
 
 from hotline.accounts import models as accounts_models
 from hotline.categories import models as categories_models
+from hotline.dispatch import models as dispatch_models
 from hotline.org import models as org_models
 from hotline.sla import models as sla_models
 from hotline.tickets import models as tickets_models
@@ -10,6 +11,7 @@ from hotline.workflow import models as workflow_models
 __all__ = [
     "accounts_models",
     "categories_models",
+    "dispatch_models",
     "org_models",
     "sla_models",
     "tickets_models",

@@ -16,6 +16,8 @@ from hotline.api.middleware import BodySizeLimit
 from hotline.categories.api import router as categories_router
 from hotline.config import get_settings
 from hotline.db import ping
+from hotline.dispatch.api import router as dispatch_router
+from hotline.dispatch.api import ticket_router as dispatch_ticket_router
 from hotline.org.api import router as org_router
 from hotline.sla.api import router as sla_router
 from hotline.tickets.api import public as public_router
@@ -42,6 +44,8 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
         sla_router,
         tickets_router,
         workflow_router,
+        dispatch_router,
+        dispatch_ticket_router,
         public_router,
     ):
         app.include_router(router)

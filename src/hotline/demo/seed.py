@@ -20,6 +20,8 @@ from hotline.accounts.schemas import UserIn
 from hotline.bootstrap import bootstrap
 from hotline.categories import service as category_service
 from hotline.db import utcnow
+from hotline.dispatch import datasets, registry, routing, training
+from hotline.dispatch import service as dispatch_service
 from hotline.errors import NotFound
 from hotline.org import service as org_service
 from hotline.org.enums import AreaLevel
@@ -101,6 +103,19 @@ def _users(session: Session) -> dict[str, User]:
     return users
 
 
+def setup_dispatch(session: Session) -> None:
+    """The demo routing table (派单目录) and a category model trained on the packaged sample messages,
+    unless the centre already has them."""
+    if not routing.list_rules(session):
+        routing.import_rules(session, path=demo_path("routing.csv"), actor="demo")
+    if registry.active_version(session) is None:
+        examples = datasets.read_file(
+            demo_path("demo_messages.csv"), text_columns=["留言主题", "留言详情"], label_column="一级分类"
+        )
+        result = training.train_and_register(session, examples, folds=0, created_by="demo")
+        log.info("demo: category model v%d trained on %d messages", result.version.version, len(examples))
+
+
 def seed_demo(
     session: Session, *, tickets: int = 300, seed: int = 12345, now: datetime | None = None
 ) -> dict[str, int]:
@@ -110,6 +125,7 @@ def seed_demo(
     bootstrap(session)
     org_service.import_org(session, org=org_service.parse_org_file(demo_path("city.yaml")))
     users = _users(session)
+    setup_dispatch(session)
     if session.scalar(select(Ticket.id).limit(1)) is not None:
         return {"tickets": 0}
     p = {name: accounts_service.principal_for(u) for name, u in users.items()}
@@ -161,7 +177,9 @@ def _drive(
     age = now - start
     t = start + timedelta(minutes=rng.uniform(3, 30))
     if stage < 0.08:
-        return  # still registered
+        # still registered: the dispatch suggestion puts it on the triage queue (or dispatches it)
+        dispatch_service.route_new_ticket(session, ticket=session.get(Ticket, ticket_id), now=start)  # type: ignore[arg-type]
+        return
     if stage < 0.16:
         wf.answer_directly(
             session,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from hotline.accounts.principal import CITIZEN
 from hotline.api.deps import CurrentPrincipal, DbSession
 from hotline.config import get_settings
+from hotline.dispatch import service as dispatch_service
 from hotline.i18n import pick_language
 from hotline.tickets import service, views
 from hotline.tickets.enums import Channel, RequestType, Urgency
@@ -51,7 +52,9 @@ def create_ticket(
     ticket, created = service.create_ticket(
         db, data=data, principal=principal, idempotency_key=idempotency_key
     )
-    if not created:
+    if created:
+        dispatch_service.route_new_ticket(db, ticket=ticket)
+    else:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
     return views.detail(db, ticket, principal, lang=lang(request))
@@ -137,7 +140,9 @@ def submit_public(
     ticket, created = service.create_ticket(
         db, data=intake, principal=CITIZEN, idempotency_key=idempotency_key
     )
-    if not created:
+    if created:
+        dispatch_service.route_new_ticket(db, ticket=ticket)
+    else:
         response.status_code = status.HTTP_200_OK
     return PublicTicketReceipt(
         number=ticket.number,

@@ -1,0 +1,197 @@
+"""HTTP API of dispatch: live suggestions, the suggestion of a ticket and its one-click acceptance,
+the triage queue, the routing table, landmarks and model versions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel, Field
+
+from hotline.accounts.enums import Role
+from hotline.accounts.principal import Principal
+from hotline.api.deps import AdminPrincipal, DbSession, require
+from hotline.categories import service as category_service
+from hotline.dispatch import registry, routing, service
+from hotline.dispatch.models import DispatchSuggestion
+from hotline.dispatch.schemas import ModelVersionOut, RoutingRuleIn, RoutingRuleOut, SuggestIn, SuggestionOut
+from hotline.errors import NotFound, referenced
+from hotline.org import service as org_service
+from hotline.tickets import views
+from hotline.tickets.api import lang
+from hotline.tickets.schemas import TicketOut, TicketSummary
+from hotline.tickets.service import get_ticket
+
+router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"])
+ticket_router = APIRouter(prefix="/api/v1/tickets", tags=["dispatch"])
+
+CenterPrincipal = Annotated[
+    Principal, Depends(require(Role.operator, Role.dispatcher, Role.admin, Role.leader))
+]
+IntakePrincipal = Annotated[Principal, Depends(require(Role.operator, Role.dispatcher, Role.admin))]
+
+
+def _out(row: DispatchSuggestion) -> SuggestionOut:
+    return SuggestionOut.model_validate(row.payload | {"decision": row.decision})
+
+
+@router.post("/suggest", response_model=SuggestionOut)
+def suggest(body: SuggestIn, db: DbSession, _: CenterPrincipal) -> SuggestionOut:
+    """Suggest category, request type, urgency, area and departments for text being typed."""
+    try:
+        area_id = org_service.get_area_by_code(db, code=body.area_code).id if body.area_code else None
+        category_id = (
+            category_service.get_category(db, code_or_name=body.category_code).id
+            if body.category_code
+            else None
+        )
+    except NotFound as exc:
+        raise referenced(exc) from exc
+    s = service.suggest(
+        db,
+        title=body.title,
+        content=body.content,
+        address=body.address,
+        area_id=area_id,
+        category_id=category_id,
+    )
+    return SuggestionOut.model_validate(s.as_dict())
+
+
+class TriageItem(BaseModel):
+    ticket: TicketSummary
+    suggestion: SuggestionOut | None
+
+
+@router.get("/triage", response_model=list[TriageItem])
+def triage(
+    db: DbSession,
+    principal: CenterPrincipal,
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[TriageItem]:
+    """Registered tickets waiting for a dispatcher: emergencies first, then the least confident."""
+    return [
+        TriageItem(ticket=views.summary(t, principal, lang=lang(request)), suggestion=_out(s) if s else None)
+        for t, s in service.triage_queue(db, limit=limit, offset=offset)
+    ]
+
+
+@ticket_router.get("/{ticket_id}/suggestion", response_model=SuggestionOut)
+def ticket_suggestion(ticket_id: int, db: DbSession, principal: CenterPrincipal) -> SuggestionOut:
+    """The latest dispatch suggestion of a ticket."""
+    return _out(service.get_suggestion(db, ticket_id=ticket_id, principal=principal))
+
+
+@ticket_router.post("/{ticket_id}/suggestion/refresh", response_model=SuggestionOut)
+def refresh_suggestion(ticket_id: int, db: DbSession, principal: IntakePrincipal) -> SuggestionOut:
+    """Suggest again (after the text, area, routing table or model changed)."""
+    return _out(service.refresh(db, ticket_id=ticket_id, principal=principal))
+
+
+class AcceptIn(BaseModel):
+    choice: int = Field(default=0, ge=0, le=2, description="which of the top-3 departments")
+    department_id: int | None = Field(default=None, description="override: dispatch elsewhere")
+
+
+@ticket_router.post("/{ticket_id}/suggestion/accept", response_model=TicketOut)
+def accept_suggestion(
+    ticket_id: int, body: AcceptIn, db: DbSession, principal: IntakePrincipal, request: Request
+) -> TicketOut:
+    """Dispatch as suggested in one click (or to an override); recorded as accepted or corrected."""
+    suggestion = service.get_suggestion(db, ticket_id=ticket_id, principal=principal)
+    ticket = get_ticket(db, ticket_id=ticket_id, principal=principal)
+    ticket = service.apply(
+        db,
+        ticket=ticket,
+        suggestion=suggestion,
+        principal=principal,
+        choice=body.choice,
+        department_id=body.department_id,
+    )
+    return views.detail(db, ticket, principal, lang=lang(request))
+
+
+# -- routing table ---------------------------------------------------------------------------------
+
+
+def _rule_out(db: Any, rule: Any) -> RoutingRuleOut:
+    return RoutingRuleOut.model_validate(rule).model_copy(update={"description": routing.describe(db, rule)})
+
+
+@router.get("/routing", response_model=list[RoutingRuleOut])
+def list_routing(db: DbSession, _: CenterPrincipal) -> list[RoutingRuleOut]:
+    """The routing table (派单目录)."""
+    return [_rule_out(db, r) for r in routing.list_rules(db)]
+
+
+@router.get("/routing.csv", response_class=Response)
+def export_routing(db: DbSession, _: CenterPrincipal) -> Response:
+    """The active routing table as CSV, in the format `hotline routing import` reads."""
+    return Response(routing.export_rules(db), media_type="text/csv; charset=utf-8")
+
+
+@router.post("/routing", response_model=RoutingRuleOut, status_code=status.HTTP_201_CREATED)
+def put_routing(body: RoutingRuleIn, db: DbSession, principal: AdminPrincipal) -> RoutingRuleOut:
+    """Create or replace the rule for a category × area."""
+    return _rule_out(db, routing.upsert_rule(db, data=body, actor=principal.name))
+
+
+@router.delete("/routing/{rule_id}", response_model=RoutingRuleOut)
+def delete_routing(rule_id: int, db: DbSession, principal: AdminPrincipal) -> RoutingRuleOut:
+    """Switch a rule off (kept for history)."""
+    return _rule_out(db, routing.deactivate_rule(db, rule_id=rule_id, actor=principal.name))
+
+
+# -- gazetteer -------------------------------------------------------------------------------------
+
+
+class LandmarkIn(BaseModel):
+    name: str = Field(min_length=2, max_length=100)
+    area_code: str = Field(min_length=1, max_length=64)
+    kind: str = Field(default="landmark", max_length=24)
+
+
+class LandmarkOut(BaseModel):
+    id: int
+    name: str
+    area_id: int
+    kind: str
+
+
+@router.get("/landmarks", response_model=list[LandmarkOut])
+def list_landmarks(db: DbSession, _: CenterPrincipal) -> list[LandmarkOut]:
+    """The centre's landmarks (roads, estates, schools…) used to locate requests."""
+    return [
+        LandmarkOut(id=x.id, name=x.name, area_id=x.area_id, kind=x.kind) for x in service.list_landmarks(db)
+    ]
+
+
+@router.post("/landmarks", response_model=LandmarkOut, status_code=status.HTTP_201_CREATED)
+def add_landmark(body: LandmarkIn, db: DbSession, _: AdminPrincipal) -> LandmarkOut:
+    """Add a landmark to the gazetteer."""
+    row = service.add_landmark(db, name=body.name, area_code=body.area_code, kind=body.kind)
+    return LandmarkOut(id=row.id, name=row.name, area_id=row.area_id, kind=row.kind)
+
+
+# -- models ----------------------------------------------------------------------------------------
+
+
+@router.get("/models", response_model=list[ModelVersionOut])
+def list_models(db: DbSession, _: CenterPrincipal) -> list[ModelVersionOut]:
+    """Trained model versions with their figures; one is active."""
+    return [ModelVersionOut.model_validate(r) for r in registry.list_versions(db)]
+
+
+@router.post("/models/{version}/activate", response_model=ModelVersionOut)
+def activate_model(version: int, db: DbSession, _: AdminPrincipal) -> ModelVersionOut:
+    """Serve this version from now on, in every process."""
+    row = registry.get_by_number(db, version=version)
+    return ModelVersionOut.model_validate(registry.activate(db, version_id=row.id))
+
+
+@router.post("/models/rollback", response_model=ModelVersionOut)
+def rollback_model(db: DbSession, _: AdminPrincipal) -> ModelVersionOut:
+    """Go back to the version that was active before the current one."""
+    return ModelVersionOut.model_validate(registry.rollback(db))

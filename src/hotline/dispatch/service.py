@@ -1,0 +1,419 @@
+"""Dispatch suggestions (智能派单): classifier + location + routing table → top-3 departments with
+confidence and reasons; auto-dispatch above the threshold, the triage queue below it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.accounts.principal import SYSTEM, Principal
+from hotline.categories.models import Category
+from hotline.config import get_settings
+from hotline.db import utcnow
+from hotline.dispatch import location, registry, routing, signals
+from hotline.dispatch.models import DispatchSuggestion, Landmark
+from hotline.dispatch.text import tokenize
+from hotline.errors import InvalidInput, NotFound
+from hotline.org.models import Area, Department
+from hotline.tickets.enums import Urgency
+from hotline.tickets.models import Ticket
+from hotline.tickets.service import get_ticket, record_event
+from hotline.workflow import service as workflow
+from hotline.workflow.states import Status
+
+log = logging.getLogger(__name__)
+
+AUTO, TRIAGE, EMERGENCY, MANUAL = "auto", "triage", "emergency", "manual"
+_GAZETTEER_TTL = 300.0
+
+
+@dataclass
+class Suggestion:
+    model_version: int | None
+    model_version_id: int | None
+    category: list[dict[str, Any]]
+    request_type: dict[str, Any]
+    urgency: dict[str, Any]
+    location: dict[str, Any] | None
+    departments: list[dict[str, Any]]
+    confidence: float
+    decision: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model_version": self.model_version,
+            "category": self.category,
+            "request_type": self.request_type,
+            "urgency": self.urgency,
+            "location": self.location,
+            "departments": self.departments,
+            "confidence": self.confidence,
+            "decision": self.decision,
+            "reason": self.reason,
+        }
+
+
+# -- gazetteer cache: rebuilt when areas or landmarks change, or after a TTL ------------------------
+_gaz_lock = threading.Lock()
+_gaz: tuple[tuple[Any, ...], float, location.Gazetteer] | None = None
+
+
+def gazetteer(session: Session) -> location.Gazetteer:
+    global _gaz
+    key = (
+        *session.execute(
+            select(func.count(Area.id), func.max(Area.id), func.count(Area.name.distinct()))
+        ).one(),
+        *session.execute(select(func.count(Landmark.id), func.max(Landmark.id))).one(),
+    )
+    with _gaz_lock:
+        if _gaz is not None and _gaz[0] == key and time.monotonic() - _gaz[1] < _GAZETTEER_TTL:
+            return _gaz[2]
+    gaz = location.load_gazetteer(session)
+    with _gaz_lock:
+        _gaz = (key, time.monotonic(), gaz)
+    return gaz
+
+
+def suggest(
+    session: Session,
+    *,
+    title: str,
+    content: str,
+    address: str | None = None,
+    area_id: int | None = None,
+    category_id: int | None = None,
+    channel: str | None = None,
+) -> Suggestion:
+    """Suggest category, request type, urgency, area and the top-3 departments for a request. A
+    category or area a person already chose is taken as given."""
+    settings = get_settings()
+    reasons: list[str] = []
+
+    # category
+    categories: list[dict[str, Any]] = []
+    version = version_id = None
+    active = registry.active_model(session) if category_id is None else None
+    if category_id is not None:
+        chosen = session.get(Category, category_id)
+        if chosen is None:
+            raise InvalidInput("unknown_category", id=category_id)
+        categories.append(
+            {
+                "category_id": chosen.id,
+                "code": chosen.code,
+                "name": chosen.full_name,
+                "probability": 1.0,
+                "words": [],
+                "source": "operator",
+            }
+        )
+        reasons.append(f"分类「{chosen.full_name}」由受理人选定")
+    elif active is not None:
+        row, model = active
+        version, version_id = row.version, row.id
+        prepared = tokenize(f"{title}。{content}")
+        for label, p in model.top(prepared, k=3):
+            cat = session.scalar(select(Category).where(Category.full_name == label))
+            if cat is None:
+                continue
+            categories.append(
+                {
+                    "category_id": cat.id,
+                    "code": cat.code,
+                    "name": cat.full_name,
+                    "probability": round(p, 4),
+                    "words": [r.feature for r in model.reasons(prepared, label)] if not categories else [],
+                }
+            )
+        if categories:
+            top = categories[0]
+            words = "、".join(top["words"][:5])
+            reasons.append(
+                f"分类「{top['name']}」{top['probability']:.2f}" + (f"（关键词：{words}）" if words else "")
+            )
+    else:
+        reasons.append("尚无已启用的分类模型，请派单员人工派单")
+
+    # request type and urgency
+    rtype = signals.request_type(title, content)
+    urg = signals.urgency(title, content)
+    if urg.value == Urgency.emergency:
+        reasons.append(f"疑似紧急警情，应转 {urg.service}（{'、'.join(urg.cues)}）")
+
+    # location
+    loc: dict[str, Any] | None = None
+    if area_id is not None:
+        area = session.get(Area, area_id)
+        if area is None:
+            raise InvalidInput("unknown_area", id=area_id)
+        loc = {
+            "area_id": area.id,
+            "code": area.code,
+            "name": area.name,
+            "matched": [],
+            "confidence": 1.0,
+            "source": "operator",
+        }
+    else:
+        found = gazetteer(session).locate(" ".join(x for x in (address, title, content) if x))
+        if found is not None:
+            loc = {**found.as_dict(), "source": "text"}
+            reasons.append(f"地点「{found.name}」（匹配：{'、'.join(found.matched[:3])}）")
+
+    # departments: the probability mass of the categories that route to each department
+    scores: dict[int, dict[str, Any]] = {}
+    for entry_cat in categories:
+        route = routing.resolve(
+            session, category_id=entry_cat["category_id"], area_id=loc["area_id"] if loc else None
+        )
+        if route is None:
+            continue
+        entry = scores.setdefault(
+            route.department_id,
+            {
+                "department_id": route.department_id,
+                "code": route.department_code,
+                "name": route.department_name,
+                "confidence": 0.0,
+                "co_department_ids": route.co_department_ids,
+                "rule_id": route.rule_id,
+                "rule": route.rule,
+                "category_id": entry_cat["category_id"],
+            },
+        )
+        entry["confidence"] = round(entry["confidence"] + entry_cat["probability"], 4)
+    departments = sorted(scores.values(), key=lambda d: -d["confidence"])[:3]
+    if departments:
+        reasons.append(f"派单目录：{departments[0]['rule']}")
+    elif categories:
+        reasons.append("派单目录中没有匹配的规则")
+    confidence = departments[0]["confidence"] if departments else 0.0
+
+    if urg.value == Urgency.emergency:
+        decision = EMERGENCY
+    elif (
+        departments
+        and confidence >= settings.dispatch_auto_threshold
+        and (channel is None or channel in settings.dispatch_auto_channels)
+    ):
+        decision = AUTO
+    else:
+        decision = TRIAGE
+        if departments:
+            reasons.append(
+                f"置信度 {confidence:.2f} 低于自动派单阈值 {settings.dispatch_auto_threshold:.2f}"
+                if confidence < settings.dispatch_auto_threshold
+                else "该渠道由坐席确认派单"
+            )
+    return Suggestion(
+        model_version=version,
+        model_version_id=version_id,
+        category=categories,
+        request_type=rtype.as_dict(),
+        urgency=urg.as_dict(),
+        location=loc,
+        departments=departments,
+        confidence=round(confidence, 4),
+        decision=decision,
+        reason="；".join(reasons),
+    )
+
+
+def route_new_ticket(
+    session: Session, *, ticket: Ticket, now: datetime | None = None
+) -> DispatchSuggestion | None:
+    """Suggest on intake, record the suggestion, and auto-dispatch when confident. Never fails the
+    intake: a broken model or table sends the ticket to triage and logs why."""
+    now = now or utcnow()
+    try:
+        with session.begin_nested():
+            return _route(session, ticket=ticket, now=now)
+    except Exception:
+        log.exception("dispatch suggestion failed for ticket %s; left for triage", ticket.number)
+        return None
+
+
+def _route(session: Session, *, ticket: Ticket, now: datetime) -> DispatchSuggestion:
+    s = suggest(
+        session,
+        title=ticket.title,
+        content=ticket.content,
+        address=ticket.address,
+        area_id=ticket.area_id,
+        channel=ticket.channel,
+    )
+    if s.urgency["value"] == Urgency.emergency and ticket.urgency != Urgency.emergency:
+        ticket.urgency = Urgency.emergency
+    row = _record(session, ticket=ticket, suggestion=s, now=now)
+    if s.decision == AUTO and ticket.status == Status.registered:
+        apply(session, ticket=ticket, suggestion=row, principal=SYSTEM, now=now)
+    return row
+
+
+def _record(session: Session, *, ticket: Ticket, suggestion: Suggestion, now: datetime) -> DispatchSuggestion:
+    top = suggestion.departments[0] if suggestion.departments else None
+    row = DispatchSuggestion(
+        ticket_id=ticket.id,
+        created_at=now,
+        model_version_id=suggestion.model_version_id,
+        category_id=top["category_id"]
+        if top
+        else (suggestion.category[0]["category_id"] if suggestion.category else None),
+        department_id=top["department_id"] if top else None,
+        area_id=suggestion.location["area_id"] if suggestion.location else None,
+        confidence=suggestion.confidence,
+        decision=suggestion.decision,
+        payload=suggestion.as_dict(),
+        reason=suggestion.reason,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def latest(session: Session, *, ticket_id: int) -> DispatchSuggestion | None:
+    return session.scalar(
+        select(DispatchSuggestion)
+        .where(DispatchSuggestion.ticket_id == ticket_id)
+        .order_by(DispatchSuggestion.id.desc())
+        .limit(1)
+    )
+
+
+def refresh(
+    session: Session, *, ticket_id: int, principal: Principal, now: datetime | None = None
+) -> DispatchSuggestion:
+    """Suggest again for a registered ticket (after the text, area or model changed)."""
+    ticket = get_ticket(session, ticket_id=ticket_id, principal=principal)
+    s = suggest(
+        session, title=ticket.title, content=ticket.content, address=ticket.address, area_id=ticket.area_id
+    )
+    if s.decision == AUTO:
+        s.decision = TRIAGE  # a person asked: a person decides
+    return _record(session, ticket=ticket, suggestion=s, now=now or utcnow())
+
+
+def apply(
+    session: Session,
+    *,
+    ticket: Ticket,
+    suggestion: DispatchSuggestion,
+    principal: Principal,
+    choice: int = 0,
+    department_id: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Dispatch as suggested (one click): the chosen department of the top 3, or an override. Fills
+    the ticket's category and area from the suggestion when they are still empty."""
+    now = now or utcnow()
+    departments = suggestion.payload.get("departments") or []
+    if department_id is None:
+        if not 0 <= choice < len(departments):
+            raise InvalidInput("suggestion_choice", choice=choice, available=len(departments))
+        picked = departments[choice]
+        department_id, cos, category_id = (
+            picked["department_id"],
+            picked["co_department_ids"],
+            picked["category_id"],
+        )
+    else:
+        if session.get(Department, department_id) is None:
+            raise InvalidInput("unknown_department", id=department_id)
+        cos, category_id = [], suggestion.category_id
+    if ticket.category_id is None and category_id is not None:
+        ticket.category_id = category_id
+    if ticket.area_id is None and suggestion.area_id is not None:
+        ticket.area_id = suggestion.area_id
+    outcome = (
+        "auto"
+        if principal.role == SYSTEM.role
+        else ("accepted" if department_id == suggestion.department_id else "corrected")
+    )
+    ticket = workflow.dispatch(
+        session,
+        ticket_id=ticket.id,
+        department_id=department_id,
+        co_department_ids=[c for c in cos if c != department_id],
+        principal=principal,
+        instructions=None,
+        now=now,
+    )
+    record_event(
+        session,
+        ticket=ticket,
+        principal=principal,
+        action="suggestion_applied",
+        from_status=None,
+        to_status=None,
+        department_id=department_id,
+        comment=suggestion.reason,
+        data={
+            "suggestion_id": suggestion.id,
+            "model_version_id": suggestion.model_version_id,
+            "confidence": suggestion.confidence,
+            "outcome": outcome,
+        },
+        now=now,
+    )
+    return ticket
+
+
+def triage_queue(
+    session: Session, *, limit: int = 50, offset: int = 0
+) -> list[tuple[Ticket, DispatchSuggestion | None]]:
+    """Registered tickets waiting for a dispatcher: emergencies first, then the least confident,
+    oldest first; tickets no suggestion was made for are included."""
+    last = (
+        select(DispatchSuggestion.ticket_id, func.max(DispatchSuggestion.id).label("sid"))
+        .group_by(DispatchSuggestion.ticket_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Ticket, DispatchSuggestion)
+        .outerjoin(last, last.c.ticket_id == Ticket.id)
+        .outerjoin(DispatchSuggestion, DispatchSuggestion.id == last.c.sid)
+        .where(Ticket.status == Status.registered.value)
+        .order_by(
+            (Ticket.urgency == Urgency.emergency.value).desc(),
+            (Ticket.urgency == Urgency.urgent.value).desc(),
+            func.coalesce(DispatchSuggestion.confidence, 0.0),
+            Ticket.created_at,
+        )
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [(t, s) for t, s in rows]
+
+
+def get_suggestion(session: Session, *, ticket_id: int, principal: Principal) -> DispatchSuggestion:
+    get_ticket(session, ticket_id=ticket_id, principal=principal)
+    row = latest(session, ticket_id=ticket_id)
+    if row is None:
+        raise NotFound("suggestion_not_found", id=ticket_id)
+    return row
+
+
+def list_landmarks(session: Session) -> list[Landmark]:
+    return list(session.scalars(select(Landmark).order_by(Landmark.name)))
+
+
+def add_landmark(session: Session, *, name: str, area_code: str, kind: str = "landmark") -> Landmark:
+    """Add a place name to the gazetteer (idempotent per name and area)."""
+    from hotline.org import service as org_service
+
+    area = org_service.get_area_by_code(session, code=area_code)
+    row = session.scalar(select(Landmark).where(Landmark.name == name.strip(), Landmark.area_id == area.id))
+    if row is None:
+        row = Landmark(name=name.strip(), area_id=area.id, kind=kind)
+        session.add(row)
+        session.flush()
+    return row
