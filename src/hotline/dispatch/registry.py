@@ -152,3 +152,9 @@ def active_model(session: Session, *, kind: str = CATEGORY) -> tuple[ModelVersio
     if row is None:
         return None
     return row, load(session, row)
+
+
+def clear_cache() -> None:
+    """Forget loaded models (the next use reads and verifies them from the database again)."""
+    with _cache_lock:
+        _cache.clear()

@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from hotline.categories.models import Category
 from hotline.categories.service import get_category
+from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.dispatch.models import RoutingRule
 from hotline.dispatch.schemas import RoutingRuleIn
 from hotline.errors import InvalidInput, NotFound
+from hotline.i18n import translate
 from hotline.org import service as org_service
 from hotline.org.enums import DepartmentKind
 from hotline.org.models import Area, Department
@@ -96,6 +98,8 @@ def _target(session: Session, rule: RoutingRule, area: Area | None) -> Departmen
 def describe(session: Session, rule: RoutingRule, dept: Department | None = None) -> str:
     category = session.get(Category, rule.category_id)
     area = session.get(Area, rule.area_id) if rule.area_id else None
+    if dept is None and rule.department_id is not None:
+        dept = session.get(Department, rule.department_id)
     target = dept.name if dept is not None else (f"属地{rule.local_kind}" if rule.local_kind else "?")
     return (
         f"{category.full_name if category else rule.category_id} × {area.name if area else '全域'} → {target}"
@@ -198,8 +202,12 @@ def import_rules(session: Session, *, path: Path, actor: str | None) -> int:
     except OSError as exc:
         raise InvalidInput("file_unreadable", path=str(path), reason=exc.strerror or str(exc)) from exc
     rules = parse_routing_csv(text)
-    for data in rules:
-        upsert_rule(session, data=data, actor=actor)
+    for line, data in enumerate(rules, start=2):
+        try:
+            upsert_rule(session, data=data, actor=actor)
+        except (NotFound, InvalidInput) as exc:
+            reason = translate(exc.message_key, get_settings().default_language, **exc.params)
+            raise InvalidInput("routing_csv_row", line=line, reason=reason) from exc
     return len(rules)
 
 

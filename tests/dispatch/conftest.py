@@ -1,0 +1,42 @@
+"""Dispatch fixtures: one category model trained per run on the packaged sample messages (real text),
+stored with the demo routing table inside each test's rolled-back transaction."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from hotline.demo.seed import demo_path
+from hotline.dispatch import classifier, datasets, registry, routing
+from hotline.dispatch.classifier import CategoryModel
+from hotline.dispatch.models import ModelVersion
+
+
+@pytest.fixture(scope="session")
+def sample() -> datasets.Examples:
+    return datasets.read_file(
+        demo_path("demo_messages.csv"), text_columns=["留言主题", "留言详情"], label_column="一级分类"
+    )
+
+
+@pytest.fixture(scope="session")
+def trained(sample: datasets.Examples) -> CategoryModel:
+    return classifier.train(classifier.prepare(sample.texts), sample.labels)
+
+
+@pytest.fixture
+def model_version(db: Session, trained: CategoryModel) -> ModelVersion:
+    return registry.save(
+        db, model=trained, label_level=1, source="test sample", n_samples=389, metrics={}, created_by="test"
+    )
+
+
+@pytest.fixture
+def routing_table(db: Session) -> int:
+    return routing.import_rules(db, path=demo_path("routing.csv"), actor="test")
+
+
+@pytest.fixture
+def dispatch_ready(db: Session, model_version: ModelVersion, routing_table: int) -> ModelVersion:
+    db.commit()
+    return model_version
