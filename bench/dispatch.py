@@ -115,19 +115,34 @@ def bench_category(methods: list[str], folds: int) -> tuple[list[str], list[str]
                 f"{row['label']:<14}{row['precision']:>10.4f}{row['recall']:>9.4f}{row['f1']:>8.4f}{row['support']:>9}"
             )
         if method == classifier.DEFAULT_METHOD:
-            print("\nreliability: confidence bin, tickets, mean confidence, share right")
-            for b in ev.calibration:
-                print(
-                    f"  {b['from']:.2f}-{b['to']:.2f} {b['n']:>6} {b['mean_confidence']:>8.3f} {b['accuracy']:>8.3f}"
-                )
-            print("auto-dispatch at threshold: share auto, accuracy auto, accuracy of the rest (triage)")
-            for th in ev.thresholds:
-                print(
-                    f"  {th['threshold']:.2f}  {th['auto_share']:.3f}  {th['auto_accuracy'] or 0:.4f}"
-                    f"  {th['triage_accuracy'] or 0:.4f}"
-                )
-            confusions(texts, labels, proba, sorted(set(labels)))
+            names = sorted(set(labels))
+            print_reliability("as the calibrated SVM gives them", ev)
+            # temperature scaling (what `hotline model train` does), fitted on one random half of the
+            # out-of-fold predictions and judged on the other half
+            rng = np.random.default_rng(0)
+            half = rng.permutation(len(labels))
+            fit, judge = half[: len(half) // 2], half[len(half) // 2 :]
+            t_fit = classifier.fit_temperature([labels[i] for i in fit], names, proba[fit])
+            judged = classifier.evaluate_predictions(
+                [labels[i] for i in judge], names, classifier.scale(proba[judge], t_fit)
+            )
+            print_reliability(f"after temperature scaling (T={t_fit:.2f}), on the held-out half", judged)
+            confusions(texts, labels, proba, names)
     return texts, labels
+
+
+def print_reliability(title: str, ev: classifier.Evaluation) -> None:
+    print(f"\nreliability {title}: confidence bin, tickets, mean confidence, share right")
+    for b in ev.calibration:
+        print(
+            f"  {b['from']:.2f}-{b['to']:.2f} {b['n']:>6} {b['mean_confidence']:>8.3f} {b['accuracy']:>8.3f}"
+        )
+    print("auto-dispatch at threshold: share auto, accuracy auto, accuracy of the rest (triage)")
+    for th in ev.thresholds:
+        print(
+            f"  {th['threshold']:.2f}  {th['auto_share']:.3f}  {th['auto_accuracy'] or 0:.4f}"
+            f"  {th['triage_accuracy'] or 0:.4f}"
+        )
 
 
 def confusions(texts: list[str], labels: list[str], proba: np.ndarray, names: list[str]) -> None:

@@ -31,6 +31,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "派单目录第 {line} 行有误：{reason}",
         "Routing table line {line} is invalid: {reason}",
     ),
+    "no_route": (
+        "派单目录中没有该分类在此区域的规则，请直接指定承办单位",
+        "The routing table has no rule for this category here; name the department",
+    ),
     "unknown_category": ("分类不存在：{id}", "Unknown category: {id}"),
     "unknown_area": ("区域不存在：{id}", "Unknown area: {id}"),
     "unknown_department": ("承办单位不存在：{id}", "Unknown department: {id}"),

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hotline.config import get_settings
-from hotline.dispatch import registry
+from hotline.dispatch import datasets, registry
 from hotline.dispatch.models import DispatchSuggestion, ModelVersion
 from hotline.tickets.models import Ticket, TicketEvent
 from tests.conftest import principal_token
@@ -268,3 +268,41 @@ def test_routing_table_and_models_over_http(
     assert r.status_code == 200 and r.json()["version"] == dispatch_ready.version
     r = client.post("/api/v1/dispatch/models/999/activate", headers=tokens["admin"])
     assert r.status_code == 404
+
+
+def test_a_corrected_category_reroutes_and_teaches_the_next_model(
+    client: TestClient,
+    db: Session,
+    dispatch_ready: ModelVersion,
+    tokens: dict[str, dict[str, str]],
+    threshold: Any,
+    actors: Actors,
+) -> None:
+    threshold(1.0)
+    ticket_id = client.post(
+        "/api/v1/tickets", json={**WAGES, "channel": "web"}, headers=tokens["operator"]
+    ).json()["id"]
+    r = client.post(
+        f"/api/v1/tickets/{ticket_id}/suggestion/accept",
+        json={"category_code": "城乡建设/城市建设和市政管理/城管执法"},
+        headers=tokens["dispatcher"],
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["category_name"] == "城乡建设/城市建设和市政管理/城管执法"
+    assert r.json()["lead_department_id"] == actors.dept_id("CGJ", db)
+    events = _events(db, ticket_id)
+    dispatched = next(e for e in events if e.action == "dispatch")
+    assert dispatched.data["category_to"] is not None
+    assert next(e for e in events if e.action == "suggestion_applied").data["outcome"] == "corrected"
+    # once the department works on it, it is a training example that weighs double
+    cgj = principal_token(db, actors.cgj)
+    assert client.post(f"/api/v1/tickets/{ticket_id}/sign", headers=cgj).status_code == 200
+    examples = datasets.from_tickets(db, level=3)
+    weights = dict(zip(examples.texts, examples.weights, strict=True))
+    mine = [w for text, w in weights.items() if text.startswith(WAGES["title"])]
+    assert mine == [datasets.CORRECTED_WEIGHT]
+    assert "城乡建设/城市建设和市政管理/城管执法" in examples.labels
+    r = client.post(
+        f"/api/v1/tickets/{ticket_id}/suggestion/accept", json={"category_code": "没有这个分类"}, headers=tokens["dispatcher"]
+    )
+    assert r.status_code == 422 and "没有这个分类" in r.json()["error"]["message"]

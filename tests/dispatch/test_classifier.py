@@ -49,3 +49,20 @@ def test_evaluate_predictions_counts_errors() -> None:
     assert ev.confusion == {"a": {}, "b": {"a": 1}}
     at_07 = next(t for t in ev.thresholds if t["threshold"] == 0.7)
     assert at_07["auto_share"] == 0.75 and at_07["auto_accuracy"] == 1.0 and at_07["triage_accuracy"] == 0.0
+
+
+def test_temperature_sharpens_an_underconfident_model_and_keeps_the_ranking() -> None:
+    rng = np.random.default_rng(1)
+    labels = ["a", "b", "c"]
+    truth = list(rng.choice(labels, size=600))
+    # right 95% of the time but only ever 0.6 sure: underconfident
+    proba = np.full((600, 3), 0.2)
+    for i, t in enumerate(truth):
+        guess = labels.index(t) if rng.random() < 0.95 else (labels.index(t) + 1) % 3
+        proba[i, guess] = 0.6
+    t = classifier.fit_temperature(truth, labels, proba)
+    assert t < 1.0
+    scaled = classifier.scale(proba, t)
+    assert np.allclose(scaled.sum(axis=1), 1.0)
+    assert (scaled.argmax(axis=1) == proba.argmax(axis=1)).all()
+    assert abs(scaled.max(axis=1).mean() - 0.95) < 0.05

@@ -93,6 +93,11 @@ def refresh_suggestion(ticket_id: int, db: DbSession, principal: IntakePrincipal
 class AcceptIn(BaseModel):
     choice: int = Field(default=0, ge=0, le=2, description="which of the top-3 departments")
     department_id: int | None = Field(default=None, description="override: dispatch elsewhere")
+    category_code: str | None = Field(
+        default=None,
+        max_length=255,
+        description="correct the category (routed through the table unless a department is given)",
+    )
 
 
 @ticket_router.post("/{ticket_id}/suggestion/accept", response_model=TicketOut)
@@ -102,6 +107,14 @@ def accept_suggestion(
     """Dispatch as suggested in one click (or to an override); recorded as accepted or corrected."""
     suggestion = service.get_suggestion(db, ticket_id=ticket_id, principal=principal)
     ticket = get_ticket(db, ticket_id=ticket_id, principal=principal)
+    try:
+        category_id = (
+            category_service.get_category(db, code_or_name=body.category_code).id
+            if body.category_code
+            else None
+        )
+    except NotFound as exc:
+        raise referenced(exc) from exc
     ticket = service.apply(
         db,
         ticket=ticket,
@@ -109,6 +122,7 @@ def accept_suggestion(
         principal=principal,
         choice=body.choice,
         department_id=body.department_id,
+        category_id=category_id,
     )
     return views.detail(db, ticket, principal, lang=lang(request))
 

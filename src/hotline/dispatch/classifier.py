@@ -115,13 +115,14 @@ class CategoryModel:
     labels: list[str]
     pipeline: Pipeline
     trained_at: float = field(default_factory=time.time)
+    temperature: float = 1.0  # fitted on out-of-fold predictions so that confidence matches accuracy
     _names: np.ndarray | None = field(default=None, repr=False)
 
     def predict_proba(self, prepared: Sequence[str]) -> np.ndarray:
         """Return one row of class probabilities (in `labels` order) per prepared text."""
         proba = self.pipeline.predict_proba(list(prepared))
         order = [list(self.pipeline.classes_).index(label) for label in self.labels]
-        return np.asarray(proba)[:, order]
+        return scale(np.asarray(proba)[:, order], self.temperature)
 
     def top(self, prepared: str, k: int = 3) -> list[tuple[str, float]]:
         """Return the k most probable labels of one prepared text."""
@@ -162,6 +163,29 @@ class CategoryModel:
             return None
         row = coef[classes.index(label)] if coef.shape[0] > 1 else coef[0]
         return np.asarray(row).ravel()
+
+
+def scale(proba: np.ndarray, temperature: float) -> np.ndarray:
+    """Temperature scaling: sharpen (T < 1) or soften (T > 1) probability rows, keeping their order."""
+    if temperature == 1.0:
+        return proba
+    logits = np.log(np.clip(proba, 1e-12, 1.0)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    out = np.exp(logits)
+    return out / out.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(truth: Sequence[str], labels: Sequence[str], proba: np.ndarray) -> float:
+    """The temperature that minimises the log-loss of out-of-fold probabilities (one parameter)."""
+    index = {label: i for i, label in enumerate(labels)}
+    rows = np.arange(len(truth))
+    cols = np.array([index[t] for t in truth])
+    best, best_loss = 1.0, np.inf
+    for t in np.geomspace(0.2, 5.0, 81):
+        loss = -np.log(np.clip(scale(proba, float(t))[rows, cols], 1e-12, 1.0)).mean()
+        if loss < best_loss:
+            best, best_loss = float(t), float(loss)
+    return best
 
 
 def train(

@@ -89,6 +89,11 @@ def from_tickets(session: Session, *, level: int = 1, since: object | None = Non
     corrected = set(
         session.scalars(select(TicketEvent.ticket_id).where(TicketEvent.action == "accept_return").distinct())
     )
+    for ticket_id, data in session.execute(
+        select(TicketEvent.ticket_id, TicketEvent.data).where(TicketEvent.action == "suggestion_applied")
+    ):
+        if (data or {}).get("outcome") == "corrected":
+            corrected.add(ticket_id)
     stmt = select(Ticket.id, Ticket.title, Ticket.content, Ticket.category_id).where(
         Ticket.status.in_([s.value for s in SETTLED]), Ticket.category_id.is_not(None)
     )

@@ -310,13 +310,24 @@ def apply(
     principal: Principal,
     choice: int = 0,
     department_id: int | None = None,
+    category_id: int | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Dispatch as suggested (one click): the chosen department of the top 3, or an override. Fills
-    the ticket's category and area from the suggestion when they are still empty."""
+    """Dispatch as suggested in one click (the chosen one of the top 3), or correct it: another
+    category (routed through the table) and/or another department. Fills the ticket's category and
+    area from the suggestion when they are still empty. A correction is recorded as such and
+    teaches the next model (datasets.from_tickets)."""
     now = now or utcnow()
     departments = suggestion.payload.get("departments") or []
-    if department_id is None:
+    cos: list[int] = []
+    if department_id is None and category_id is not None:
+        route = routing.resolve(
+            session, category_id=category_id, area_id=ticket.area_id or suggestion.area_id
+        )
+        if route is None:
+            raise InvalidInput("no_route", category=category_id)
+        department_id, cos = route.department_id, route.co_department_ids
+    elif department_id is None:
         if not 0 <= choice < len(departments):
             raise InvalidInput("suggestion_choice", choice=choice, available=len(departments))
         picked = departments[choice]
@@ -325,19 +336,16 @@ def apply(
             picked["co_department_ids"],
             picked["category_id"],
         )
-    else:
-        if session.get(Department, department_id) is None:
-            raise InvalidInput("unknown_department", id=department_id)
-        cos, category_id = [], suggestion.category_id
-    if ticket.category_id is None and category_id is not None:
-        ticket.category_id = category_id
+    elif session.get(Department, department_id) is None:
+        raise InvalidInput("unknown_department", id=department_id)
     if ticket.area_id is None and suggestion.area_id is not None:
         ticket.area_id = suggestion.area_id
-    outcome = (
-        "auto"
-        if principal.role == SYSTEM.role
-        else ("accepted" if department_id == suggestion.department_id else "corrected")
+    if category_id is None and ticket.category_id is None:
+        category_id = suggestion.category_id
+    corrected = department_id != suggestion.department_id or (
+        category_id is not None and category_id != suggestion.category_id
     )
+    outcome = "auto" if principal.role == SYSTEM.role else ("corrected" if corrected else "accepted")
     ticket = workflow.dispatch(
         session,
         ticket_id=ticket.id,
@@ -345,6 +353,7 @@ def apply(
         co_department_ids=[c for c in cos if c != department_id],
         principal=principal,
         instructions=None,
+        category_id=category_id,
         now=now,
     )
     record_event(
@@ -361,6 +370,8 @@ def apply(
             "model_version_id": suggestion.model_version_id,
             "confidence": suggestion.confidence,
             "outcome": outcome,
+            "suggested_department_id": suggestion.department_id,
+            "suggested_category_id": suggestion.category_id,
         },
         now=now,
     )

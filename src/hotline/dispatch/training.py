@@ -53,12 +53,22 @@ def train_and_register(
     unknown = [c for c in classes if c not in known]
     prepared = classifier.prepare(examples.texts)
     evaluation = None
+    temperature = 1.0
     if folds > 1:
-        evaluation, _ = classifier.cross_validate(
+        _, proba = classifier.cross_validate(
             prepared, examples.labels, method=method, folds=folds, n_jobs=n_jobs
         )
+        temperature = classifier.fit_temperature(examples.labels, classes, proba)
+        evaluation = classifier.evaluate_predictions(
+            examples.labels, classes, classifier.scale(proba, temperature)
+        )
     model = classifier.train(prepared, examples.labels, method=method, sample_weight=examples.weights)
-    metrics: dict[str, Any] = {"cv_folds": folds if evaluation else 0, "classes": classes}
+    model.temperature = temperature
+    metrics: dict[str, Any] = {
+        "cv_folds": folds if evaluation else 0,
+        "classes": classes,
+        "temperature": round(temperature, 4),
+    }
     if evaluation is not None:
         metrics.update(evaluation.as_dict())
     metrics["train_seconds"] = round(time.perf_counter() - started, 1)

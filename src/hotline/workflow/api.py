@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, status
+from sqlalchemy.orm import Session
 
 from hotline.api.deps import CurrentPrincipal, DbSession
+from hotline.categories import service as category_service
+from hotline.errors import NotFound, referenced
 from hotline.tickets import views
 from hotline.tickets.api import lang
 from hotline.tickets.models import Ticket
@@ -130,8 +133,18 @@ def dispatch(
         principal=principal,
         co_department_ids=body.co_department_ids,
         instructions=body.instructions,
+        category_id=_category_id(db, body.category_code),
     )
     return _out(db, ticket, principal, request)
+
+
+def _category_id(db: Session, code: str | None) -> int | None:
+    if code is None:
+        return None
+    try:
+        return category_service.get_category(db, code_or_name=code).id
+    except NotFound as exc:
+        raise referenced(exc) from exc
 
 
 @router.post(T + "/sign", response_model=TicketOut)
@@ -180,6 +193,7 @@ def accept_return(
         co_department_ids=body.co_department_ids,
         instructions=body.instructions,
         comment=body.comment,
+        category_id=_category_id(db, body.category_code),
     )
     return _out(db, ticket, principal, request)
 

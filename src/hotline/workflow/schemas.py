@@ -21,6 +21,9 @@ class DispatchIn(_Action):
     department_id: int
     co_department_ids: list[int] = Field(default_factory=list, max_length=10)
     instructions: Comment | None = None
+    category_code: str | None = Field(
+        default=None, max_length=255, description="correct the ticket's category while dispatching"
+    )
 
 
 class AnswerIn(_Action):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.accounts.principal import Principal
+from hotline.categories.models import Category
 from hotline.db import utcnow
 from hotline.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PermissionDenied, referenced
 from hotline.org import service as org_service
@@ -237,12 +238,15 @@ def dispatch(
     principal: Principal,
     co_department_ids: list[int] | None = None,
     instructions: str | None = None,
+    category_id: int | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Send a registered ticket to a lead department (主办), optionally with co-handlers (协办)."""
+    """Send a registered ticket to a lead department (主办), optionally with co-handlers (协办), and
+    set or correct its category on the way."""
     now = now or utcnow()
     ticket = _load(session, ticket_id, principal)
     check(Action.dispatch, Status(ticket.status), principal.role)
+    recategorized = _recategorize(session, ticket, category_id)
     lead, cos, rule_id = _create_assignments(
         session,
         ticket,
@@ -260,9 +264,20 @@ def dispatch(
         now=now,
         assignment=lead,
         comment=instructions,
-        data=_dispatch_data(lead, cos, rule_id),
+        data=_dispatch_data(lead, cos, rule_id) | recategorized,
     )
     return ticket
+
+
+def _recategorize(session: Session, ticket: Ticket, category_id: int | None) -> dict[str, Any]:
+    """Set the ticket's category; return what changed, for the event (a correction teaches the model)."""
+    if category_id is None or category_id == ticket.category_id:
+        return {}
+    if session.get(Category, category_id) is None:
+        raise InvalidInput("unknown_category", id=category_id)
+    change = {"category_from": ticket.category_id, "category_to": category_id}
+    ticket.category_id = category_id
+    return change
 
 
 def sign(session: Session, *, ticket_id: int, principal: Principal, now: datetime | None = None) -> Ticket:
@@ -367,9 +382,11 @@ def accept_return(
     co_department_ids: list[int] | None = None,
     instructions: str | None = None,
     comment: str | None = None,
+    category_id: int | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Agree with a return and re-dispatch to the right department, with fresh deadlines."""
+    """Agree with a return and re-dispatch to the right department, with fresh deadlines (and the
+    right category, when the first one was wrong)."""
     now = now or utcnow()
     ticket = _load(session, ticket_id, principal)
     check(Action.accept_return, Status(ticket.status), principal.role)
@@ -386,7 +403,11 @@ def accept_return(
         instructions=instructions,
         now=now,
     )
-    data = _dispatch_data(lead, cos, rule_id) | {"cancelled_assignment_ids": cancelled}
+    data = (
+        _dispatch_data(lead, cos, rule_id)
+        | {"cancelled_assignment_ids": cancelled}
+        | _recategorize(session, ticket, category_id)
+    )
     _apply(
         session, ticket, principal, Action.accept_return, now=now, assignment=lead, comment=comment, data=data
     )
