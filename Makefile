@@ -38,6 +38,7 @@ fmt: install
 	$(VENV)/bin/ruff check --fix src tests bench
 
 bench: install
+	$(PY) bench/dispatch.py
 	$(PY) bench/intake.py --db sqlite
 	$(PY) bench/intake.py --db postgresql --pg-url $(PG_TEST_URL)
 

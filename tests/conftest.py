@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,10 +22,12 @@ from hotline.accounts import service as accounts_service
 from hotline.accounts.principal import Principal
 from hotline.api.app import create_app
 from hotline.bootstrap import bootstrap
+from hotline.config import get_settings
 from hotline.db import make_engine
 from hotline.demo.seed import demo_path
 from hotline.org import service as org_service
 from tests import factories
+from tests.fakes.openai_server import FakeOpenAI, serve
 
 PG_SCHEMA = "hotline_test"
 
@@ -124,3 +127,30 @@ def principal_token(db: Session, principal: Principal) -> dict[str, str]:
     secret, _ = accounts_service.issue_token(db, user=user, ttl=None)
     db.commit()
     return {"Authorization": f"Bearer {secret}"}
+
+
+LLM_SETTINGS = (
+    "llm_base_url",
+    "llm_api_key",
+    "llm_model",
+    "llm_retry_backoff_seconds",
+    "llm_timeout_seconds",
+    "llm_daily_token_budget",
+    "llm_max_retries",
+)
+
+
+@pytest.fixture
+def llm() -> Iterator[FakeOpenAI]:
+    """A local OpenAI-compatible endpoint over real HTTP, configured as the centre's large model."""
+    settings = get_settings()
+    saved = {key: getattr(settings, key) for key in LLM_SETTINGS}
+    with serve() as fake:
+        settings.llm_base_url = fake.url
+        settings.llm_api_key = SecretStr(fake.api_key)
+        settings.llm_model = "qwen2.5-7b-instruct"
+        settings.llm_retry_backoff_seconds = 0.01
+        settings.llm_timeout_seconds = 2.0
+        yield fake
+    for key, value in saved.items():
+        setattr(settings, key, value)

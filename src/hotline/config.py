@@ -7,7 +7,7 @@ from datetime import time
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,16 @@ class Settings(BaseSettings):
     dispatch_auto_channels: list[str] = Field(
         default_factory=lambda: ["web", "app", "sms", "open311", "email"]
     )
+
+    # large-model tier (optional): any OpenAI-compatible chat endpoint; unset → no network call at all
+    llm_base_url: str | None = None  # e.g. https://api.deepseek.com/v1 or http://127.0.0.1:11434/v1
+    llm_model: str = "deepseek-chat"
+    llm_api_key: SecretStr | None = None
+    llm_timeout_seconds: float = Field(default=20.0, gt=0)
+    llm_max_retries: int = Field(default=2, ge=0, le=5)
+    llm_retry_backoff_seconds: float = Field(default=1.0, ge=0)
+    llm_max_tokens: int = Field(default=800, ge=16)  # per reply
+    llm_daily_token_budget: int = Field(default=500_000, ge=0)  # all processes together
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -36,6 +36,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class ServiceUnavailable(DomainError):
+    """A remote service (a large model, a gateway) cannot answer now; the offline path stands."""
+
+    code = "service_unavailable"
+
+
 class InvalidTransition(Conflict):
     code = "invalid_transition"
 

@@ -31,6 +31,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "派单目录第 {line} 行有误：{reason}",
         "Routing table line {line} is invalid: {reason}",
     ),
+    "llm_unavailable": (
+        "大模型暂时无法回答（{reason}），请以离线建议为准",
+        "The large model cannot answer now ({reason}); the offline suggestion stands",
+    ),
     "no_route": (
         "派单目录中没有该分类在此区域的规则，请直接指定承办单位",
         "The routing table has no rule for this category here; name the department",

@@ -18,6 +18,7 @@ from hotline.dispatch.models import DispatchSuggestion, ModelVersion
 from hotline.tickets.models import Ticket, TicketEvent
 from tests.conftest import principal_token
 from tests.factories import Actors
+from tests.fakes.openai_server import FakeOpenAI, completion
 
 WAGES = {
     "title": "公司拖欠农民工工资半年",
@@ -303,6 +304,49 @@ def test_a_corrected_category_reroutes_and_teaches_the_next_model(
     assert mine == [datasets.CORRECTED_WEIGHT]
     assert "城乡建设/城市建设和市政管理/城管执法" in examples.labels
     r = client.post(
-        f"/api/v1/tickets/{ticket_id}/suggestion/accept", json={"category_code": "没有这个分类"}, headers=tokens["dispatcher"]
+        f"/api/v1/tickets/{ticket_id}/suggestion/accept",
+        json={"category_code": "没有这个分类"},
+        headers=tokens["dispatcher"],
     )
     assert r.status_code == 422 and "没有这个分类" in r.json()["error"]["message"]
+
+
+def test_second_opinion_from_the_large_model_is_advice_marked_generated(
+    client: TestClient,
+    db: Session,
+    dispatch_ready: ModelVersion,
+    tokens: dict[str, dict[str, str]],
+    threshold: Any,
+    llm: FakeOpenAI,
+) -> None:
+    threshold(1.0)
+    ticket_id = client.post(
+        "/api/v1/tickets", json={**WAGES, "channel": "web"}, headers=tokens["operator"]
+    ).json()["id"]
+
+    def answer(body: dict[str, Any]) -> Any:
+        prompt = body["messages"][-1]["content"]
+        assert "拖欠农民工工资" in prompt and "- 劳动和社会保障" in prompt  # the text and the allowed list
+        return completion('{"category": "劳动和社会保障", "reason": "诉求为讨要拖欠工资，属劳动保障监察"}')
+
+    llm.reply(answer, completion('{"category": "外星人管理", "reason": "编的"}'))
+    r = client.post(f"/api/v1/tickets/{ticket_id}/suggestion/second-opinion", headers=tokens["dispatcher"])
+    assert r.status_code == 200, r.text
+    opinion = r.json()["llm"]
+    assert opinion["generated"] is True and opinion["category"] == "劳动和社会保障"
+    assert opinion["department"] == "市人力资源和社会保障局" and opinion["agrees"] is True
+    assert r.json()["decision"] == "triage"  # advice only: nothing was dispatched
+    assert client.get(f"/api/v1/tickets/{ticket_id}/suggestion", headers=tokens["dispatcher"]).json()["llm"]
+    # a made-up category is refused, and the offline suggestion stands
+    r = client.post(f"/api/v1/tickets/{ticket_id}/suggestion/second-opinion", headers=tokens["dispatcher"])
+    assert r.status_code == 503 and "外星人管理" in r.json()["error"]["message"]
+
+
+def test_second_opinion_without_a_large_model_is_a_clear_503(
+    client: TestClient, dispatch_ready: ModelVersion, tokens: dict[str, dict[str, str]]
+) -> None:
+    ticket_id = client.post(
+        "/api/v1/tickets", json={**WAGES, "channel": "phone"}, headers=tokens["operator"]
+    ).json()["id"]
+    r = client.post(f"/api/v1/tickets/{ticket_id}/suggestion/second-opinion", headers=tokens["dispatcher"])
+    assert r.status_code == 503 and "not configured" in r.json()["error"]["message"]

@@ -17,6 +17,7 @@ from hotline.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    ServiceUnavailable,
     Unauthenticated,
 )
 from hotline.i18n import pick_language, translate
@@ -29,6 +30,7 @@ STATUS_CODES: list[tuple[type[DomainError], int]] = [
     (PermissionDenied, 403),
     (Conflict, 409),
     (InvalidInput, 422),
+    (ServiceUnavailable, 503),
 ]
 
 

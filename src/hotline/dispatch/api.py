@@ -15,7 +15,8 @@ from hotline.categories import service as category_service
 from hotline.dispatch import registry, routing, service
 from hotline.dispatch.models import DispatchSuggestion
 from hotline.dispatch.schemas import ModelVersionOut, RoutingRuleIn, RoutingRuleOut, SuggestIn, SuggestionOut
-from hotline.errors import NotFound, referenced
+from hotline.errors import NotFound, ServiceUnavailable, referenced
+from hotline.llm.client import LlmUnavailable
 from hotline.org import service as org_service
 from hotline.tickets import views
 from hotline.tickets.api import lang
@@ -88,6 +89,16 @@ def ticket_suggestion(ticket_id: int, db: DbSession, principal: CenterPrincipal)
 def refresh_suggestion(ticket_id: int, db: DbSession, principal: IntakePrincipal) -> SuggestionOut:
     """Suggest again (after the text, area, routing table or model changed)."""
     return _out(service.refresh(db, ticket_id=ticket_id, principal=principal))
+
+
+@ticket_router.post("/{ticket_id}/suggestion/second-opinion", response_model=SuggestionOut)
+def second_opinion(ticket_id: int, db: DbSession, principal: IntakePrincipal) -> SuggestionOut:
+    """Ask the configured large model for a second opinion (generated, advice only). 503 when no
+    model is configured or it cannot answer now; the offline suggestion stands either way."""
+    try:
+        return _out(service.second_opinion(db, ticket_id=ticket_id, principal=principal))
+    except LlmUnavailable as exc:
+        raise ServiceUnavailable("llm_unavailable", reason=exc.reason) from exc
 
 
 class AcceptIn(BaseModel):

@@ -428,3 +428,36 @@ def add_landmark(session: Session, *, name: str, area_code: str, kind: str = "la
         session.add(row)
         session.flush()
     return row
+
+
+def second_opinion(
+    session: Session, *, ticket_id: int, principal: Principal, now: datetime | None = None
+) -> DispatchSuggestion:
+    """Ask the large model about a ticket's latest suggestion; store the answer as a new suggestion
+    row (the offline figures unchanged, the model's advice under `llm`)."""
+    from hotline.dispatch import second_opinion as llm_opinion
+
+    ticket = get_ticket(session, ticket_id=ticket_id, principal=principal)
+    base = get_suggestion(session, ticket_id=ticket_id, principal=principal)
+    opinion = llm_opinion.ask(
+        session,
+        title=ticket.title,
+        content=ticket.content,
+        suggestion=base.payload,
+        area_id=ticket.area_id or base.area_id,
+    )
+    row = DispatchSuggestion(
+        ticket_id=ticket.id,
+        created_at=now or utcnow(),
+        model_version_id=base.model_version_id,
+        category_id=base.category_id,
+        department_id=base.department_id,
+        area_id=base.area_id,
+        confidence=base.confidence,
+        decision=base.decision,
+        payload={**base.payload, "llm": opinion},
+        reason=base.reason,
+    )
+    session.add(row)
+    session.flush()
+    return row

@@ -1,0 +1,89 @@
+"""A large model's second opinion on an unsure dispatch, constrained to the category tree and the
+routing table. Advice only: it is marked as generated, shown to the dispatcher, and never dispatches
+by itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.categories.models import Category
+from hotline.dispatch import routing
+from hotline.llm import client
+from hotline.llm.client import LlmUnavailable
+
+SYSTEM = (
+    "你是12345政务服务便民热线的派单助手。根据市民诉求，从给定的分类清单中选出最合适的一项，"
+    "并用一句话说明理由。只能从清单中选择，不得编造。"
+    '只输出JSON：{"category": "清单中的完整分类名", "reason": "理由"}'
+)
+
+
+def candidates(session: Session, suggestion: dict[str, Any], area_id: int | None) -> list[dict[str, Any]]:
+    """The model's top categories, their children, and every first-level category, each with the
+    department the routing table would send it to."""
+    ids: list[int] = [c["category_id"] for c in suggestion.get("category", [])]
+    if ids:
+        ids += list(session.scalars(select(Category.id).where(Category.parent_id.in_(ids[:2]))))
+    ids += list(session.scalars(select(Category.id).where(Category.level == 1)))
+    seen: set[int] = set()
+    out = []
+    for category_id in ids:
+        if category_id in seen:
+            continue
+        seen.add(category_id)
+        cat = session.get(Category, category_id)
+        if cat is None:
+            continue
+        route = routing.resolve(session, category_id=cat.id, area_id=area_id)
+        out.append(
+            {
+                "category_id": cat.id,
+                "name": cat.full_name,
+                "department": route.department_name if route else None,
+            }
+        )
+    return out
+
+
+def ask(
+    session: Session, *, title: str, content: str, suggestion: dict[str, Any], area_id: int | None
+) -> dict[str, Any]:
+    """Return the model's choice, validated against the candidates, or raise LlmUnavailable."""
+    options = candidates(session, suggestion, area_id)
+    listing = "\n".join(
+        f"- {o['name']}" + (f"（承办：{o['department']}）" if o["department"] else "") for o in options
+    )
+    offline = "、".join(f"{c['name']} {c['probability']:.2f}" for c in suggestion.get("category", []))
+    completion = client.chat(
+        session,
+        purpose="dispatch_second_opinion",
+        json_mode=True,
+        max_tokens=200,
+        messages=[
+            {"role": "system", "content": SYSTEM},
+            {
+                "role": "user",
+                "content": f"诉求标题：{title}\n诉求内容：{content[:1500]}\n离线模型的判断：{offline or '无'}\n分类清单：\n{listing}",
+            },
+        ],
+    )
+    reply = completion.json()
+    name = str(reply.get("category") or "").strip()
+    chosen = next((o for o in options if o["name"] == name), None)
+    if chosen is None:
+        raise LlmUnavailable(f"the model chose a category outside the list: {name[:50]!r}")
+    route = routing.resolve(session, category_id=chosen["category_id"], area_id=area_id)
+    return {
+        "generated": True,
+        "model": completion.model,
+        "category_id": chosen["category_id"],
+        "category": chosen["name"],
+        "department_id": route.department_id if route else None,
+        "department": route.department_name if route else None,
+        "reason": str(reply.get("reason") or "")[:300],
+        "agrees": bool(suggestion.get("category"))
+        and suggestion["category"][0]["category_id"] == chosen["category_id"],
+    }
