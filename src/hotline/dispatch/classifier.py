@@ -124,6 +124,17 @@ class CategoryModel:
         order = [list(self.pipeline.classes_).index(label) for label in self.labels]
         return scale(np.asarray(proba)[:, order], self.temperature)
 
+    def analyse(self, prepared: str, k: int = 3) -> tuple[list[tuple[str, float]], list[Reason]]:
+        """The k most probable labels and the reasons for the first, from one feature pass."""
+        features = self.pipeline.named_steps["features"]
+        vector = features.transform([prepared]).tocsr()
+        raw = self.pipeline.named_steps["clf"].predict_proba(vector)
+        order = [list(self.pipeline.classes_).index(label) for label in self.labels]
+        proba = scale(np.asarray(raw)[:, order], self.temperature)[0]
+        idx = np.argsort(-proba)[:k]
+        top = [(self.labels[i], float(proba[i])) for i in idx]
+        return top, self._reasons_from(vector, top[0][0]) if top else []
+
     def top(self, prepared: str, k: int = 3) -> list[tuple[str, float]]:
         """Return the k most probable labels of one prepared text."""
         proba = self.predict_proba([prepared])[0]
@@ -132,11 +143,14 @@ class CategoryModel:
 
     def reasons(self, prepared: str, label: str, k: int = 6) -> list[Reason]:
         """Return the features that pushed this text most towards `label` (linear models only)."""
+        vector = self.pipeline.named_steps["features"].transform([prepared]).tocsr()
+        return self._reasons_from(vector, label, k)
+
+    def _reasons_from(self, vector: Any, label: str, k: int = 6) -> list[Reason]:
         coef = self._coefficients(label)
         if coef is None:
             return []
         features = self.pipeline.named_steps["features"]
-        vector = features.transform([prepared]).tocsr()
         if self._names is None:
             self._names = np.concatenate(
                 [step.named_steps["tfidf"].get_feature_names_out() for _, step in features.transformer_list]

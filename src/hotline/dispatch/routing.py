@@ -38,11 +38,19 @@ class Route:
 
 
 def _ancestor_ids(session: Session, category: Category) -> list[int]:
-    """The category and its ancestors, deepest first."""
-    parts = category.code.split(".")
-    codes = [".".join(parts[: i + 1]) for i in range(len(parts))]
-    rows = {c.code: c.id for c in session.scalars(select(Category).where(Category.code.in_(codes)))}
-    return [rows[c] for c in reversed(codes) if c in rows]
+    """The category and its ancestors, deepest first (found through the parent links)."""
+    out = [category.id]
+    parent_id = category.parent_id
+    while parent_id is not None and parent_id not in out:
+        out.append(parent_id)
+        parent = session.get(Category, parent_id)  # identity map: no query after the first time
+        parent_id = parent.parent_id if parent is not None else None
+    return out
+
+
+def load_rules(session: Session) -> list[RoutingRule]:
+    """Every active rule (one query), to resolve several categories against."""
+    return list(session.scalars(select(RoutingRule).where(RoutingRule.active.is_(True))))
 
 
 def _area_ids(area: Area | None) -> list[int]:
@@ -52,17 +60,24 @@ def _area_ids(area: Area | None) -> list[int]:
     return [int(x) for x in reversed(area.path.strip("/").split("/")) if x]
 
 
-def resolve(session: Session, *, category_id: int, area_id: int | None) -> Route | None:
-    """Return the department the table sends this category in this area to, or None."""
+def resolve(
+    session: Session, *, category_id: int, area_id: int | None, rules: list[RoutingRule] | None = None
+) -> Route | None:
+    """Return the department the table sends this category in this area to, or None. `rules` is the
+    active table when the caller already loaded it (load_rules)."""
     category = session.get(Category, category_id)
     if category is None:
         return None
     area = session.get(Area, area_id) if area_id is not None else None
     cat_ids = _ancestor_ids(session, category)
     area_ids = _area_ids(area)
-    rules = session.scalars(
-        select(RoutingRule).where(RoutingRule.active.is_(True), RoutingRule.category_id.in_(cat_ids))
-    ).all()
+    if rules is None:
+        rules = list(
+            session.scalars(
+                select(RoutingRule).where(RoutingRule.active.is_(True), RoutingRule.category_id.in_(cat_ids))
+            )
+        )
+    rules = [r for r in rules if r.category_id in cat_ids]
 
     def rank(rule: RoutingRule) -> tuple[int, int, int]:
         cat_rank = len(cat_ids) - cat_ids.index(rule.category_id)

@@ -83,6 +83,24 @@ def gazetteer(session: Session) -> location.Gazetteer:
     return gaz
 
 
+_categories_lock = threading.Lock()
+_categories: tuple[int, dict[str, int]] | None = None
+
+
+def _category_by_name(session: Session, full_name: str) -> Category | None:
+    """A category by its full name, through a process cache of name → id (the tree rarely changes)."""
+    global _categories
+    count = session.scalar(select(func.count(Category.id))) or 0
+    with _categories_lock:
+        cached = _categories
+    if cached is None or cached[0] != count:
+        cached = (count, dict(session.execute(select(Category.full_name, Category.id)).tuples().all()))
+        with _categories_lock:
+            _categories = cached
+    category_id = cached[1].get(full_name)
+    return session.get(Category, category_id) if category_id is not None else None
+
+
 def suggest(
     session: Session,
     *,
@@ -121,8 +139,9 @@ def suggest(
         row, model = active
         version, version_id = row.version, row.id
         prepared = tokenize(f"{title}。{content}")
-        for label, p in model.top(prepared, k=3):
-            cat = session.scalar(select(Category).where(Category.full_name == label))
+        top3, why = model.analyse(prepared, k=3)
+        for label, p in top3:
+            cat = _category_by_name(session, label)
             if cat is None:
                 continue
             categories.append(
@@ -131,7 +150,7 @@ def suggest(
                     "code": cat.code,
                     "name": cat.full_name,
                     "probability": round(p, 4),
-                    "words": [r.feature for r in model.reasons(prepared, label)] if not categories else [],
+                    "words": [r.feature for r in why] if not categories else [],
                 }
             )
         if categories:
@@ -171,9 +190,13 @@ def suggest(
 
     # departments: the probability mass of the categories that route to each department
     scores: dict[int, dict[str, Any]] = {}
+    table = routing.load_rules(session)
     for entry_cat in categories:
         route = routing.resolve(
-            session, category_id=entry_cat["category_id"], area_id=loc["area_id"] if loc else None
+            session,
+            category_id=entry_cat["category_id"],
+            area_id=loc["area_id"] if loc else None,
+            rules=table,
         )
         if route is None:
             continue

@@ -27,6 +27,7 @@ _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
+_stopwords: frozenset[str] | None = None
 
 
 def normalize(text: str) -> str:
@@ -69,15 +70,27 @@ def reset_tokenizer() -> None:
         _tokenizer = None
 
 
+def stopwords() -> frozenset[str]:
+    """Function words the model ignores (packaged list; the public training data had them removed)."""
+    global _stopwords
+    if _stopwords is None:
+        path = Path(str(resources.files("hotline") / "data" / "stopwords.txt"))
+        _stopwords = frozenset(w.strip() for w in path.read_text(encoding="utf-8").splitlines() if w.strip())
+    return _stopwords
+
+
 def words(text: str) -> list[str]:
     """Return the words of (normalised) text, without whitespace and punctuation-only tokens."""
     return [w for w in tokenizer().lcut(text, HMM=True) if w.strip() and not _PUNCT_ONLY.match(w)]
 
 
 def tokenize(text: str) -> str:
-    """Return normalised text and its words for the model, as "words<TAB>normalised text"."""
-    norm = normalize(text)
-    return " ".join(words(norm)) + "\t" + norm
+    """Return the text prepared for the model as "words<TAB>characters": the content words (no
+    punctuation, no stopwords) and the same words run together, for character n-grams. Raw text and
+    pre-segmented text without stopwords end up alike."""
+    stop = stopwords()
+    kept = [w for w in words(normalize(text)) if w not in stop]
+    return " ".join(kept) + "\t" + "".join(kept)
 
 
 def word_part(prepared: str) -> str:
