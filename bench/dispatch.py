@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from sklearn.feature_extraction.text import CountVectorizer  # noqa: E402
 
 from hotline.dispatch import classifier, location, signals  # noqa: E402
-from hotline.dispatch.text import normalize  # noqa: E402
+from hotline.nlp.text import normalize  # noqa: E402
 
 UNIT = re.compile(r"[A-Z]\d{1,2}[区县市]")
 CITY = re.compile(r"(?<![A-Z0-9])[A-Z]市")

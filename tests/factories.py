@@ -95,9 +95,11 @@ def make_ticket(session: Session, a: Actors, *, now: datetime, **overrides: Any)
     return ticket
 
 
-def ticket_in(session: Session, a: Actors, status: Status, *, now: datetime, dept: str = "ZJJ") -> Ticket:
+def ticket_in(
+    session: Session, a: Actors, status: Status, *, now: datetime, dept: str = "ZJJ", **overrides: Any
+) -> Ticket:
     """Return a ticket driven (through the real services) into `status`, lead department `dept`."""
-    t = make_ticket(session, a, now=now)
+    t = make_ticket(session, a, now=now, **overrides)
     handler = {"ZJJ": a.zjj, "CGJ": a.cgj, "HB-ZX": a.hb_center}[dept]
     dept_id = a.dept_id(dept, session)
     step = now

@@ -21,6 +21,7 @@ model_app = typer.Typer(
     help="Dispatch models: train, evaluate, list, activate, roll back", no_args_is_help=True
 )
 routing_app = typer.Typer(help="The routing table (派单目录)", no_args_is_help=True)
+kb_app = typer.Typer(help="Knowledge base (知识库): import, search, ask", no_args_is_help=True)
 gazetteer_app = typer.Typer(help="Place names used to locate requests", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
@@ -28,6 +29,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(model_app, name="model")
 app.add_typer(routing_app, name="routing")
 app.add_typer(gazetteer_app, name="gazetteer")
+app.add_typer(kb_app, name="kb")
 
 log = logging.getLogger(__name__)
 
@@ -373,6 +375,66 @@ def gazetteer_add(name: str, area_code: str, kind: str = "landmark") -> None:
     with session_scope() as session:
         row = service.add_landmark(session, name=name, area_code=area_code, kind=kind)
         typer.echo(f"{row.name} → area {row.area_id}")
+
+
+@kb_app.command("import")
+def kb_import(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Markdown, HTML, DOCX, PDF, TXT files, or CSV/XLSX FAQ lists")
+    ],
+    department: Annotated[str | None, typer.Option(help="owner department code")] = None,
+    publish: Annotated[
+        bool, typer.Option("--publish/--draft", help="serve at once, or keep as drafts")
+    ] = False,
+    question_column: Annotated[str | None, typer.Option(help="FAQ lists: the question column")] = None,
+    answer_column: Annotated[str | None, typer.Option(help="FAQ lists: the answer column")] = None,
+) -> None:
+    """Import files into the knowledge base (a re-import updates the same articles as new versions)."""
+    from hotline.accounts.principal import SYSTEM
+    from hotline.db import session_scope
+    from hotline.kb import service
+
+    with session_scope() as session:
+        for path in paths:
+            created, updated, articles = service.import_file(
+                session,
+                path=path,
+                principal=SYSTEM,
+                department_code=department,
+                publish=publish,
+                question_column=question_column,
+                answer_column=answer_column,
+            )
+            typer.echo(f"{path.name}: {created} created, {updated} updated ({len(articles)} articles)")
+
+
+@kb_app.command("search")
+def kb_search(query: str, k: int = 5) -> None:
+    """Print the best KB passages for a query."""
+    from hotline.db import session_scope
+    from hotline.kb import qa
+
+    with session_scope() as session:
+        for hit in qa.search_kb(session, query, k=k):
+            m = hit.doc.meta
+            typer.echo(
+                f"{hit.score:6.2f}  {hit.coverage:.2f}  《{m['title']}》{m['heading'] or ''}: {m['text'][:80]}"
+            )
+
+
+@kb_app.command("ask")
+def kb_ask(question: str, llm: Annotated[bool, typer.Option("--llm/--no-llm")] = True) -> None:
+    """Answer a question from the knowledge base, with sources."""
+    from hotline.db import session_scope
+    from hotline.kb import qa
+
+    with session_scope() as session:
+        out = qa.answer(session, question, use_llm=llm)
+        typer.echo(out.answer if out.answered else out.message)
+        for s in out.sources:
+            typer.echo(f"  — 《{s.title}》{s.heading or ''}")
+        if out.generated:
+            typer.echo("  (由大模型生成，请核对)")
 
 
 def main() -> None:

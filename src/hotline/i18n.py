@@ -31,6 +31,39 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "派单目录第 {line} 行有误：{reason}",
         "Routing table line {line} is invalid: {reason}",
     ),
+    # knowledge base
+    "article_not_found": ("知识库文章不存在：{id}", "Knowledge article not found: {id}"),
+    "article_not_served": (
+        "知识库文章 {id} 未发布或已失效，不能用于答复",
+        "Knowledge article {id} is not published or no longer valid; it cannot be used to answer",
+    ),
+    "article_version_conflict": (
+        "文章 {id} 已被他人修改（当前版本 {current}，您编辑的是版本 {yours}），请刷新后再改",
+        "Article {id} was changed by someone else (now version {current}, you edited {yours}); reload and edit again",
+    ),
+    "article_already_invalid": (
+        "文章 {id} 的有效期已过，不能发布；请先修改有效期",
+        "Article {id} is past its validity; change the dates before publishing",
+    ),
+    "kb_edit_denied": ("您的角色不能编辑知识库", "Your role cannot edit the knowledge base"),
+    "kb_edit_other_department": (
+        "只能编辑本单位的知识库文章",
+        "You can edit only your own department's articles",
+    ),
+    "kb_file_format": (
+        "不支持的文件类型：{path}（支持：{known}）",
+        "Unsupported file {path} (supported: {known})",
+    ),
+    "kb_file_empty": ("文件 {path} 中没有可导入的内容", "Nothing to import in {path}"),
+    "kb_file_too_large": ("文件 {path} 超过 {limit_mb} MB", "File {path} is larger than {limit_mb} MB"),
+    "kb_faq_columns": (
+        "问答表 {path} 中找不到问题列和答案列（现有列：{found}），请指定列名",
+        "Cannot find the question and answer columns in {path} (it has: {found}); name them",
+    ),
+    "kb_faq_row": (
+        "问答表 {path} 第 {line} 行缺少问题或答案",
+        "FAQ list {path} line {line} lacks a question or an answer",
+    ),
     "llm_unavailable": (
         "大模型暂时无法回答（{reason}），请以离线建议为准",
         "The large model cannot answer now ({reason}); the offline suggestion stands",

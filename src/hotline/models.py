@@ -3,6 +3,7 @@
 from hotline.accounts import models as accounts_models
 from hotline.categories import models as categories_models
 from hotline.dispatch import models as dispatch_models
+from hotline.kb import models as kb_models
 from hotline.llm import models as llm_models
 from hotline.org import models as org_models
 from hotline.sla import models as sla_models
@@ -13,6 +14,7 @@ __all__ = [
     "accounts_models",
     "categories_models",
     "dispatch_models",
+    "kb_models",
     "llm_models",
     "org_models",
     "sla_models",

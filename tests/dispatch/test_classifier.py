@@ -6,7 +6,7 @@ import numpy as np
 
 from hotline.dispatch import classifier, datasets
 from hotline.dispatch.classifier import CategoryModel
-from hotline.dispatch.text import tokenize
+from hotline.nlp.text import tokenize
 
 
 def test_cross_validated_figures_beat_chance_by_far(sample: datasets.Examples) -> None:

@@ -18,6 +18,9 @@ from hotline.config import get_settings
 from hotline.db import ping
 from hotline.dispatch.api import router as dispatch_router
 from hotline.dispatch.api import ticket_router as dispatch_ticket_router
+from hotline.kb.api import assist_router as kb_assist_router
+from hotline.kb.api import public as kb_public_router
+from hotline.kb.api import router as kb_router
 from hotline.org.api import router as org_router
 from hotline.sla.api import router as sla_router
 from hotline.tickets.api import public as public_router
@@ -47,6 +50,9 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
         dispatch_router,
         dispatch_ticket_router,
         public_router,
+        kb_router,
+        kb_assist_router,
+        kb_public_router,
     ):
         app.include_router(router)
 

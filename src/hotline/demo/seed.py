@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from hotline.accounts import service as accounts_service
 from hotline.accounts.enums import Role
 from hotline.accounts.models import User
-from hotline.accounts.principal import Principal
+from hotline.accounts.principal import SYSTEM, Principal
 from hotline.accounts.schemas import UserIn
 from hotline.bootstrap import bootstrap
 from hotline.categories import service as category_service
@@ -23,6 +23,8 @@ from hotline.db import utcnow
 from hotline.dispatch import datasets, registry, routing, training
 from hotline.dispatch import service as dispatch_service
 from hotline.errors import NotFound
+from hotline.kb import service as kb_service
+from hotline.kb.models import Article
 from hotline.org import service as org_service
 from hotline.org.enums import AreaLevel
 from hotline.tickets import service as ticket_service
@@ -103,6 +105,36 @@ def _users(session: Session) -> dict[str, User]:
     return users
 
 
+DEMO_KB_OWNERS = {
+    "01-housing-fund.md": "ZJJ",
+    "02-social-security-card.md": "RSJ",
+    "03-residence-permit.md": "GAJ",
+    "04-newborn-hukou.md": "GAJ",
+    "05-medical-insurance.md": "RSJ",
+    "06-unemployment.md": "RSJ",
+    "07-wage-arrears.md": "RSJ",
+    "08-school-enrollment.md": "JYJ",
+    "09-property-fees.md": "ZJJ",
+    "10-street-lights.md": "CGJ",
+    "11-noise.md": "CGJ",
+    "12-driver-license.md": "GAJ",
+}
+
+
+def setup_kb(session: Session) -> int:
+    """The demo knowledge base (published Markdown articles, each owned by a department), once."""
+    if session.scalar(select(Article.id).limit(1)) is not None:
+        return 0
+    folder = Path(str(resources.files("hotline") / "demo" / "kb"))
+    made = 0
+    for path in sorted(folder.glob("*.md")):
+        created, _, _ = kb_service.import_file(
+            session, path=path, principal=SYSTEM, department_code=DEMO_KB_OWNERS.get(path.name), publish=True
+        )
+        made += created
+    return made
+
+
 def setup_dispatch(session: Session) -> None:
     """The demo routing table (派单目录) and a category model trained on the packaged sample messages,
     unless the centre already has them."""
@@ -126,6 +158,7 @@ def seed_demo(
     org_service.import_org(session, org=org_service.parse_org_file(demo_path("city.yaml")))
     users = _users(session)
     setup_dispatch(session)
+    setup_kb(session)
     if session.scalar(select(Ticket.id).limit(1)) is not None:
         return {"tickets": 0}
     p = {name: accounts_service.principal_for(u) for name, u in users.items()}

@@ -23,7 +23,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 
-from hotline.dispatch.text import char_part, tokenize, word_part
+from hotline.nlp.text import char_part, tokenize, word_part
 
 DEFAULT_METHOD = "tfidf-svm"
 

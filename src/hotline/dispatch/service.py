@@ -19,8 +19,8 @@ from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.dispatch import location, registry, routing, signals
 from hotline.dispatch.models import DispatchSuggestion, Landmark
-from hotline.dispatch.text import tokenize
 from hotline.errors import InvalidInput, NotFound
+from hotline.nlp.text import tokenize
 from hotline.org.models import Area, Department
 from hotline.tickets.enums import Urgency
 from hotline.tickets.models import Ticket

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from hotline.config import get_settings
-from hotline.dispatch.text import normalize
+from hotline.nlp.text import normalize
 from hotline.tickets.enums import RequestType, Urgency
 
 _WINDOW = 12  # characters either side of a match in which an `unless` cue cancels it

@@ -214,9 +214,19 @@ def answer_directly(
     now: datetime | None = None,
     knowledge_article_id: int | None = None,
 ) -> Ticket:
-    """Answer on the spot (直接答复); the ticket goes to follow-up like any other."""
+    """Answer on the spot (直接答复), optionally from a KB article that is served now; the ticket goes
+    to follow-up like any other."""
     now = now or utcnow()
     ticket = _load(session, ticket_id, principal)
+    if knowledge_article_id is not None:
+        from hotline.kb.service import get_article, is_served
+
+        try:
+            article = get_article(session, article_id=knowledge_article_id)
+        except NotFound as exc:
+            raise referenced(exc) from exc
+        if not is_served(article, now):
+            raise InvalidInput("article_not_served", id=knowledge_article_id)
     _apply(
         session,
         ticket,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hotline.dispatch.text import char_part, normalize, tokenize, word_part, words
+from hotline.nlp.text import char_part, normalize, tokenize, word_part, words
 
 
 def test_segmented_and_raw_text_tokenize_alike() -> None:

@@ -1,0 +1,208 @@
+"""Help for the people handling a ticket: the summary and key fields (工单摘要) for operators, a draft
+reply for departments. Offline by default (extractive, from the text and the KB); with a large model
+configured, generated text is offered instead, always marked as generated and editable."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hotline.categories.models import Category
+from hotline.kb import qa
+from hotline.llm import client as llm
+from hotline.llm.client import LlmUnavailable
+from hotline.nlp.text import normalize, stopwords, words
+from hotline.org.models import Area, Department
+from hotline.tickets.models import Ticket
+
+log = logging.getLogger(__name__)
+
+_SENTENCES = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
+_WHEN = re.compile(
+    r"\d{4}年\d{1,2}月(\d{1,2}[日号])?|\d{1,2}月\d{1,2}[日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|"
+    r"(今天|昨天|前天|上周|本周|上个月|这个月|近期|最近|每天|每晚|晚上|凌晨|早上|中午|下午)(\d{1,2}[点时])?|\d{1,2}[点时]\d{0,2}分?"
+)
+_WHO = re.compile(
+    r"业主|租户|家长|学生|老人|农民工|工人|员工|商户|店主|患者|病人|司机|乘客|村民|居民|残疾人|退休人员|消费者"
+)
+_DEMAND = re.compile(r"请求|恳请|希望|要求|请.{0,6}(处理|解决|核实|调查|查处|整改|维修|帮助)|能否|是否")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCES.findall(normalize(text)) if len(s.strip()) >= 4]
+
+
+def extractive_summary(title: str, content: str, *, max_chars: int = 120) -> str:
+    """The title and the content's most central sentences (word overlap with the whole), in order."""
+    sentences = _sentences(content)
+    if not sentences:
+        return title
+    stop = stopwords()
+    freq = Counter(w for w in words(normalize(title + content)) if w not in stop and len(w) > 1)
+    scored = []
+    for i, s in enumerate(sentences):
+        ws = {w for w in words(s) if w in freq}
+        scored.append((sum(freq[w] for w in ws) / (1 + len(s) / 40), i))
+    picked: list[int] = []
+    length = 0
+    for _, i in sorted(scored, reverse=True):
+        if length + len(sentences[i]) > max_chars and picked:
+            continue
+        picked.append(i)
+        length += len(sentences[i])
+    body = "".join(sentences[i] for i in sorted(picked))
+    return f"{title}：{body}" if title and not body.startswith(title) else body
+
+
+def key_fields(session: Session, ticket: Ticket) -> dict[str, Any]:
+    text = normalize(f"{ticket.title}。{ticket.content}")
+    where = ticket.address
+    if ticket.area_id:
+        area = session.get(Area, ticket.area_id)
+        where = f"{area.name}{('，' + ticket.address) if ticket.address else ''}" if area else where
+    category = session.get(Category, ticket.category_id) if ticket.category_id else None
+    who = list(dict.fromkeys(_WHO.findall(text)))[:3]
+    demand = next((s for s in _sentences(ticket.content) if _DEMAND.search(s)), None)
+    return {
+        "who": "、".join(who) if who else "市民",
+        "where": where,
+        "what": category.full_name if category else ticket.title,
+        "when": list(dict.fromkeys(m.group(0) for m in _WHEN.finditer(text)))[:3],
+        "demand": demand,
+    }
+
+
+SUMMARY_SYSTEM = (
+    "你是12345热线的工单摘要助手。根据工单内容写一句不超过80字的摘要，并提取要素。不得编造工单中没有的信息，"
+    "没有的要素填 null。"
+    '只输出JSON：{"summary": "摘要", "who": "诉求人身份", "where": "地点", "what": "事项", "when": "时间", "demand": "诉求"}'
+)
+
+
+def summarize(session: Session, ticket: Ticket, *, use_llm: bool = True) -> dict[str, Any]:
+    fields = key_fields(session, ticket)
+    offline = {
+        "summary": extractive_summary(ticket.title, ticket.content),
+        "fields": fields,
+        "generated": False,
+        "method": "extractive",
+        "editable": True,
+    }
+    if not (use_llm and llm.configured()):
+        return offline
+    try:
+        completion = llm.chat(
+            session,
+            purpose="summary",
+            json_mode=True,
+            max_tokens=300,
+            messages=[
+                {"role": "system", "content": SUMMARY_SYSTEM},
+                {
+                    "role": "user",
+                    "content": f"标题：{ticket.title}\n内容：{ticket.content[:3000]}\n地址：{ticket.address or '无'}",
+                },
+            ],
+        )
+        reply = completion.json()
+        summary = str(reply.get("summary") or "").strip()
+        if not summary:
+            raise LlmUnavailable("empty summary")
+        generated = {k: reply.get(k) for k in ("who", "where", "what", "when", "demand")}
+        return {
+            "summary": summary[:300],
+            "fields": {
+                k: generated[k] if generated[k] not in (None, "", "null") else fields[k] for k in fields
+            },
+            "generated": True,
+            "method": "llm",
+            "model": completion.model,
+            "editable": True,
+            "extractive_summary": offline["summary"],
+        }
+    except LlmUnavailable as exc:
+        log.info("summary fell back to extractive: %s", exc.reason)
+        return offline
+
+
+DRAFT_SYSTEM = (
+    "你是12345热线承办单位的答复起草助手。根据工单和给出的政策依据，起草一份给市民的答复。答复须：称呼市民；"
+    "逐条回应诉求；说明已做了什么、由谁、何时（不知道的用【待填写：…】标出，不得编造）；引用依据时写明文件名称；"
+    "语气礼貌。只输出答复正文。"
+)
+
+
+def draft_reply(
+    session: Session, ticket: Ticket, *, department_id: int | None, use_llm: bool = True
+) -> dict[str, Any]:
+    """A draft reply: KB basis and precedents (how similar tickets were answered), offline template or LLM."""
+    query = f"{ticket.title} {ticket.content}"
+    basis = qa.search_kb(session, query, k=3)
+    precedents = qa.similar_tickets(session, query, k=3, department_id=department_id)
+    dept = session.get(Department, department_id) if department_id else None
+    sources = [
+        {"article_id": h.doc.meta["article_id"], "title": h.doc.meta["title"], "text": h.doc.meta["text"]}
+        for h in basis
+    ]
+    similar = [
+        {
+            "ticket_id": h.doc.meta["ticket_id"],
+            "number": h.doc.meta["number"],
+            "title": h.doc.meta["title"],
+            "reply": h.doc.meta["reply"],
+        }
+        for h in precedents
+    ]
+    if use_llm and llm.configured():
+        try:
+            refs = "\n".join(f"《{s['title']}》：{s['text']}" for s in sources) or "无"
+            cases = "\n".join(f"类似工单「{s['title']}」的答复：{s['reply']}" for s in similar) or "无"
+            completion = llm.chat(
+                session,
+                purpose="draft_reply",
+                max_tokens=600,
+                messages=[
+                    {"role": "system", "content": DRAFT_SYSTEM},
+                    {
+                        "role": "user",
+                        "content": f"承办单位：{dept.name if dept else '（本单位）'}\n工单标题：{ticket.title}\n"
+                        f"工单内容：{ticket.content[:2500]}\n政策依据：\n{refs}\n参考案例：\n{cases}",
+                    },
+                ],
+            )
+            text = completion.text.strip()
+            if text:
+                return {
+                    "draft": text,
+                    "generated": True,
+                    "method": "llm",
+                    "model": completion.model,
+                    "editable": True,
+                    "sources": sources,
+                    "similar": similar,
+                }
+        except LlmUnavailable as exc:
+            log.info("draft reply fell back to the template: %s", exc.reason)
+    basis_line = (
+        "依据" + "、".join(f"《{s['title']}》" for s in sources) + "的规定，【待填写：政策要点】。"
+        if sources
+        else ""
+    )
+    draft = (
+        f"市民您好！您反映的“{ticket.title}”问题已收悉。"
+        f"{dept.name if dept else '我单位'}高度重视，于【待填写：日期】安排【待填写：人员】进行了核查。"
+        f"经核查，【待填写：核查情况】。针对您的诉求，我们已【待填写：采取的措施】，预计于【待填写：时间】前办结。"
+        f"{basis_line}如有疑问，可拨打【待填写：联系电话】或12345热线。感谢您对我们工作的理解和支持！"
+    )
+    return {
+        "draft": draft,
+        "generated": False,
+        "method": "template",
+        "editable": True,
+        "sources": sources,
+        "similar": similar,
+    }

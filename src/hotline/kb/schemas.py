@@ -1,0 +1,115 @@
+"""Request and response bodies of the knowledge base and Q&A."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from hotline.kb.enums import ArticleKind, ArticleStatus
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200_000)]
+
+
+class ArticleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    body: Body = Field(description="Markdown; headings become passage headings")
+    kind: ArticleKind = ArticleKind.policy
+    status: ArticleStatus = ArticleStatus.draft
+    department_code: str | None = Field(
+        default=None, max_length=64, description="the owner (defaults to yours)"
+    )
+    category_code: str | None = Field(default=None, max_length=255)
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    tags: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]] = Field(
+        default_factory=list, max_length=20
+    )
+    note: str | None = Field(default=None, max_length=500, description="what changed, for the history")
+
+    @model_validator(mode="after")
+    def _validity(self) -> ArticleIn:
+        if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
+            raise ValueError("valid_to must be later than valid_from (失效时间须晚于生效时间)")
+        return self
+
+
+class ArticleUpdate(ArticleIn):
+    expected_version: int = Field(ge=1, description="the version you edited; a newer one is a 409")
+
+
+class ArticleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    body: str
+    kind: ArticleKind
+    status: ArticleStatus
+    served: bool = False  # published and inside its validity window now
+    department_id: int | None
+    category_id: int | None
+    valid_from: datetime | None
+    valid_to: datetime | None
+    source: str | None
+    tags: list[str]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str | None
+    published_at: datetime | None
+
+
+class ArticleVersionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    title: str
+    body: str
+    status: str
+    valid_from: datetime | None
+    valid_to: datetime | None
+    created_at: datetime
+    created_by: str | None
+    note: str | None
+
+
+class ImportResult(BaseModel):
+    created: int
+    updated: int
+    articles: list[dict[str, Any]]
+
+
+class QuestionIn(BaseModel):
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
+    use_llm: bool = Field(default=True, description="use the large model when one is configured")
+
+
+class Source(BaseModel):
+    article_id: int
+    title: str
+    passage_id: int
+    heading: str | None
+    text: str
+    score: float
+
+
+class AnswerOut(BaseModel):
+    answered: bool
+    answer: str | None
+    sources: list[Source]
+    generated: bool = Field(description="written by a large model (editable), not copied from the KB")
+    method: str  # extractive | llm | none
+    message: str | None = None
+    offer_ticket: bool = False
+
+
+class DraftIn(BaseModel):
+    """What an operator has typed so far."""
+
+    title: str = Field(default="", max_length=200)
+    content: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]

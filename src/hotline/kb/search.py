@@ -1,0 +1,127 @@
+"""Chinese BM25 retrieval (bm25s) over any set of documents: KB passages, past tickets.
+
+Text is analysed into content words (jieba, no stopwords) plus the character bigrams inside them,
+so a query still meets a passage when the two were segmented differently (公积金提取 / 提取公积金)."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import bm25s
+import numpy as np
+
+from hotline.nlp.text import normalize, stopwords, words
+
+log = logging.getLogger(__name__)
+
+
+# words that say what kind of question it is, not what it is about: they never make a passage an answer
+GENERIC = frozenset(
+    ["申请", "办理", "如何", "怎样", "怎么办", "怎么", "多久", "多长时间", "哪里", "哪个", "什么", "需要", "可以", "能否", "是否", "材料", "流程", "时间", "部门", "问题", "情况", "一下", "帮忙", "请问", "现在", "还能", "能不能", "多少", "几个", "手续", "规定", "政策", "相关", "有关", "处理", "咨询", "反映", "投诉", "举报", "要求", "合理"]
+)
+
+
+def analyze(text: str) -> list[str]:
+    """Terms of a text for retrieval: content words and their character bigrams (marked with '~')."""
+    stop = stopwords()
+    terms = []
+    for w in words(normalize(text)):
+        if w in stop:
+            continue
+        terms.append(w)
+        if len(w) > 2:
+            terms.extend("~" + w[i : i + 2] for i in range(len(w) - 1))
+    return terms
+
+
+@dataclass
+class Doc:
+    key: Any  # what the caller needs to find the thing again (passage id, ticket id)
+    text: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    context: str = ""  # counts for coverage, not for ranking (the article title of every passage)
+
+
+@dataclass
+class Hit:
+    doc: Doc
+    score: float
+    coverage: float  # share of the query's known words (those the index has seen) found in the document
+    matched: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.doc.key,
+            "score": round(self.score, 4),
+            "coverage": round(self.coverage, 3),
+            "matched": self.matched,
+            **self.doc.meta,
+        }
+
+
+def _credit(word: str, terms: set[str] | Counter[str]) -> float:
+    """How much of a word a document holds: 1 if the word, else the share of its bigrams (so a
+    longer query word like 租房子 still meets 租房 half-way)."""
+    if word in terms:
+        return 1.0
+    if len(word) == 2:
+        return 1.0 if "~" + word in terms else 0.0
+    pairs = [word[i : i + 2] for i in range(len(word) - 1)]
+    return sum(("~" + p in terms) or (p in terms) for p in pairs) / len(pairs)
+
+
+class SearchIndex:
+    """An immutable BM25 index; build a new one when the documents change."""
+
+    def __init__(self, docs: Sequence[Doc]) -> None:
+        self.docs = list(docs)
+        self._terms = [set(analyze(d.text)) for d in self.docs]
+        self._covered = [
+            terms | set(analyze(d.context)) if d.context else terms
+            for terms, d in zip(self._terms, self.docs, strict=True)
+        ]
+        self._df: Counter[str] = Counter(t for terms in self._covered for t in terms)
+        self._bm25: bm25s.BM25 | None = None
+        if self.docs:
+            self._bm25 = bm25s.BM25()
+            self._bm25.index([sorted(t) or ["∅"] for t in self._terms], show_progress=False)
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def search(self, query: str, *, k: int = 5, keep: Callable[[Doc], bool] | None = None) -> list[Hit]:
+        """The k best documents for a query (those `keep` accepts), best first; no match, no hit."""
+        if self._bm25 is None:
+            return []
+        terms = analyze(query)
+        if not terms:
+            return []
+        scores = np.asarray(self._bm25.get_scores(terms))
+        # the query words the index knows; words it has never seen are no evidence either way
+        words_ = [
+            t for t in dict.fromkeys(terms) if not t.startswith("~") and len(t) >= 2 and t not in GENERIC
+        ]
+        known = [w for w in words_ if _credit(w, self._df) > 0]
+        hits: list[Hit] = []
+        for i in self._top(scores, k if keep is None else 4 * k):
+            if scores[i] <= 0 or len(hits) >= k:
+                break
+            doc = self.docs[int(i)]
+            if keep is not None and not keep(doc):
+                continue
+            credits = {w: _credit(w, self._covered[int(i)]) for w in known}
+            matched = [w for w, c in credits.items() if c >= 0.5]
+            coverage = sum(credits.values()) / len(known) if known else 0.0
+            hits.append(Hit(doc=doc, score=float(scores[i]), coverage=coverage, matched=matched))
+        return hits
+
+    def _top(self, scores: np.ndarray, n: int) -> np.ndarray:
+        """Indexes of the n best scores, best first (partial sort: fast on large indexes)."""
+        if n >= len(scores):
+            return np.argsort(-scores)
+        part = np.argpartition(-scores, n)[:n]
+        return part[np.argsort(-scores[part])]

@@ -1,0 +1,1 @@
+"""Chinese text processing shared by dispatch, search and assistance: normalisation, jieba, stopwords."""

@@ -1,0 +1,167 @@
+"""Operator and department assistants: similar resolved tickets with their replies, summaries and key
+fields, draft replies — offline, and generated (marked) when a large model is configured."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from hotline.kb import assist, qa
+from hotline.kb.models import Article
+from hotline.tickets.models import Ticket
+from hotline.workflow.models import Assignment
+from hotline.workflow.states import Status
+from tests.conftest import principal_token
+from tests.factories import Actors, make_ticket, ticket_in
+from tests.fakes.openai_server import FakeOpenAI, completion
+
+
+def _resolved(db: Session, actors: Actors, now: datetime, title: str, content: str, reply: str) -> Ticket:
+    ticket = ticket_in(db, actors, Status.follow_up, now=now, title=title, content=content)
+    for a in db.query(Assignment).filter_by(ticket_id=ticket.id):
+        a.reply = reply
+    db.flush()
+    return ticket
+
+
+def test_similar_tickets_show_how_they_were_resolved(db: Session, actors: Actors, now: datetime) -> None:
+    _resolved(
+        db,
+        actors,
+        now,
+        "小区路灯不亮",
+        "湖心一社区3栋门口路灯坏了一周",
+        "已安排维修人员更换灯泡，路灯已恢复照明。",
+    )
+    _resolved(db, actors, now, "工地夜间施工噪音", "晚上11点工地还在打桩", "已责令施工单位停止夜间施工。")
+    hits = qa.similar_tickets(db, "我家楼下路灯坏了好几天")
+    assert hits and hits[0].doc.meta["title"] == "小区路灯不亮"
+    assert "恢复照明" in hits[0].doc.meta["reply"]
+
+
+def test_extractive_summary_and_key_fields(db: Session, actors: Actors, now: datetime) -> None:
+    ticket = make_ticket(
+        db,
+        actors,
+        now=now,
+        title="工地夜间施工扰民",
+        content="我是湖心一社区的业主。2026年9月10日起，小区旁边的工地每天晚上11点以后还在打桩，噪音很大，老人孩子都睡不着。"
+        "之前找过物业没有用。请求相关部门尽快处理，禁止夜间施工。",
+    )
+    out = assist.summarize(db, ticket, use_llm=False)
+    assert not out["generated"] and out["method"] == "extractive" and out["editable"]
+    assert out["summary"].startswith("工地夜间施工扰民：") and len(out["summary"]) < 160
+    f = out["fields"]
+    assert f["who"].startswith("业主") and "湖心一社区" in (f["where"] or "")
+    assert "2026年9月10日" in f["when"] and "请求相关部门尽快处理" in (f["demand"] or "")
+
+
+def test_generated_summary_is_marked_and_falls_back_when_empty(
+    db: Session, actors: Actors, now: datetime, llm: FakeOpenAI
+) -> None:
+    ticket = make_ticket(
+        db, actors, now=now, title="路灯不亮", content="湖心一社区3栋门口路灯坏了一周，晚上出行不安全。"
+    )
+    llm.reply(
+        completion(
+            json.dumps(
+                {
+                    "summary": "湖心一社区3栋路灯损坏一周，请求维修。",
+                    "who": None,
+                    "where": "湖心一社区3栋",
+                    "what": "路灯损坏",
+                    "when": "一周",
+                    "demand": "维修",
+                }
+            )
+        ),
+        completion(json.dumps({"summary": ""})),
+    )
+    out = assist.summarize(db, ticket)
+    assert (
+        out["generated"]
+        and out["method"] == "llm"
+        and out["summary"] == "湖心一社区3栋路灯损坏一周，请求维修。"
+    )
+    assert out["fields"]["who"] == "市民"  # the model had none; the offline field stands
+    assert out["extractive_summary"]
+    assert assist.summarize(db, ticket)["method"] == "extractive"
+
+
+def test_draft_reply_offline_and_generated(
+    client: TestClient, db: Session, actors: Actors, now: datetime, demo_kb: list[Article], llm: FakeOpenAI
+) -> None:
+    ticket = ticket_in(
+        db,
+        actors,
+        Status.processing,
+        now=now,
+        title="物业乱收停车费",
+        content="小区物业从本月起每月多收停车费200元，没有公示，业主大会也没同意。",
+    )
+    offline = assist.draft_reply(db, ticket, department_id=actors.dept_id("ZJJ", db), use_llm=False)
+    assert not offline["generated"] and "【待填写" in offline["draft"]
+    assert offline["sources"] and offline["sources"][0]["title"] == "物业服务收费和停车收费"
+    assert "《物业服务收费和停车收费》" in offline["draft"]
+
+    def reply(body: dict[str, Any]) -> Any:
+        assert "物业服务收费和停车收费" in body["messages"][-1]["content"]
+        return completion("市民您好！经核查，……【待填写：核查日期】。")
+
+    llm.reply(reply)
+    db.commit()
+    headers = principal_token(db, actors.zjj)
+    r = client.post(f"/api/v1/tickets/{ticket.id}/draft-reply", headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["generated"] is True and r.json()["editable"] is True and r.json()["method"] == "llm"
+    # another department cannot draft on a ticket it does not hold
+    other = principal_token(db, actors.cgj)
+    assert client.post(f"/api/v1/tickets/{ticket.id}/draft-reply", headers=other).status_code == 404
+
+
+def test_operator_assist_while_typing(
+    client: TestClient, db: Session, actors: Actors, demo_kb: list[Article]
+) -> None:
+    db.commit()
+    headers = principal_token(db, actors.operator)
+    r = client.post(
+        "/api/v1/assist/intake",
+        json={"title": "社保卡丢了", "content": "社保卡丢了怎么补办"},
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["passages"][0]["title"] == "社会保障卡补办和换领"
+    assert body["answer"]["answered"] is True
+    assert (
+        client.post(
+            "/api/v1/assist/intake", json={"content": "x"}, headers=principal_token(db, actors.zjj)
+        ).status_code
+        == 403
+    )
+
+
+def test_direct_answer_from_a_served_article_only(
+    client: TestClient, db: Session, actors: Actors, now: datetime, demo_kb: list[Article]
+) -> None:
+    from hotline.kb import service
+    from hotline.kb.enums import ArticleStatus
+
+    article = next(a for a in demo_kb if a.title == "居住证申领办事指南")
+    ticket = make_ticket(db, actors, now=now, title="咨询居住证", content="外地人怎么办居住证")
+    db.commit()
+    headers = principal_token(db, actors.operator)
+    service.set_status(db, article_id=article.id, status=ArticleStatus.expired, principal=actors.dispatcher)
+    db.commit()
+    body = {"answer": "居住半年以上可申领。", "knowledge_article_id": article.id}
+    r = client.post(f"/api/v1/tickets/{ticket.id}/answer", json=body, headers=headers)
+    assert r.status_code == 422 and str(article.id) in r.json()["error"]["message"]
+    service.set_status(db, article_id=article.id, status=ArticleStatus.published, principal=actors.dispatcher)
+    db.commit()
+    r = client.post(f"/api/v1/tickets/{ticket.id}/answer", json=body, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "follow_up" and r.json()["answered_directly"] is True

@@ -1,0 +1,112 @@
+"""Search and answers: sources named, expired articles never served, an honest "not known", grounded
+large-model answers that may cite only what they were given (against a local server speaking the
+OpenAI protocol)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from hotline.kb import qa, service
+from hotline.kb.enums import ArticleStatus
+from hotline.kb.models import Article
+from hotline.llm.models import LlmCall
+from tests.factories import Actors
+from tests.fakes.openai_server import FakeOpenAI, completion
+
+
+def _title(articles: list[Article], fragment: str) -> Article:
+    return next(a for a in articles if fragment in a.title)
+
+
+def test_answer_names_article_and_passage(db: Session, demo_kb: list[Article]) -> None:
+    out = qa.answer(db, "我在外面租房子住，公积金能取出来交房租吗", use_llm=False)
+    assert out.answered and out.method == "extractive" and not out.generated
+    assert out.sources[0].title == "住房公积金提取办事指南" and out.sources[0].heading == "租房提取"
+    assert out.answer == out.sources[0].text and "1500元" in out.answer
+
+
+def test_unknown_questions_get_an_honest_no_and_a_ticket_offer(db: Session, demo_kb: list[Article]) -> None:
+    for question in ("我家的猫走丢了能帮忙找吗", "明天会不会下雨", "怎么申请开一家网吧"):
+        out = qa.answer(db, question, use_llm=False)
+        assert not out.answered and out.offer_ticket and out.sources == [], question
+        assert "未找到" in (out.message or "")
+
+
+def test_expired_and_draft_articles_are_never_served(
+    db: Session, demo_kb: list[Article], actors: Actors
+) -> None:
+    question = "驾驶证丢了怎么补办"
+    assert qa.answer(db, question, use_llm=False).sources[0].title == "机动车驾驶证换证和补证"
+    article = _title(demo_kb, "驾驶证")
+    service.set_status(db, article_id=article.id, status=ArticleStatus.expired, principal=actors.dispatcher)
+    db.flush()
+    out = qa.answer(db, question, use_llm=False)
+    assert all(s.article_id != article.id for s in out.sources)
+    assert all(h.doc.meta["article_id"] != article.id for h in qa.search_kb(db, question, k=10))
+
+
+def test_grounded_llm_answer_cites_given_passages(
+    db: Session, demo_kb: list[Article], llm: FakeOpenAI
+) -> None:
+    def reply(body: dict[str, Any]) -> Any:
+        prompt = body["messages"][-1]["content"]
+        assert "不得编造" in body["messages"][0]["content"] and "市民问题：租房子能提取公积金吗" in prompt
+        # like a model should: cite the numbered passage that says it
+        n = next(line[1] for line in prompt.splitlines() if line.startswith("[") and "1500" in line)
+        return completion(
+            json.dumps(
+                {
+                    "answerable": True,
+                    "answer": f"可以，每年一次，最高每月1500元[{n}]。",
+                    "citations": [int(n)],
+                }
+            )
+        )
+
+    llm.reply(reply)
+    out = qa.answer(db, "租房子能提取公积金吗", use_llm=True)
+    assert out.answered and out.generated and out.method == "llm"
+    assert out.answer is not None and "1500" in out.answer
+    assert len(out.sources) == 1 and "1500" in out.sources[0].text
+    assert db.query(LlmCall).filter_by(purpose="answer", status="ok").count() == 1
+
+
+def test_llm_citing_what_it_was_not_given_falls_back_to_the_kb(
+    db: Session, demo_kb: list[Article], llm: FakeOpenAI
+) -> None:
+    llm.reply(completion(json.dumps({"answerable": True, "answer": "每月3000元[9]", "citations": [9]})))
+    out = qa.answer(db, "租房子能提取公积金吗", use_llm=True)
+    assert out.answered and out.method == "extractive" and not out.generated
+    assert "3000" not in (out.answer or "")
+
+
+def test_llm_saying_it_cannot_answer_is_respected(
+    db: Session, demo_kb: list[Article], llm: FakeOpenAI
+) -> None:
+    llm.reply(completion(json.dumps({"answerable": False, "answer": "", "citations": []})))
+    out = qa.answer(db, "租房子能提取公积金吗", use_llm=True)
+    assert not out.answered and out.generated and out.offer_ticket
+
+
+def test_llm_down_falls_back_to_extractive(db: Session, demo_kb: list[Article], llm: FakeOpenAI) -> None:
+    llm.reply((503, "down"), (503, "down"), (503, "down"))
+    out = qa.answer(db, "租房子能提取公积金吗", use_llm=True)
+    assert out.answered and out.method == "extractive"
+
+
+def test_public_ask_and_staff_search_over_http(
+    client: TestClient, db: Session, demo_kb: list[Article]
+) -> None:
+    db.commit()
+    r = client.post("/api/v1/public/ask", json={"question": "孩子上小学怎么报名"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["answered"] and body["sources"][0]["title"] == "义务教育阶段入学"
+    r = client.post("/api/v1/public/ask", json={"question": "明天会不会下雨"})
+    assert r.json()["answered"] is False and r.json()["offer_ticket"] is True
+    assert client.post("/api/v1/public/ask", json={"question": ""}).status_code == 422
+    assert client.get("/api/v1/kb/search", params={"q": "井盖"}).status_code == 401
