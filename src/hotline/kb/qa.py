@@ -77,7 +77,9 @@ def kb_index(session: Session) -> SearchIndex:
         )
         for p, a in rows
     ]
-    index = SearchIndex(docs)
+    # short questions against short passages: bigrams in the ranking help where words were cut
+    # differently; long ticket texts rank better on words alone (bench/qa.py)
+    index = SearchIndex(docs, bigrams_in_ranking=True)
     with _lock:
         _kb = (key, index)
     return index

@@ -21,7 +21,49 @@ log = logging.getLogger(__name__)
 
 # words that say what kind of question it is, not what it is about: they never make a passage an answer
 GENERIC = frozenset(
-    ["申请", "办理", "如何", "怎样", "怎么办", "怎么", "多久", "多长时间", "哪里", "哪个", "什么", "需要", "可以", "能否", "是否", "材料", "流程", "时间", "部门", "问题", "情况", "一下", "帮忙", "请问", "现在", "还能", "能不能", "多少", "几个", "手续", "规定", "政策", "相关", "有关", "处理", "咨询", "反映", "投诉", "举报", "要求", "合理"]
+    [
+        "申请",
+        "办理",
+        "如何",
+        "怎样",
+        "怎么办",
+        "怎么",
+        "多久",
+        "多长时间",
+        "哪里",
+        "哪个",
+        "什么",
+        "需要",
+        "可以",
+        "能否",
+        "是否",
+        "材料",
+        "流程",
+        "时间",
+        "部门",
+        "问题",
+        "情况",
+        "一下",
+        "帮忙",
+        "请问",
+        "现在",
+        "还能",
+        "能不能",
+        "多少",
+        "几个",
+        "手续",
+        "规定",
+        "政策",
+        "相关",
+        "有关",
+        "处理",
+        "咨询",
+        "反映",
+        "投诉",
+        "举报",
+        "要求",
+        "合理",
+    ]
 )
 
 
@@ -77,9 +119,13 @@ def _credit(word: str, terms: set[str] | Counter[str]) -> float:
 class SearchIndex:
     """An immutable BM25 index; build a new one when the documents change."""
 
-    def __init__(self, docs: Sequence[Doc]) -> None:
+    def __init__(self, docs: Sequence[Doc], *, bigrams_in_ranking: bool = False) -> None:
+        """Ranking is BM25 over words (with their counts); the character bigrams only decide how much of
+        a question a document covers, unless `bigrams_in_ranking` (measured worse in bench/qa.py)."""
         self.docs = list(docs)
-        self._terms = [set(analyze(d.text)) for d in self.docs]
+        self.bigrams_in_ranking = bigrams_in_ranking
+        tokens = [analyze(d.text) for d in self.docs]
+        self._terms = [set(t) for t in tokens]
         self._covered = [
             terms | set(analyze(d.context)) if d.context else terms
             for terms, d in zip(self._terms, self.docs, strict=True)
@@ -88,10 +134,24 @@ class SearchIndex:
         self._bm25: bm25s.BM25 | None = None
         if self.docs:
             self._bm25 = bm25s.BM25()
-            self._bm25.index([sorted(t) or ["∅"] for t in self._terms], show_progress=False)
+            self._bm25.index([self._ranked(t) or ["∅"] for t in tokens], show_progress=False)
 
     def __len__(self) -> int:
         return len(self.docs)
+
+    def _ranked(self, tokens: list[str]) -> list[str]:
+        return tokens if self.bigrams_in_ranking else [t for t in tokens if not t.startswith("~")]
+
+    def scores(self, query: str) -> np.ndarray:
+        """The BM25 score of every document for a query (in document order)."""
+        if self._bm25 is None:
+            return np.zeros(0)
+        terms = analyze(query)
+        return (
+            np.asarray(self._bm25.get_scores(self._ranked(terms) or terms))
+            if terms
+            else np.zeros(len(self.docs))
+        )
 
     def search(self, query: str, *, k: int = 5, keep: Callable[[Doc], bool] | None = None) -> list[Hit]:
         """The k best documents for a query (those `keep` accepts), best first; no match, no hit."""
@@ -100,7 +160,7 @@ class SearchIndex:
         terms = analyze(query)
         if not terms:
             return []
-        scores = np.asarray(self._bm25.get_scores(terms))
+        scores = np.asarray(self._bm25.get_scores(self._ranked(terms) or terms))
         # the query words the index knows; words it has never seen are no evidence either way
         words_ = [
             t for t in dict.fromkeys(terms) if not t.startswith("~") and len(t) >= 2 and t not in GENERIC
