@@ -39,6 +39,7 @@ fmt: install
 
 bench: install
 	$(PY) bench/dispatch.py
+	$(PY) bench/qa.py
 	$(PY) bench/intake.py --db sqlite
 	$(PY) bench/intake.py --db postgresql --pg-url $(PG_TEST_URL)
 

@@ -437,6 +437,39 @@ def kb_ask(question: str, llm: Annotated[bool, typer.Option("--llm/--no-llm")] =
             typer.echo("  (由大模型生成，请核对)")
 
 
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="one pass, then exit (cron-style)")] = False,
+    interval: Annotated[float | None, typer.Option(help="seconds between passes")] = None,
+) -> None:
+    """Run the background sweeps (deadline watch, follow-up, notifications); several may run at once."""
+    import signal
+    import time
+
+    from hotline.db import session_factory
+    from hotline.scheduler import tick
+
+    _setup_logging()
+    every = interval or get_settings().scheduler_interval_seconds
+    stop = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    while True:
+        typer.echo(json.dumps(tick(session_factory()), ensure_ascii=False, default=str))
+        if once or stop:
+            return
+        deadline = time.monotonic() + every
+        while not stop and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if stop:
+            return
+
+
 def main() -> None:
     """Entry point of the `hotline` command."""
     from hotline.errors import DomainError

@@ -54,6 +54,32 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(default=800, ge=16)  # per reply
     llm_daily_token_budget: int = Field(default=500_000, ge=0)  # all processes together
 
+    # notifications (an SMS gateway over HTTP, SMTP); unset channels fail their messages, never the workflow
+    sms_gateway_url: str | None = None
+    sms_gateway_token: SecretStr | None = None
+    sms_sign: str = "12345热线"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "hotline@localhost"
+    notify_timeout_seconds: float = 10.0
+    notify_max_attempts: int = 5
+    notify_retry_seconds: float = 60.0
+
+    # supervision (督办) and follow-up (回访)
+    scheduler: Literal["inprocess", "off"] = "inprocess"  # "off" when `hotline worker` runs elsewhere
+    scheduler_interval_seconds: float = 60.0
+    warn_before_sign_hours: float = 1.0  # warn a department this long before its sign-for deadline
+    warn_before_due_hours: float = 24.0  # … and before its handling deadline
+    escalate_after_overdue_days: int = 3  # working days overdue before the area centre is told
+    follow_up_delay_days: int = 1  # working days after the reply is approved
+    follow_up_reopen: Literal["auto", "review"] = (
+        "review"  # 不满意 with a reason within the department's power
+    )
+    public_base_url: str = "http://127.0.0.1:8000"  # for links in messages to citizens
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:

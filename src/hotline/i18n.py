@@ -64,6 +64,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "问答表 {path} 第 {line} 行缺少问题或答案",
         "FAQ list {path} line {line} lacks a question or an answer",
     ),
+    # supervision, follow-up, review, notifications
+    "supervision_denied": (
+        "只有派单员、领导或管理员可以督办",
+        "Only dispatchers, leaders or admins supervise",
+    ),
+    "supervision_respond_denied": (
+        "只有被督办单位可以回复督办件",
+        "Only the supervised department can respond",
+    ),
+    "case_not_found": ("督办件不存在：{id}", "Supervision case not found: {id}"),
+    "case_closed": ("督办件 {id} 已办结", "Supervision case {id} is closed"),
+    "survey_not_found": ("回访链接无效：{id}…", "Unknown follow-up link: {id}…"),
+    "survey_answered": ("该回访已完成：{id}", "This follow-up was already answered: {id}"),
+    "follow_up_not_found": ("回访任务不存在：{id}", "Follow-up task not found: {id}"),
+    "follow_up_not_in_review": ("回访任务 {id} 不在待审核状态", "Follow-up task {id} is not awaiting review"),
+    "reply_not_found": ("工单 {id} 还没有承办单位的答复", "Ticket {id} has no department reply yet"),
+    "notification_not_found": ("消息不存在：{id}", "Notification not found: {id}"),
     "llm_unavailable": (
         "大模型暂时无法回答（{reason}），请以离线建议为准",
         "The large model cannot answer now ({reason}); the offline suggestion stands",

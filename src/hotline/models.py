@@ -3,10 +3,13 @@
 from hotline.accounts import models as accounts_models
 from hotline.categories import models as categories_models
 from hotline.dispatch import models as dispatch_models
+from hotline.followup import models as followup_models
 from hotline.kb import models as kb_models
 from hotline.llm import models as llm_models
+from hotline.notify import models as notify_models
 from hotline.org import models as org_models
 from hotline.sla import models as sla_models
+from hotline.supervision import models as supervision_models
 from hotline.tickets import models as tickets_models
 from hotline.workflow import models as workflow_models
 
@@ -14,10 +17,13 @@ __all__ = [
     "accounts_models",
     "categories_models",
     "dispatch_models",
+    "followup_models",
     "kb_models",
     "llm_models",
+    "notify_models",
     "org_models",
     "sla_models",
+    "supervision_models",
     "tickets_models",
     "workflow_models",
 ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -18,11 +20,17 @@ from hotline.config import get_settings
 from hotline.db import ping
 from hotline.dispatch.api import router as dispatch_router
 from hotline.dispatch.api import ticket_router as dispatch_ticket_router
+from hotline.followup.api import pages as followup_pages
+from hotline.followup.api import public as followup_public
+from hotline.followup.api import router as followup_router
 from hotline.kb.api import assist_router as kb_assist_router
 from hotline.kb.api import public as kb_public_router
 from hotline.kb.api import router as kb_router
+from hotline.notify.api import router as notify_router
 from hotline.org.api import router as org_router
+from hotline.review.api import router as review_router
 from hotline.sla.api import router as sla_router
+from hotline.supervision.api import router as supervision_router
 from hotline.tickets.api import public as public_router
 from hotline.tickets.api import router as tickets_router
 from hotline.workflow.api import router as workflow_router
@@ -33,7 +41,23 @@ log = logging.getLogger(__name__)
 def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
     """Return the API application; `session_factory` overrides the configured database."""
     settings = get_settings()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        scheduler = None
+        if settings.scheduler == "inprocess" and settings.environment != "test":
+            from hotline.db import session_factory as default_factory
+            from hotline.scheduler import Scheduler
+
+            scheduler = Scheduler(session_factory or default_factory())
+            scheduler.start()
+            log.info("in-process scheduler started (every %.0f s)", scheduler.interval)
+        yield
+        if scheduler is not None:
+            scheduler.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Hotline 12345 API",
         version=hotline.__version__,
         description="12345 政务服务便民热线平台 — intake, dispatch, deadlines, supervision, follow-up.",
@@ -53,6 +77,12 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
         kb_router,
         kb_assist_router,
         kb_public_router,
+        supervision_router,
+        followup_router,
+        followup_public,
+        followup_pages,
+        review_router,
+        notify_router,
     ):
         app.include_router(router)
 

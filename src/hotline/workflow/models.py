@@ -14,7 +14,12 @@ from hotline.workflow.enums import AssignmentRole, AssignmentStatus, ExtensionSt
 
 class Assignment(Base):
     __tablename__ = "assignments"
-    __table_args__ = (Index("ix_assignments_dept_status", "department_id", "status"),)
+    __table_args__ = (
+        Index("ix_assignments_dept_status", "department_id", "status"),
+        # the deadline watch: what is pending or active and due soon
+        Index("ix_assignments_status_sign_due", "status", "sign_due_at"),
+        Index("ix_assignments_status_due", "status", "due_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.db import Base, utcnow
+
+
+class FollowUpTask(Base):
+    __tablename__ = "follow_up_tasks"
+    __table_args__ = (
+        Index("ix_follow_up_tasks_due", "status", "due_at"),
+        UniqueConstraint("ticket_id", "round"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    round: Mapped[int] = mapped_column(default=1)  # a reopened ticket is followed up again
+    method: Mapped[str] = mapped_column(String(16))  # sms_survey | call
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending"
+    )  # pending|sent|answered|skipped|review|done
+    due_at: Mapped[datetime]
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    answered_via: Mapped[str | None] = mapped_column(String(16))  # survey | call
+    resolved: Mapped[bool | None]
+    satisfaction: Mapped[str | None] = mapped_column(String(24))
+    comment: Mapped[str | None] = mapped_column(Text)
+    classification: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    outcome: Mapped[str | None] = mapped_column(String(24))  # closed | reopened | needs_review | kept_closed

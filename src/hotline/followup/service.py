@@ -1,0 +1,254 @@
+"""Follow-up tasks: created for every ticket awaiting follow-up, sent as an SMS survey link when due
+(or left for an operator's call), answered by the citizen or the operator, and acted on."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotline.accounts.principal import SYSTEM, Principal
+from hotline.config import get_settings
+from hotline.db import utcnow
+from hotline.errors import Conflict, NotFound
+from hotline.followup import classify
+from hotline.followup.models import FollowUpTask
+from hotline.notify import service as notify
+from hotline.sla import service as sla_service
+from hotline.tickets.enums import Satisfaction
+from hotline.tickets.models import Ticket
+from hotline.workflow import service as wf
+from hotline.workflow.states import Status
+
+log = logging.getLogger(__name__)
+
+SURVEY_WAIT = timedelta(days=2)  # an unanswered SMS survey becomes a call task after this
+
+
+def sweep(session: Session, *, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
+    """Create tasks for tickets awaiting follow-up, send the surveys that are due, and turn unanswered
+    surveys into calls."""
+    now = now or utcnow()
+    counts = {"created": 0, "skipped_no_contact": 0, "sent": 0, "to_call": 0}
+    s = get_settings()
+    cal = sla_service.work_calendar(session)
+    open_round = (
+        select(FollowUpTask.id)
+        .where(FollowUpTask.ticket_id == Ticket.id, FollowUpTask.round == Ticket.reopen_count + 1)
+        .exists()
+    )
+    for ticket in session.scalars(
+        select(Ticket)
+        .where(Ticket.status == Status.follow_up.value, ~open_round)
+        .order_by(Ticket.id)
+        .limit(limit)
+    ):
+        if ticket.no_contact:
+            _create(session, ticket, method="call", due_at=now, status="skipped", now=now)
+            wf.close(
+                session,
+                ticket_id=ticket.id,
+                comment="市民要求不回访，按规定直接归档",
+                principal=SYSTEM,
+                now=now,
+            )
+            counts["skipped_no_contact"] += 1
+            continue
+        end = cal.add_working_days(ticket.updated_at, s.follow_up_delay_days)
+        due = end.astimezone(cal.tz).replace(hour=cal.work_start.hour, minute=cal.work_start.minute)
+        if _create(
+            session, ticket, method="sms_survey" if ticket.citizen_phone else "call", due_at=due, now=now
+        ):
+            counts["created"] += 1
+    for task, ticket in session.execute(
+        select(FollowUpTask, Ticket)
+        .join(Ticket, Ticket.id == FollowUpTask.ticket_id)
+        .where(
+            FollowUpTask.status == "pending", FollowUpTask.method == "sms_survey", FollowUpTask.due_at <= now
+        )
+        .limit(limit)
+    ).all():
+        notify.enqueue(
+            session,
+            channel="sms",
+            recipient=ticket.citizen_phone or "",
+            template="follow_up_survey",
+            ticket_id=ticket.id,
+            params={
+                "title": ticket.title[:30],
+                "number": ticket.number,
+                "link": f"{s.public_base_url.rstrip('/')}/s/{task.token}",
+            },
+            now=now,
+        )
+        task.status, task.sent_at = "sent", now
+        counts["sent"] += 1
+    for task in session.scalars(
+        select(FollowUpTask)
+        .where(FollowUpTask.status == "sent", FollowUpTask.sent_at <= now - SURVEY_WAIT)
+        .limit(limit)
+    ):
+        task.status, task.method = "pending", "call"
+        counts["to_call"] += 1
+    return counts
+
+
+def _create(
+    session: Session, ticket: Ticket, *, method: str, due_at: datetime, now: datetime, status: str = "pending"
+) -> bool:
+    try:
+        with session.begin_nested():
+            session.add(
+                FollowUpTask(
+                    ticket_id=ticket.id,
+                    round=ticket.reopen_count + 1,
+                    method=method,
+                    status=status,
+                    due_at=due_at,
+                    token=secrets.token_urlsafe(16)[:22],
+                    created_at=now,
+                )
+            )
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def get_by_token(session: Session, token: str) -> tuple[FollowUpTask, Ticket]:
+    row = session.execute(
+        select(FollowUpTask, Ticket)
+        .join(Ticket, Ticket.id == FollowUpTask.ticket_id)
+        .where(FollowUpTask.token == token)
+    ).first()
+    if row is None:
+        raise NotFound("survey_not_found", id=token[:6])
+    return row[0], row[1]
+
+
+def call_queue(
+    session: Session, *, now: datetime | None = None, limit: int = 100
+) -> list[tuple[FollowUpTask, Ticket]]:
+    """Follow-ups an operator should call now (and those waiting for a dispatcher's review)."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(FollowUpTask, Ticket)
+        .join(Ticket, Ticket.id == FollowUpTask.ticket_id)
+        .where(
+            (
+                (FollowUpTask.status == "pending")
+                & (FollowUpTask.method == "call")
+                & (FollowUpTask.due_at <= now)
+            )
+            | (FollowUpTask.status == "review")
+        )
+        .order_by(FollowUpTask.due_at)
+        .limit(limit)
+    ).all()
+    return [(t, k) for t, k in rows]
+
+
+def record(
+    session: Session,
+    *,
+    task: FollowUpTask,
+    resolved: bool | None,
+    satisfaction: Satisfaction | None,
+    comment: str | None,
+    via: str,
+    principal: Principal,
+    now: datetime | None = None,
+) -> FollowUpTask:
+    """The citizen's answer: recorded on the ticket (closing it), then a reopen or a review when the
+    citizen is not satisfied for a reason within the department's power."""
+    now = now or utcnow()
+    if task.status not in ("pending", "sent"):
+        raise Conflict("survey_answered", id=task.id)
+    reading = classify.read(comment) if comment else None
+    sat = satisfaction or (reading.satisfaction if reading else Satisfaction.satisfied)
+    res = (
+        resolved
+        if resolved is not None
+        else (
+            reading.resolved if reading and reading.resolved is not None else sat != Satisfaction.unsatisfied
+        )
+    )
+    task.resolved, task.satisfaction, task.comment = res, sat.value, comment
+    task.answered_at, task.answered_via, task.status = now, via, "answered"
+    task.classification = (
+        {
+            "satisfaction": reading.satisfaction.value,
+            "resolved": reading.resolved,
+            "within_power": reading.within_power,
+            "cues": reading.cues,
+        }
+        if reading
+        else {}
+    )
+    wf.record_follow_up(
+        session,
+        ticket_id=task.ticket_id,
+        resolved=res,
+        satisfaction=sat,
+        principal=SYSTEM if via == "survey" else principal,
+        comment=comment,
+        now=now,
+    )
+    within = reading.within_power if reading else sat == Satisfaction.unsatisfied
+    if sat == Satisfaction.unsatisfied and within:
+        if get_settings().follow_up_reopen == "auto":
+            _reopen(session, task, now)
+        else:
+            task.status, task.outcome = "review", "needs_review"
+    else:
+        task.status, task.outcome = "done", "closed"
+    return task
+
+
+def decide(
+    session: Session, *, task_id: int, reopen: bool, principal: Principal, now: datetime | None = None
+) -> FollowUpTask:
+    """A dispatcher's decision on an unsatisfied follow-up under review."""
+    now = now or utcnow()
+    task = session.get(FollowUpTask, task_id)
+    if task is None:
+        raise NotFound("follow_up_not_found", id=task_id)
+    if task.status != "review":
+        raise Conflict("follow_up_not_in_review", id=task_id)
+    if reopen:
+        _reopen(session, task, now, principal=principal)
+    else:
+        task.status, task.outcome = "done", "kept_closed"
+    return task
+
+
+def _reopen(session: Session, task: FollowUpTask, now: datetime, principal: Principal = SYSTEM) -> None:
+    ticket = wf.reopen(
+        session,
+        ticket_id=task.ticket_id,
+        reason=f"回访不满意：{task.comment or ''}"[:500],
+        principal=principal,
+        now=now,
+    )
+    task.status, task.outcome = "done", "reopened"
+    if ticket.lead_department_id:
+        notify.notify_department(
+            session,
+            department_id=ticket.lead_department_id,
+            template="reopened",
+            ticket_id=ticket.id,
+            params={"number": ticket.number, "title": ticket.title[:40], "comment": task.comment or ""},
+            now=now,
+        )
+
+
+def stats(session: Session) -> dict[str, int]:
+    return dict(
+        session.execute(select(FollowUpTask.status, func.count()).group_by(FollowUpTask.status))
+        .tuples()
+        .all()
+    )

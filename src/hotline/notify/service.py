@@ -1,0 +1,190 @@
+"""Queue messages from templates, and deliver what is due (claimed row by row, so several workers
+never send the same message twice; a claim left by a killed worker is taken over after a while)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from hotline.accounts.models import User
+from hotline.config import get_settings
+from hotline.db import utcnow
+from hotline.notify.channels import Channel, DeliveryError, PermanentDeliveryError, channels
+from hotline.notify.models import Notification
+from hotline.org.models import Department
+
+log = logging.getLogger(__name__)
+
+CLAIM_TIMEOUT = timedelta(minutes=5)
+
+
+@lru_cache
+def templates() -> dict[str, dict[str, str]]:
+    path = Path(str(resources.files("hotline") / "notify" / "templates.yaml"))
+    data: dict[str, dict[str, str]] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
+def render(template: str, params: dict[str, Any]) -> tuple[str, str]:
+    t = templates()[template]
+    safe = {k: ("" if v is None else v) for k, v in params.items()}
+    return t["subject"].format(**safe), t["body"].format(**safe)
+
+
+def enqueue(
+    session: Session,
+    *,
+    channel: str,
+    recipient: str,
+    template: str,
+    params: dict[str, Any],
+    ticket_id: int | None = None,
+    user_id: int | None = None,
+    now: datetime | None = None,
+) -> Notification:
+    now = now or utcnow()
+    subject, body = render(template, params)
+    row = Notification(
+        channel=channel,
+        recipient=recipient,
+        user_id=user_id,
+        ticket_id=ticket_id,
+        template=template,
+        subject=subject,
+        body=body,
+        params={k: str(v) for k, v in params.items()},
+        created_at=now,
+        next_attempt_at=now,
+        status="sent" if channel == "in_app" else "pending",
+        sent_at=now if channel == "in_app" else None,
+    )
+    session.add(row)
+    return row
+
+
+def notify_department(
+    session: Session,
+    *,
+    department_id: int,
+    template: str,
+    params: dict[str, Any],
+    ticket_id: int | None,
+    now: datetime | None = None,
+    sms: bool = True,
+) -> list[Notification]:
+    """In-app to every active user of the department, and an SMS to its duty phone if it has one."""
+    out = [
+        enqueue(
+            session,
+            channel="in_app",
+            recipient=str(u.id),
+            user_id=u.id,
+            template=template,
+            params=params,
+            ticket_id=ticket_id,
+            now=now,
+        )
+        for u in session.scalars(
+            select(User).where(User.department_id == department_id, User.active.is_(True))
+        )
+    ]
+    dept = session.get(Department, department_id)
+    if sms and dept is not None and dept.phone:
+        out.append(
+            enqueue(
+                session,
+                channel="sms",
+                recipient=dept.phone,
+                template=template,
+                params=params,
+                ticket_id=ticket_id,
+                now=now,
+            )
+        )
+    return out
+
+
+def deliver_due(
+    session_factory: Any,
+    *,
+    now: datetime | None = None,
+    limit: int = 100,
+    registry: dict[str, Channel] | None = None,
+) -> dict[str, int]:
+    """Send what is due. Each message is claimed in its own short transaction before it is sent."""
+    now = now or utcnow()
+    settings = get_settings()
+    registry = registry or channels(settings)
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    with session_factory() as session:
+        ids = list(
+            session.scalars(
+                select(Notification.id)
+                .where(
+                    or_(
+                        (Notification.status == "pending") & (Notification.next_attempt_at <= now),
+                        (Notification.status == "sending") & (Notification.claimed_at < now - CLAIM_TIMEOUT),
+                    )
+                )
+                .order_by(Notification.next_attempt_at, Notification.id)
+                .limit(limit)
+            )
+        )
+    for notification_id in ids:
+        with session_factory() as session:
+            claimed = session.execute(
+                update(Notification)
+                .where(
+                    Notification.id == notification_id,
+                    or_(
+                        Notification.status == "pending",
+                        (Notification.status == "sending") & (Notification.claimed_at < now - CLAIM_TIMEOUT),
+                    ),
+                )
+                .values(status="sending", claimed_at=now, attempts=Notification.attempts + 1)
+            ).rowcount
+            session.commit()
+            if claimed != 1:
+                continue  # another worker has it
+            row = session.get(Notification, notification_id)
+            assert row is not None
+            channel = registry.get(row.channel)
+            try:
+                if channel is None:
+                    raise PermanentDeliveryError(f"unknown channel {row.channel}")
+                row.provider_id = channel.send(recipient=row.recipient, subject=row.subject, body=row.body)
+                row.status, row.sent_at, row.last_error = "sent", utcnow(), None
+                counts["sent"] += 1
+            except PermanentDeliveryError as exc:
+                row.status, row.last_error = "failed", str(exc)[:1000]
+                counts["failed"] += 1
+            except DeliveryError as exc:
+                row.last_error = str(exc)[:1000]
+                if row.attempts >= settings.notify_max_attempts:
+                    row.status = "failed"
+                    counts["failed"] += 1
+                else:
+                    row.status = "pending"
+                    row.next_attempt_at = now + timedelta(
+                        seconds=settings.notify_retry_seconds * 2 ** (row.attempts - 1)
+                    )
+                    counts["retry"] += 1
+            session.commit()
+    return counts
+
+
+def inbox(
+    session: Session, *, user_id: int, unread_only: bool = False, limit: int = 50
+) -> list[Notification]:
+    stmt = select(Notification).where(Notification.channel == "in_app", Notification.user_id == user_id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return list(session.scalars(stmt.order_by(Notification.id.desc()).limit(limit)))

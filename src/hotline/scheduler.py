@@ -1,0 +1,69 @@
+"""The background sweeps: deadline watch, follow-up tasks, notification delivery.
+
+Runs in-process by default (a daemon thread in each API process, HOTLINE_SCHEDULER=inprocess), or as
+`hotline worker` beside API processes started with HOTLINE_SCHEDULER=off. Either way several can run
+at once: every action is guarded by a unique key or a row claim in the database, so nothing fires twice;
+nothing is kept in memory between ticks, so a restart loses nothing."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.config import get_settings
+from hotline.db import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def tick(session_factory: sessionmaker[Session], *, now: datetime | None = None) -> dict[str, Any]:
+    """One pass of every sweep, each in its own transaction; a failing sweep does not stop the others."""
+    from hotline.followup import service as followup
+    from hotline.notify import service as notify
+    from hotline.supervision import watch
+
+    now = now or utcnow()
+    out: dict[str, Any] = {}
+    for name, run in (("deadlines", watch.sweep), ("follow_up", followup.sweep)):
+        try:
+            with session_factory() as session:
+                out[name] = run(session, now=now)
+                session.commit()
+        except Exception:
+            log.exception("%s sweep failed; next tick tries again", name)
+            out[name] = "error"
+    try:
+        out["notifications"] = notify.deliver_due(session_factory, now=now)
+    except Exception:
+        log.exception("notification delivery failed; next tick tries again")
+        out["notifications"] = "error"
+    return out
+
+
+class Scheduler:
+    """Runs `tick` every interval in a daemon thread until stopped."""
+
+    def __init__(self, session_factory: sessionmaker[Session], interval: float | None = None) -> None:
+        self.session_factory = session_factory
+        self.interval = interval or get_settings().scheduler_interval_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="hotline-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            result = tick(self.session_factory)
+            log.debug("scheduler tick: %s", result)
+            self._stop.wait(self.interval)
