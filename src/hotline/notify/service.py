@@ -112,6 +112,58 @@ def notify_department(
     return out
 
 
+class Directory:
+    """Who to tell in each department (its active users, its duty phone), looked up once per sweep."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._cache: dict[int, tuple[list[int], str | None]] = {}
+
+    def recipients(self, department_id: int) -> tuple[list[int], str | None]:
+        if department_id not in self._cache:
+            users = list(
+                self.session.scalars(
+                    select(User.id).where(User.department_id == department_id, User.active.is_(True))
+                )
+            )
+            dept = self.session.get(Department, department_id)
+            self._cache[department_id] = (users, dept.phone if dept is not None else None)
+        return self._cache[department_id]
+
+    def notify(
+        self,
+        department_id: int,
+        *,
+        template: str,
+        params: dict[str, Any],
+        ticket_id: int | None,
+        now: datetime,
+        sms: bool = True,
+    ) -> None:
+        users, phone = self.recipients(department_id)
+        for user_id in users:
+            enqueue(
+                self.session,
+                channel="in_app",
+                recipient=str(user_id),
+                user_id=user_id,
+                template=template,
+                params=params,
+                ticket_id=ticket_id,
+                now=now,
+            )
+        if sms and phone:
+            enqueue(
+                self.session,
+                channel="sms",
+                recipient=phone,
+                template=template,
+                params=params,
+                ticket_id=ticket_id,
+                now=now,
+            )
+
+
 def deliver_due(
     session_factory: Any,
     *,

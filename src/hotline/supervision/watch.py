@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hotline.accounts.principal import SYSTEM
@@ -21,9 +22,9 @@ from hotline.org import service as org_service
 from hotline.org.enums import DepartmentKind
 from hotline.org.models import Department
 from hotline.sla import service as sla_service
+from hotline.sla.calendar import WorkCalendar
 from hotline.supervision.models import DeadlineAction
-from hotline.tickets.models import Ticket
-from hotline.tickets.service import record_event
+from hotline.tickets.models import Ticket, TicketEvent
 from hotline.workflow.enums import AssignmentRole, AssignmentStatus
 from hotline.workflow.models import Assignment
 from hotline.workflow.states import Status
@@ -57,24 +58,30 @@ def _candidates(session: Session, kind: str, *conditions: Any, limit: int) -> li
     return [(a, t) for a, t in rows]
 
 
-def _claim(session: Session, a: Assignment, kind: str, due_at: datetime, now: datetime, **data: Any) -> bool:
-    """Record the action; False if another worker (or an earlier sweep) already did."""
-    try:
-        with session.begin_nested():
-            session.add(
-                DeadlineAction(
-                    assignment_id=a.id,
-                    ticket_id=a.ticket_id,
-                    kind=kind,
-                    due_at=due_at,
-                    created_at=now,
-                    data=data,
-                )
-            )
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+def _claim_all(
+    session: Session, rows: list[tuple[Assignment, Ticket]], kind: str, now: datetime, **data: Any
+) -> list[tuple[Assignment, Ticket]]:
+    """Record the action for every row in one INSERT … ON CONFLICT DO NOTHING RETURNING; only the rows
+    this call inserted are returned (another worker, or an earlier sweep, has the others)."""
+    if not rows:
+        return []
+    values = [
+        {
+            "assignment_id": a.id,
+            "ticket_id": a.ticket_id,
+            "kind": kind,
+            "due_at": a.sign_due_at if kind in SIGN_KINDS else a.due_at,
+            "created_at": now,
+            "data": data,
+        }
+        for a, _ in rows
+    ]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(DeadlineAction).values(values).on_conflict_do_nothing().returning(DeadlineAction.assignment_id)
+    )
+    won = set(session.scalars(stmt))
+    return [(a, t) for a, t in rows if a.id in won]
 
 
 def _fmt(moment: datetime) -> str:
@@ -87,170 +94,79 @@ def _params(t: Ticket, deadline: datetime, **extra: Any) -> dict[str, Any]:
     return {"number": t.number, "title": t.title[:40], "deadline": _fmt(deadline), **extra}
 
 
+def _next_day_start(cal: WorkCalendar, due: datetime) -> datetime:
+    end = cal.add_working_days(due, 1)
+    return end.astimezone(cal.tz).replace(hour=cal.work_start.hour, minute=cal.work_start.minute)
+
+
 def sweep(session: Session, *, now: datetime | None = None, limit: int = 1000) -> dict[str, int]:
     """Act on everything due now (up to `limit` per kind); returns the count of each kind."""
     now = now or utcnow()
     s = get_settings()
     cal = sla_service.work_calendar(session)
-    counts = dict.fromkeys(
-        ("sign_warning", "sign_overdue", "handle_warning", "overdue", "reminder", "escalation"), 0
-    )
+    days = s.escalate_after_overdue_days
     pending = Assignment.status == AssignmentStatus.pending.value
     active = Assignment.status.in_(ACTIVE)
     lead = Assignment.role == AssignmentRole.lead.value
-
-    for a, t in _candidates(
-        session,
-        "sign_warning",
-        pending,
-        Assignment.sign_due_at > now,
-        Assignment.sign_due_at <= now + timedelta(hours=s.warn_before_sign_hours),
-        limit=limit,
-    ):
-        if _claim(session, a, "sign_warning", a.sign_due_at, now):
-            notify.notify_department(
-                session,
-                department_id=a.department_id,
-                template="sign_warning",
-                params=_params(t, a.sign_due_at),
-                ticket_id=t.id,
-                now=now,
-                sms=False,
-            )
-            counts["sign_warning"] += 1
-
-    for a, t in _candidates(session, "sign_overdue", pending, Assignment.sign_due_at <= now, limit=limit):
-        if _claim(session, a, "sign_overdue", a.sign_due_at, now):
-            record_event(
-                session,
-                ticket=t,
-                principal=SYSTEM,
-                action="sign_overdue",
-                from_status=None,
-                to_status=None,
-                assignment_id=a.id,
-                department_id=a.department_id,
-                data={"deadline": a.sign_due_at.isoformat()},
-                now=now,
-            )
-            notify.notify_department(
-                session,
-                department_id=a.department_id,
-                template="overdue",
-                params=_params(t, a.sign_due_at, what="签收"),
-                ticket_id=t.id,
-                now=now,
-            )
-            counts["sign_overdue"] += 1
-
-    for a, t in _candidates(
-        session,
-        "handle_warning",
-        active,
-        lead,
-        Assignment.due_at > now,
-        Assignment.due_at <= now + timedelta(hours=s.warn_before_due_hours),
-        limit=limit,
-    ):
-        if _claim(session, a, "handle_warning", a.due_at, now):
-            notify.notify_department(
-                session,
-                department_id=a.department_id,
-                template="handle_warning",
-                params=_params(t, a.due_at),
-                ticket_id=t.id,
-                now=now,
-                sms=False,
-            )
-            counts["handle_warning"] += 1
-
-    for a, t in _candidates(session, "overdue", active, lead, Assignment.due_at <= now, limit=limit):
-        if _claim(session, a, "overdue", a.due_at, now):
-            record_event(
-                session,
-                ticket=t,
-                principal=SYSTEM,
-                action="overdue",
-                from_status=None,
-                to_status=None,
-                assignment_id=a.id,
-                department_id=a.department_id,
-                data={"deadline": a.due_at.isoformat()},
-                now=now,
-            )
-            notify.notify_department(
-                session,
-                department_id=a.department_id,
-                template="overdue",
-                params=_params(t, a.due_at, what="办理"),
-                ticket_id=t.id,
-                now=now,
-            )
-            counts["overdue"] += 1
-
-    # the day after a miss: 催办 (from the start of the next working day)
-    for a, t in _candidates(
-        session, "reminder", active, lead, Assignment.due_at <= now - timedelta(hours=8), limit=limit
-    ):
-        next_day_end = cal.add_working_days(a.due_at, 1)
-        start = next_day_end.astimezone(cal.tz).replace(
-            hour=cal.work_start.hour, minute=cal.work_start.minute
-        )
-        if now >= start and _claim(session, a, "reminder", a.due_at, now):
-            record_event(
-                session,
-                ticket=t,
-                principal=SYSTEM,
-                action="reminder",
-                from_status=None,
-                to_status=None,
-                assignment_id=a.id,
-                department_id=a.department_id,
-                now=now,
-            )
-            notify.notify_department(
-                session,
-                department_id=a.department_id,
-                template="reminder",
-                params=_params(t, a.due_at),
-                ticket_id=t.id,
-                now=now,
-            )
-            counts["reminder"] += 1
-
-    # N working days overdue: the area centre serving the ticket's area is told (督办提醒)
-    days = s.escalate_after_overdue_days
-    for a, t in _candidates(
-        session, "escalation", active, lead, Assignment.due_at <= now - timedelta(days=days), limit=limit
-    ):
-        if now < cal.add_working_days(a.due_at, days) or not _claim(
-            session, a, "escalation", a.due_at, now, days=days
-        ):
-            continue
-        target = _supervisor(session, t, a)
-        dept = session.get(Department, a.department_id)
-        record_event(
-            session,
-            ticket=t,
-            principal=SYSTEM,
-            action="escalation",
-            from_status=None,
-            to_status=None,
-            assignment_id=a.id,
-            department_id=target,
-            data={"overdue_working_days": days},
-            now=now,
-        )
-        if target is not None:
-            notify.notify_department(
-                session,
-                department_id=target,
-                template="escalation",
-                params=_params(t, a.due_at, days=days, department=dept.name if dept else ""),
-                ticket_id=t.id,
-                now=now,
-            )
-        counts["escalation"] += 1
+    sign, due = Assignment.sign_due_at, Assignment.due_at
+    # kind, conditions, event on the ticket, template, SMS too, what the deadline was for
+    rules: list[tuple[str, tuple[Any, ...], bool, str, bool, str]] = [
+        (
+            "sign_warning",
+            (pending, sign > now, sign <= now + timedelta(hours=s.warn_before_sign_hours)),
+            False,
+            "sign_warning",
+            False,
+            "签收",
+        ),
+        ("sign_overdue", (pending, sign <= now), True, "overdue", True, "签收"),
+        (
+            "handle_warning",
+            (active, lead, due > now, due <= now + timedelta(hours=s.warn_before_due_hours)),
+            False,
+            "handle_warning",
+            False,
+            "办理",
+        ),
+        ("overdue", (active, lead, due <= now), True, "overdue", True, "办理"),
+        ("reminder", (active, lead, due <= now - timedelta(hours=8)), True, "reminder", True, "办理"),
+        ("escalation", (active, lead, due <= now - timedelta(days=days)), True, "escalation", True, "办理"),
+    ]
+    directory = notify.Directory(session)
+    counts: dict[str, int] = {}
+    for kind, conditions, event, template, sms, what in rules:
+        rows = _candidates(session, kind, *conditions, limit=limit)
+        if kind == "reminder":  # from the start of the next working day after the miss
+            rows = [(a, t) for a, t in rows if now >= _next_day_start(cal, a.due_at)]
+        elif kind == "escalation":  # after N overdue working days
+            rows = [(a, t) for a, t in rows if now >= cal.add_working_days(a.due_at, days)]
+        extra = {"overdue_working_days": days} if kind == "escalation" else {}
+        won = _claim_all(session, rows, kind, now, **extra)
+        for a, t in won:
+            deadline = a.sign_due_at if kind in SIGN_KINDS else a.due_at
+            target: int | None = a.department_id
+            params = _params(t, deadline, what=what)
+            if kind == "escalation":
+                target = _supervisor(session, t, a)
+                handler = session.get(Department, a.department_id)
+                params |= {"days": days, "department": handler.name if handler else ""}
+            if event:
+                session.add(
+                    TicketEvent(
+                        ticket_id=t.id,
+                        created_at=now,
+                        actor_id=None,
+                        actor_role=SYSTEM.role.value,
+                        action=kind,
+                        assignment_id=a.id,
+                        department_id=target,
+                        data=extra or {"deadline": deadline.isoformat()},
+                    )
+                )
+            if target is not None:
+                directory.notify(target, template=template, params=params, ticket_id=t.id, now=now, sms=sms)
+        counts[kind] = len(won)
+    session.flush()
     return counts
 
 
