@@ -40,6 +40,8 @@ fmt: install
 bench: install
 	$(PY) bench/dispatch.py
 	$(PY) bench/qa.py
+	$(PY) bench/reply_quality.py
+	$(PY) bench/followup.py --pg-url $(PG_TEST_URL)
 	$(PY) bench/intake.py --db sqlite
 	$(PY) bench/intake.py --db postgresql --pg-url $(PG_TEST_URL)
 
