@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotline.accounts.models import User
@@ -113,11 +113,13 @@ def notify_department(
 
 
 class Directory:
-    """Who to tell in each department (its active users, its duty phone), looked up once per sweep."""
+    """Who to tell in each department (its active users, its duty phone), looked up once per sweep;
+    the messages are collected and written in one bulk insert (`write`)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self._cache: dict[int, tuple[list[int], str | None]] = {}
+        self._rows: list[dict[str, Any]] = []
 
     def recipients(self, department_id: int) -> tuple[list[int], str | None]:
         if department_id not in self._cache:
@@ -141,27 +143,46 @@ class Directory:
         sms: bool = True,
     ) -> None:
         users, phone = self.recipients(department_id)
+        subject, body = render(template, params)
+        base = {
+            "template": template,
+            "subject": subject,
+            "body": body,
+            "ticket_id": ticket_id,
+            "created_at": now,
+            "next_attempt_at": now,
+            "params": {k: str(v) for k, v in params.items()},
+            "attempts": 0,
+        }
         for user_id in users:
-            enqueue(
-                self.session,
-                channel="in_app",
-                recipient=str(user_id),
-                user_id=user_id,
-                template=template,
-                params=params,
-                ticket_id=ticket_id,
-                now=now,
+            self._rows.append(
+                base
+                | {
+                    "channel": "in_app",
+                    "recipient": str(user_id),
+                    "user_id": user_id,
+                    "status": "sent",
+                    "sent_at": now,
+                }
             )
         if sms and phone:
-            enqueue(
-                self.session,
-                channel="sms",
-                recipient=phone,
-                template=template,
-                params=params,
-                ticket_id=ticket_id,
-                now=now,
+            self._rows.append(
+                base
+                | {
+                    "channel": "sms",
+                    "recipient": phone,
+                    "user_id": None,
+                    "status": "pending",
+                    "sent_at": None,
+                }
             )
+
+    def write(self) -> int:
+        """Insert the collected messages (one statement); returns how many."""
+        if self._rows:
+            self.session.execute(insert(Notification), self._rows)
+        n, self._rows = len(self._rows), []
+        return n
 
 
 def deliver_due(

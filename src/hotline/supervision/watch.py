@@ -9,7 +9,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -52,7 +52,9 @@ def _candidates(session: Session, kind: str, *conditions: Any, limit: int) -> li
         select(Assignment, Ticket)
         .join(Ticket, Ticket.id == Assignment.ticket_id)
         .where(*conditions, Ticket.status.not_in(PAUSED), _not_done(kind))
-        .order_by(Assignment.id)
+        # earliest deadline first: what is most overdue is acted on first, and a later time filter
+        # (reminder, escalation) never starves behind rows that are not due yet
+        .order_by(Assignment.sign_due_at if kind in SIGN_KINDS else Assignment.due_at, Assignment.id)
         .limit(limit)
     ).all()
     return [(a, t) for a, t in rows]
@@ -133,6 +135,8 @@ def sweep(session: Session, *, now: datetime | None = None, limit: int = 1000) -
         ("escalation", (active, lead, due <= now - timedelta(days=days)), True, "escalation", True, "办理"),
     ]
     directory = notify.Directory(session)
+    supervisors: dict[tuple[int | None, int], int | None] = {}
+    events: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
     for kind, conditions, event, template, sms, what in rules:
         rows = _candidates(session, kind, *conditions, limit=limit)
@@ -147,26 +151,35 @@ def sweep(session: Session, *, now: datetime | None = None, limit: int = 1000) -
             target: int | None = a.department_id
             params = _params(t, deadline, what=what)
             if kind == "escalation":
-                target = _supervisor(session, t, a)
+                key = (t.area_id, a.department_id)
+                if key not in supervisors:
+                    supervisors[key] = _supervisor(session, t, a)
+                target = supervisors[key]
                 handler = session.get(Department, a.department_id)
                 params |= {"days": days, "department": handler.name if handler else ""}
             if event:
-                session.add(
-                    TicketEvent(
-                        ticket_id=t.id,
-                        created_at=now,
-                        actor_id=None,
-                        actor_role=SYSTEM.role.value,
-                        action=kind,
-                        assignment_id=a.id,
-                        department_id=target,
-                        data=extra or {"deadline": deadline.isoformat()},
-                    )
+                events.append(
+                    {
+                        "ticket_id": t.id,
+                        "created_at": now,
+                        "actor_id": None,
+                        "actor_role": SYSTEM.role.value,
+                        "action": kind,
+                        "from_status": None,
+                        "to_status": None,
+                        "assignment_id": a.id,
+                        "department_id": target,
+                        "comment": None,
+                        "data": extra or {"deadline": deadline.isoformat()},
+                    }
                 )
             if target is not None:
                 directory.notify(target, template=template, params=params, ticket_id=t.id, now=now, sms=sms)
         counts[kind] = len(won)
-    session.flush()
+        if events:
+            session.execute(insert(TicketEvent), events)
+            events.clear()
+        directory.write()
     return counts
 
 
