@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     )
     public_base_url: str = "http://127.0.0.1:8000"  # for links in messages to citizens
 
+    # screening (甄别)
+    screening_lexicon: str | None = None  # replaces the packaged cues
+    frequent_contacts_per_day: int = 5  # more contacts than this from one caller in 24 h is flagged
+    repeated_content_times: int = 3  # the same text this many times in 30 days is flagged
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:

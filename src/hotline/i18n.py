@@ -81,6 +81,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "follow_up_not_in_review": ("回访任务 {id} 不在待审核状态", "Follow-up task {id} is not awaiting review"),
     "reply_not_found": ("工单 {id} 还没有承办单位的答复", "Ticket {id} has no department reply yet"),
     "notification_not_found": ("消息不存在：{id}", "Notification not found: {id}"),
+    # screening
+    "screening_denied": (
+        "只有派单员、领导或管理员可以审核甄别结果",
+        "Only dispatchers, leaders or admins review screening",
+    ),
+    "flag_not_found": ("甄别记录不存在：{id}", "Screening flag not found: {id}"),
+    "flag_reviewed": ("甄别记录 {id} 已审核", "Screening flag {id} was already reviewed"),
+    "caller_level": (
+        "未知的来电人级别 {level}（可选：{known}）",
+        "Unknown caller level {level} (known: {known})",
+    ),
+    "caller_expiry_required": (
+        "列入{level}必须写明原因并设定到期时间",
+        "A {level} decision needs a reason and an expiry in the future",
+    ),
+    "caller_no_restriction": (
+        "该来电人没有被限制，无需申诉",
+        "This caller is not restricted; there is nothing to appeal",
+    ),
+    "caller_no_appeal": ("该来电人没有待处理的申诉", "This caller has no pending appeal"),
     "llm_unavailable": (
         "大模型暂时无法回答（{reason}），请以离线建议为准",
         "The large model cannot answer now ({reason}); the offline suggestion stands",

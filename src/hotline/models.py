@@ -8,6 +8,7 @@ from hotline.kb import models as kb_models
 from hotline.llm import models as llm_models
 from hotline.notify import models as notify_models
 from hotline.org import models as org_models
+from hotline.screening import models as screening_models
 from hotline.sla import models as sla_models
 from hotline.supervision import models as supervision_models
 from hotline.tickets import models as tickets_models
@@ -22,6 +23,7 @@ __all__ = [
     "llm_models",
     "notify_models",
     "org_models",
+    "screening_models",
     "sla_models",
     "supervision_models",
     "tickets_models",

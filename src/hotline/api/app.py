@@ -29,6 +29,7 @@ from hotline.kb.api import router as kb_router
 from hotline.notify.api import router as notify_router
 from hotline.org.api import router as org_router
 from hotline.review.api import router as review_router
+from hotline.screening.api import router as screening_router
 from hotline.sla.api import router as sla_router
 from hotline.supervision.api import router as supervision_router
 from hotline.tickets.api import public as public_router
@@ -83,6 +84,7 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
         followup_pages,
         review_router,
         notify_router,
+        screening_router,
     ):
         app.include_router(router)
 

@@ -55,7 +55,7 @@ class Signal:
         return out
 
 
-def _cue(raw: dict[str, Any]) -> Cue:
+def parse_cue(raw: dict[str, Any]) -> Cue:
     return Cue(
         pattern=re.compile(raw["pattern"]),
         weight=float(raw.get("weight", 1)),
@@ -75,20 +75,20 @@ def load_lexicon(path: str | None = None) -> Lexicon:
     raw = yaml.safe_load(source.read_text(encoding="utf-8"))
     return Lexicon(
         title_weight=float(raw.get("title_weight", 1)),
-        request_types={RequestType(k): [_cue(c) for c in v] for k, v in raw["request_types"].items()},
-        urgency={Urgency(k): [_cue(c) for c in v] for k, v in raw["urgency"].items()},
+        request_types={RequestType(k): [parse_cue(c) for c in v] for k, v in raw["request_types"].items()},
+        urgency={Urgency(k): [parse_cue(c) for c in v] for k, v in raw["urgency"].items()},
     )
 
 
-def _hits(cue: Cue, text: str) -> list[str]:
-    hits = []
+def hits(cue: Cue, text: str) -> list[str]:
+    found = []
     for m in cue.pattern.finditer(text):
         if cue.unless is not None:
             window = text[max(0, m.start() - _WINDOW) : m.end() + _WINDOW]
             if cue.unless.search(window):
                 continue
-        hits.append(m.group(0))
-    return hits
+        found.append(m.group(0))
+    return found
 
 
 def request_type(title: str, content: str, lexicon: Lexicon | None = None) -> Signal:
@@ -99,7 +99,7 @@ def request_type(title: str, content: str, lexicon: Lexicon | None = None) -> Si
     cues: dict[RequestType, list[str]] = {}
     for kind, kind_cues in lex.request_types.items():
         for cue in kind_cues:
-            t_hits, b_hits = _hits(cue, title_n), _hits(cue, body_n)
+            t_hits, b_hits = hits(cue, title_n), hits(cue, body_n)
             if t_hits or b_hits:
                 scores[kind] = scores.get(kind, 0) + cue.weight * (
                     lex.title_weight * len(t_hits) + min(len(b_hits), 3)
@@ -120,9 +120,12 @@ def urgency(title: str, content: str, lexicon: Lexicon | None = None) -> Signal:
     text = normalize(title) + "。" + normalize(content)
     for level in (Urgency.emergency, Urgency.urgent):
         for cue in lex.urgency.get(level, []):
-            hits = _hits(cue, text)
-            if hits:
+            matched = hits(cue, text)
+            if matched:
                 return Signal(
-                    value=level.value, confidence=0.9, cues=list(dict.fromkeys(hits))[:6], service=cue.service
+                    value=level.value,
+                    confidence=0.9,
+                    cues=list(dict.fromkeys(matched))[:6],
+                    service=cue.service,
                 )
     return Signal(value=Urgency.normal.value, confidence=0.7, cues=[])

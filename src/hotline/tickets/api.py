@@ -12,6 +12,7 @@ from hotline.api.deps import CurrentPrincipal, DbSession
 from hotline.config import get_settings
 from hotline.dispatch import service as dispatch_service
 from hotline.i18n import pick_language
+from hotline.screening import service as screening_service
 from hotline.tickets import service, views
 from hotline.tickets.enums import Channel, RequestType, Urgency
 from hotline.tickets.schemas import (
@@ -53,6 +54,7 @@ def create_ticket(
         db, data=data, principal=principal, idempotency_key=idempotency_key
     )
     if created:
+        screening_service.screen_ticket(db, ticket=ticket)
         dispatch_service.route_new_ticket(db, ticket=ticket)
     else:
         response.status_code = status.HTTP_200_OK
@@ -141,6 +143,7 @@ def submit_public(
         db, data=intake, principal=CITIZEN, idempotency_key=idempotency_key
     )
     if created:
+        screening_service.screen_ticket(db, ticket=ticket)
         dispatch_service.route_new_ticket(db, ticket=ticket)
     else:
         response.status_code = status.HTTP_200_OK

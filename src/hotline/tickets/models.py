@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.categories.models import Category
@@ -67,6 +67,10 @@ class Ticket(Base):
     satisfaction: Mapped[Satisfaction | None] = mapped_column(String(24))
     followed_up_at: Mapped[datetime | None]
 
+    # a confirmed screening flag (private matter, out of remit, nuisance) takes it out of departments'
+    # evaluation; raw figures still count it
+    evaluation_excluded: Mapped[bool] = mapped_column(default=False, server_default=false())
+    exclusion_reason: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(default=1)
 
     category: Mapped[Category | None] = relationship()

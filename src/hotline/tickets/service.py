@@ -86,6 +86,11 @@ def next_number(session: Session, *, now: datetime) -> str:
     return f"{day}-{seq:06d}"
 
 
+def caller_hash(phone: str) -> str:
+    """The keyed hash a caller is known by (for screening and repeat-contact counts), never the number."""
+    return keyed_digest(get_settings().secret_key, phone)
+
+
 def _request_hash(data: TicketCreate) -> str:
     canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -149,7 +154,7 @@ def create_ticket(
                 urgency=data.urgency,
                 citizen_name=data.citizen.name,
                 citizen_phone=phone,
-                citizen_phone_hash=keyed_digest(get_settings().secret_key, phone) if phone else None,
+                citizen_phone_hash=caller_hash(phone) if phone else None,
                 no_contact=data.citizen.no_contact,
                 address=data.address,
                 area_id=area.id if area else None,

@@ -1,0 +1,370 @@
+"""Screening on intake (flags only — nothing is dropped), the people's review of each flag, callers'
+graded status with a logged, appealable, expiring decision, and evaluation fairness."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from hotline.accounts.enums import Role
+from hotline.accounts.principal import Principal
+from hotline.config import get_settings
+from hotline.db import utcnow
+from hotline.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hotline.nlp.text import normalize
+from hotline.screening import rules
+from hotline.screening.models import CallerDecision, CallerStatus, ScreeningFlag
+from hotline.tickets.enums import Satisfaction, Urgency
+from hotline.tickets.models import Ticket
+from hotline.tickets.service import record_event
+from hotline.workflow.states import Status
+
+log = logging.getLogger(__name__)
+
+LEVELS = ("normal", "noted", "warned", "graylist", "blacklist")
+REVIEWERS = {Role.dispatcher, Role.admin, Role.leader}
+# confirmed flags of these kinds take the ticket out of the departments' evaluation
+EXCLUDING = {"private_domain", "out_of_remit", "frequent", "repeated_content"}
+SCRIPTS = {
+    "noted": "该来电人近期来电较多，请耐心受理并核实是否为同一诉求。",
+    "warned": "请按规范告知：热线资源有限，重复或无理来电会影响其他市民求助；同一诉求已在办理中。",
+    "graylist": "该来电人已列入重点关注名单，请转资深坐席受理。",
+    "blacklist": "该来电人已被列入限制名单（可申诉、到期自动解除），请按规范告知并记录；如涉及紧急情况必须受理。",
+}
+
+
+def _content_hash(text: str) -> str:
+    return hashlib.sha256(normalize(text).encode()).hexdigest()
+
+
+def screen_ticket(session: Session, *, ticket: Ticket, now: datetime | None = None) -> list[ScreeningFlag]:
+    """Flag a new ticket; never fails the intake (a fault is logged and the ticket is left unflagged)."""
+    now = now or utcnow()
+    try:
+        with session.begin_nested():
+            return _screen(session, ticket, now)
+    except Exception:
+        log.exception("screening failed for ticket %s; left unflagged", ticket.number)
+        return []
+
+
+def _screen(session: Session, ticket: Ticket, now: datetime) -> list[ScreeningFlag]:
+    s = get_settings()
+    findings = rules.screen_text(ticket.title, ticket.content)
+    caller = ticket.citizen_phone_hash
+    if caller:
+        day = (
+            session.scalar(
+                select(func.count(Ticket.id)).where(
+                    Ticket.citizen_phone_hash == caller, Ticket.created_at >= now - timedelta(days=1)
+                )
+            )
+            or 0
+        )
+        if day > s.frequent_contacts_per_day:
+            findings.append(
+                rules.Finding(
+                    kind="frequent", reason=f"24小时内来电 {day} 次", cues=[], details={"count_24h": day}
+                )
+            )
+        mine = _content_hash(ticket.content)
+        same = sum(
+            1
+            for content in session.scalars(
+                select(Ticket.content)
+                .where(
+                    Ticket.citizen_phone_hash == caller,
+                    Ticket.created_at >= now - timedelta(days=30),
+                    Ticket.id != ticket.id,
+                )
+                .limit(200)
+            )
+            if _content_hash(content) == mine
+        )
+        if same + 1 >= s.repeated_content_times:
+            findings.append(
+                rules.Finding(
+                    kind="repeated_content",
+                    reason=f"30天内相同内容 {same + 1} 次",
+                    cues=[],
+                    details={"times_30d": same + 1},
+                )
+            )
+        status = active_status(session, caller, now)
+        if status is not None and status.level != "normal":
+            findings.append(
+                rules.Finding(
+                    kind="caller_status",
+                    reason=f"来电人状态：{status.level}",
+                    cues=[],
+                    referral=SCRIPTS.get(status.level),
+                    details={"level": status.level},
+                )
+            )
+    flags = []
+    for f in findings:
+        flag = ScreeningFlag(
+            ticket_id=ticket.id,
+            kind=f.kind,
+            reason=f.reason,
+            details={"cues": f.cues, **f.details},
+            referral=f.referral,
+            created_at=now,
+        )
+        session.add(flag)
+        flags.append(flag)
+        if f.kind == "emergency" and ticket.urgency != Urgency.emergency:
+            ticket.urgency = Urgency.emergency
+    session.flush()
+    return flags
+
+
+def flags_for(session: Session, *, ticket_id: int) -> list[ScreeningFlag]:
+    return list(
+        session.scalars(
+            select(ScreeningFlag).where(ScreeningFlag.ticket_id == ticket_id).order_by(ScreeningFlag.id)
+        )
+    )
+
+
+def pending_flags(
+    session: Session, *, kind: str | None = None, limit: int = 100
+) -> list[tuple[ScreeningFlag, Ticket]]:
+    stmt = (
+        select(ScreeningFlag, Ticket)
+        .join(Ticket, Ticket.id == ScreeningFlag.ticket_id)
+        .where(ScreeningFlag.status == "pending")
+        .order_by((ScreeningFlag.kind == "emergency").desc(), ScreeningFlag.created_at)
+        .limit(limit)
+    )
+    if kind:
+        stmt = stmt.where(ScreeningFlag.kind == kind)
+    return [(f, t) for f, t in session.execute(stmt).all()]
+
+
+def review(
+    session: Session,
+    *,
+    flag_id: int,
+    confirm: bool,
+    comment: str | None,
+    principal: Principal,
+    now: datetime | None = None,
+) -> ScreeningFlag:
+    """A person confirms or dismisses a flag; a confirmed private-domain, out-of-remit or nuisance flag
+    takes the ticket out of the departments' evaluation (the raw figures keep it)."""
+    now = now or utcnow()
+    if principal.role not in REVIEWERS:
+        raise PermissionDenied("screening_denied")
+    flag = session.get(ScreeningFlag, flag_id)
+    if flag is None:
+        raise NotFound("flag_not_found", id=flag_id)
+    if flag.status != "pending":
+        raise Conflict("flag_reviewed", id=flag_id)
+    flag.status = "confirmed" if confirm else "dismissed"
+    flag.reviewed_by_id, flag.reviewed_at, flag.review_comment = principal.user_id, now, comment
+    ticket = session.get(Ticket, flag.ticket_id)
+    assert ticket is not None
+    if confirm and flag.kind in EXCLUDING:
+        ticket.evaluation_excluded = True
+        ticket.exclusion_reason = flag.reason
+    record_event(
+        session,
+        ticket=ticket,
+        principal=principal,
+        action=f"screening_{flag.status}",
+        from_status=None,
+        to_status=None,
+        comment=comment,
+        data={"flag_id": flag.id, "kind": flag.kind, "reason": flag.reason},
+        now=now,
+    )
+    return flag
+
+
+def active_status(session: Session, caller_hash: str, now: datetime | None = None) -> CallerStatus | None:
+    now = now or utcnow()
+    row = session.get(CallerStatus, caller_hash)
+    if row is None:
+        return None
+    if row.expires_at is not None and row.expires_at <= now and row.level != "normal":
+        session.add(
+            CallerDecision(
+                caller_hash=caller_hash,
+                kind="expired",
+                level="normal",
+                reason=f"{row.level} 到期自动解除",
+                expires_at=None,
+                created_at=now,
+            )
+        )
+        row.level, row.reason, row.expires_at = "normal", f"{row.level} 已到期", None
+    return row
+
+
+def decide(
+    session: Session,
+    *,
+    caller_hash: str,
+    level: str,
+    reason: str,
+    expires_at: datetime | None,
+    principal: Principal,
+    now: datetime | None = None,
+) -> CallerStatus:
+    """Set a caller's level (logged). A graylist or blacklist needs a reason and an expiry."""
+    now = now or utcnow()
+    if principal.role not in REVIEWERS:
+        raise PermissionDenied("screening_denied")
+    if level not in LEVELS:
+        raise InvalidInput("caller_level", level=level, known=", ".join(LEVELS))
+    if level in ("graylist", "blacklist") and (expires_at is None or expires_at <= now):
+        raise InvalidInput("caller_expiry_required", level=level)
+    row = session.get(CallerStatus, caller_hash)
+    if row is None:
+        row = CallerStatus(caller_hash=caller_hash, level=level, reason=reason)
+        session.add(row)
+    row.level, row.reason, row.expires_at, row.decided_by_id, row.decided_at = (
+        level,
+        reason,
+        expires_at,
+        principal.user_id,
+        now,
+    )
+    row.appeal_status = "none" if row.appeal_status == "pending" else row.appeal_status
+    session.add(
+        CallerDecision(
+            caller_hash=caller_hash,
+            kind="decision",
+            level=level,
+            reason=reason,
+            expires_at=expires_at,
+            decided_by_id=principal.user_id,
+            created_at=now,
+        )
+    )
+    return row
+
+
+def appeal(session: Session, *, caller_hash: str, text: str, now: datetime | None = None) -> CallerStatus:
+    """The caller's appeal (taken by an operator or on the portal); a supervisor decides it."""
+    now = now or utcnow()
+    row = session.get(CallerStatus, caller_hash)
+    if row is None or row.level == "normal":
+        raise InvalidInput("caller_no_restriction")
+    row.appeal, row.appeal_status = text, "pending"
+    session.add(
+        CallerDecision(
+            caller_hash=caller_hash,
+            kind="appeal",
+            level=row.level,
+            reason=text,
+            expires_at=row.expires_at,
+            created_at=now,
+        )
+    )
+    return row
+
+
+def decide_appeal(
+    session: Session,
+    *,
+    caller_hash: str,
+    lift: bool,
+    reason: str,
+    principal: Principal,
+    now: datetime | None = None,
+) -> CallerStatus:
+    now = now or utcnow()
+    if principal.role not in REVIEWERS:
+        raise PermissionDenied("screening_denied")
+    row = session.get(CallerStatus, caller_hash)
+    if row is None or row.appeal_status != "pending":
+        raise InvalidInput("caller_no_appeal")
+    row.appeal_status = "lifted" if lift else "upheld"
+    if lift:
+        row.level, row.expires_at = "normal", None
+    row.reason = reason
+    session.add(
+        CallerDecision(
+            caller_hash=caller_hash,
+            kind="appeal_decision",
+            level=row.level,
+            reason=reason,
+            expires_at=row.expires_at,
+            decided_by_id=principal.user_id,
+            created_at=now,
+        )
+    )
+    return row
+
+
+def history(session: Session, *, caller_hash: str) -> list[CallerDecision]:
+    return list(
+        session.scalars(
+            select(CallerDecision)
+            .where(CallerDecision.caller_hash == caller_hash)
+            .order_by(CallerDecision.id)
+        )
+    )
+
+
+def unhandled_emergencies(session: Session) -> list[Ticket]:
+    """Emergencies not yet handed off or answered: these must never wait in a normal queue."""
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(Ticket.urgency == Urgency.emergency.value, Ticket.status == Status.registered.value)
+            .order_by(Ticket.created_at)
+        )
+    )
+
+
+def fairness(session: Session, *, department_id: int | None = None) -> list[dict[str, Any]]:
+    """Per lead department: tickets, on-time and satisfaction counts, raw and adjusted (without the
+    tickets excluded after a confirmed screening flag)."""
+    excluded = Ticket.evaluation_excluded.is_(True)
+    late = (Ticket.closed_at.is_not(None)) & (Ticket.due_at.is_not(None)) & (Ticket.closed_at > Ticket.due_at)
+    unsatisfied = Ticket.satisfaction == Satisfaction.unsatisfied.value
+    rated = Ticket.satisfaction.is_not(None)
+    stmt = (
+        select(
+            Ticket.lead_department_id,
+            func.count(Ticket.id),
+            func.sum(case((excluded, 1), else_=0)),
+            func.sum(case((late, 1), else_=0)),
+            func.sum(case((late & ~excluded, 1), else_=0)),
+            func.sum(case((rated, 1), else_=0)),
+            func.sum(case((rated & ~excluded, 1), else_=0)),
+            func.sum(case((unsatisfied, 1), else_=0)),
+            func.sum(case((unsatisfied & ~excluded, 1), else_=0)),
+        )
+        .where(Ticket.lead_department_id.is_not(None))
+        .group_by(Ticket.lead_department_id)
+    )
+    if department_id is not None:
+        stmt = stmt.where(Ticket.lead_department_id == department_id)
+    out = []
+    for dept, n, ex, late_raw, late_adj, rated_raw, rated_adj, un_raw, un_adj in session.execute(stmt):
+        n, ex = int(n), int(ex or 0)
+        out.append(
+            {
+                "department_id": dept,
+                "tickets": {"raw": n, "adjusted": n - ex, "excluded": ex},
+                "closed_late": {"raw": int(late_raw or 0), "adjusted": int(late_adj or 0)},
+                "unsatisfied_rate": {
+                    "raw": round(int(un_raw or 0) / int(rated_raw), 4) if rated_raw else None,
+                    "adjusted": round(int(un_adj or 0) / int(rated_adj), 4) if rated_adj else None,
+                    "numerator_raw": int(un_raw or 0),
+                    "denominator_raw": int(rated_raw or 0),
+                    "numerator_adjusted": int(un_adj or 0),
+                    "denominator_adjusted": int(rated_adj or 0),
+                },
+            }
+        )
+    return out
