@@ -151,12 +151,12 @@ def main() -> None:
             first = (time.perf_counter() - t, counts)
         acted = sum(counts.values())
         total += acted
-        if counts["overdue"] == 0:
+        if acted == 0:
             break
     drain = time.perf_counter() - started
     print(f"first sweep: {first[0]:.1f} s for {first[1]}")
     print(
-        f"drained every overdue mark: {total} actions (warnings, overdue marks, events, notifications) in "
+        f"drained everything due: {total} actions (warnings and overdue marks, each with its event and messages) in "
         f"{sweeps} sweeps, {drain:.0f} s ({total / drain:.0f} actions/s)"
     )
     t = time.perf_counter()

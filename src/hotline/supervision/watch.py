@@ -36,6 +36,7 @@ PAUSED = (Status.waiting_citizen.value,)
 
 
 SIGN_KINDS = ("sign_warning", "sign_overdue")
+CLAIM_BATCH = 1000
 
 
 def _not_done(kind: str) -> Any:
@@ -79,10 +80,15 @@ def _claim_all(
         for a, _ in rows
     ]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = (
-        insert(DeadlineAction).values(values).on_conflict_do_nothing().returning(DeadlineAction.assignment_id)
-    )
-    won = set(session.scalars(stmt))
+    won: set[int] = set()
+    for start in range(0, len(values), CLAIM_BATCH):  # stay well under the drivers' parameter limits
+        stmt = (
+            insert(DeadlineAction)
+            .values(values[start : start + CLAIM_BATCH])
+            .on_conflict_do_nothing()
+            .returning(DeadlineAction.assignment_id)
+        )
+        won.update(session.scalars(stmt))
     return [(a, t) for a, t in rows if a.id in won]
 
 
