@@ -41,6 +41,7 @@ bench: install
 	$(PY) bench/dispatch.py
 	$(PY) bench/qa.py
 	$(PY) bench/reply_quality.py
+	$(PY) bench/screening.py
 	$(PY) bench/followup.py --pg-url $(PG_TEST_URL)
 	$(PY) bench/intake.py --db sqlite
 	$(PY) bench/intake.py --db postgresql --pg-url $(PG_TEST_URL)
