@@ -94,7 +94,7 @@ def _category_by_name(session: Session, full_name: str) -> Category | None:
     with _categories_lock:
         cached = _categories
     if cached is None or cached[0] != count:
-        cached = (count, dict(session.execute(select(Category.full_name, Category.id)).tuples().all()))
+        cached = (count, dict(session.execute(select(Category.full_name, Category.id)).all()))
         with _categories_lock:
             _categories = cached
     category_id = cached[1].get(full_name)

@@ -248,7 +248,5 @@ def _reopen(session: Session, task: FollowUpTask, now: datetime, principal: Prin
 
 def stats(session: Session) -> dict[str, int]:
     return dict(
-        session.execute(select(FollowUpTask.status, func.count()).group_by(FollowUpTask.status))
-        .tuples()
-        .all()
+        session.execute(select(FollowUpTask.status, func.count()).group_by(FollowUpTask.status)).all()
     )

@@ -108,11 +108,9 @@ def ticket_index(session: Session, *, max_age: float = TICKET_INDEX_TTL) -> Sear
                 Assignment.reply.is_not(None),
             )
             .order_by(Assignment.id)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
-    depts = dict(session.execute(select(Department.id, Department.name)).tuples().all())
+    depts = dict(session.execute(select(Department.id, Department.name)).all())
     docs = []
     for t in session.scalars(select(Ticket).where(Ticket.status.in_([s.value for s in RESOLVED]))):
         reply = t.answer if t.answered_directly else replies.get(t.id)
