@@ -155,12 +155,17 @@ class CategoryModel:
             self._names = np.concatenate(
                 [step.named_steps["tfidf"].get_feature_names_out() for _, step in features.transformer_list]
             )
+        # people read words: the reasons come from the word features (the character n-grams count in
+        # the decision but are not shown — "民工工" explains nothing)
+        words_end = len(features.transformer_list[0][1].named_steps["tfidf"].vocabulary_)
         contrib = vector.data * coef[vector.indices]
         order = np.argsort(-contrib)
         picked: list[Reason] = []
         for i in order:
             if contrib[i] <= 0 or len(picked) >= k:
                 break
+            if features.transformer_list[0][0] == "words" and vector.indices[i] >= words_end:
+                continue
             name = str(self._names[vector.indices[i]]).replace(" ", "")
             if len(name.strip()) < 2 or any(name in r.feature or r.feature in name for r in picked):
                 continue
