@@ -27,6 +27,7 @@ from hotline.kb.api import assist_router as kb_assist_router
 from hotline.kb.api import public as kb_public_router
 from hotline.kb.api import router as kb_router
 from hotline.notify.api import router as notify_router
+from hotline.open311.api import router as open311_router
 from hotline.org.api import router as org_router
 from hotline.review.api import router as review_router
 from hotline.screening.api import router as screening_router
@@ -85,6 +86,7 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
         review_router,
         notify_router,
         screening_router,
+        open311_router,
     ):
         app.include_router(router)
 
