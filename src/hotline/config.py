@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     frequent_contacts_per_day: int = 5  # more contacts than this from one caller in 24 h is flagged
     repeated_content_times: int = 3  # the same text this many times in 30 days is flagged
 
+    # webhooks
+    webhook_timeout_seconds: float = 10.0
+    webhook_max_attempts: int = 8
+    webhook_retry_seconds: float = 30.0
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:

@@ -101,6 +101,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This caller is not restricted; there is nothing to appeal",
     ),
     "caller_no_appeal": ("该来电人没有待处理的申诉", "This caller has no pending appeal"),
+    # integrations
+    "call_times": (
+        "通话 {call_id} 的时间顺序不对（接听或结束早于振铃）",
+        "Call {call_id}: answered or ended before it was offered",
+    ),
+    "cdr_columns": ("话单文件缺少列：{missing}", "The CDR file lacks columns: {missing}"),
+    "cdr_rows": (
+        "话单文件有 {count} 行有误，未导入任何数据：{errors}",
+        "{count} CDR lines are invalid; nothing was imported: {errors}",
+    ),
+    "call_not_found": ("通话记录不存在：{id}", "Call not found: {id}"),
+    "callback_not_found": ("回拨任务不存在：{id}", "Call-back task not found: {id}"),
+    "callback_done": ("回拨任务 {id} 已处理", "Call-back task {id} is already done"),
+    "webhook_events": (
+        "未知的事件：{unknown}（可选：{known}）",
+        "Unknown events: {unknown} (known: {known})",
+    ),
+    "webhook_url": ("订阅地址必须是 http(s) 地址：{url}", "The subscriber URL must be http(s): {url}"),
+    "webhook_not_found": ("订阅不存在：{id}", "Webhook subscription not found: {id}"),
+    "delivery_not_found": ("推送记录不存在：{id}", "Delivery not found: {id}"),
+    "mapping_invalid": ("映射文件有误：{reason}", "The mapping file is invalid: {reason}"),
+    "mapping_fields": (
+        "映射文件中的字段不认识：{unknown}（可用：{known}）",
+        "Unknown fields in the mapping: {unknown} (known: {known})",
+    ),
+    "export_format": (
+        "不支持的导出格式：{fmt}（csv 或 xlsx）",
+        "Unsupported export format: {fmt} (csv or xlsx)",
+    ),
     "llm_unavailable": (
         "大模型暂时无法回答（{reason}），请以离线建议为准",
         "The large model cannot answer now ({reason}); the offline suggestion stands",

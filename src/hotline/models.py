@@ -2,6 +2,7 @@
 
 from hotline.accounts import models as accounts_models
 from hotline.categories import models as categories_models
+from hotline.cti import models as cti_models
 from hotline.dispatch import models as dispatch_models
 from hotline.followup import models as followup_models
 from hotline.kb import models as kb_models
@@ -12,11 +13,13 @@ from hotline.screening import models as screening_models
 from hotline.sla import models as sla_models
 from hotline.supervision import models as supervision_models
 from hotline.tickets import models as tickets_models
+from hotline.webhooks import models as webhooks_models
 from hotline.workflow import models as workflow_models
 
 __all__ = [
     "accounts_models",
     "categories_models",
+    "cti_models",
     "dispatch_models",
     "followup_models",
     "kb_models",
@@ -27,5 +30,6 @@ __all__ = [
     "sla_models",
     "supervision_models",
     "tickets_models",
+    "webhooks_models",
     "workflow_models",
 ]

@@ -25,6 +25,7 @@ def tick(session_factory: sessionmaker[Session], *, now: datetime | None = None)
     from hotline.followup import service as followup
     from hotline.notify import service as notify
     from hotline.supervision import watch
+    from hotline.webhooks import service as webhooks
 
     now = now or utcnow()
     out: dict[str, Any] = {}
@@ -36,11 +37,12 @@ def tick(session_factory: sessionmaker[Session], *, now: datetime | None = None)
         except Exception:
             log.exception("%s sweep failed; next tick tries again", name)
             out[name] = "error"
-    try:
-        out["notifications"] = notify.deliver_due(session_factory, now=now)
-    except Exception:
-        log.exception("notification delivery failed; next tick tries again")
-        out["notifications"] = "error"
+    for name, deliver in (("notifications", notify.deliver_due), ("webhooks", webhooks.sweep)):
+        try:
+            out[name] = deliver(session_factory, now=now)
+        except Exception:
+            log.exception("%s delivery failed; next tick tries again", name)
+            out[name] = "error"
     return out
 
 

@@ -15,8 +15,10 @@ from hotline.accounts.api import router as accounts_router
 from hotline.api import errors
 from hotline.api.deps import DbSession
 from hotline.api.middleware import BodySizeLimit
+from hotline.bulk.api import router as bulk_router
 from hotline.categories.api import router as categories_router
 from hotline.config import get_settings
+from hotline.cti.api import router as cti_router
 from hotline.db import ping
 from hotline.dispatch.api import router as dispatch_router
 from hotline.dispatch.api import ticket_router as dispatch_ticket_router
@@ -35,6 +37,7 @@ from hotline.sla.api import router as sla_router
 from hotline.supervision.api import router as supervision_router
 from hotline.tickets.api import public as public_router
 from hotline.tickets.api import router as tickets_router
+from hotline.webhooks.api import router as webhooks_router
 from hotline.workflow.api import router as workflow_router
 
 log = logging.getLogger(__name__)
@@ -87,6 +90,9 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
         notify_router,
         screening_router,
         open311_router,
+        cti_router,
+        webhooks_router,
+        bulk_router,
     ):
         app.include_router(router)
 

@@ -38,7 +38,7 @@ def read_file(
     path: Path, *, text_columns: Sequence[str], label_column: str, limit: int | None = None
 ) -> Examples:
     """Read labeled rows from CSV (UTF-8, with or without BOM) or XLSX; text columns are joined."""
-    rows = _rows(path)
+    rows = read_rows(path)
     if not rows:
         raise InvalidInput("dataset_empty", path=str(path))
     header = set(rows[0])
@@ -62,7 +62,7 @@ def read_file(
     return out
 
 
-def _rows(path: Path) -> list[dict[str, object]]:
+def read_rows(path: Path) -> list[dict[str, object]]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":

@@ -264,7 +264,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _filtered(session: Session, stmt: Select[Any], f: TicketFilter, now: datetime) -> Select[Any]:
+def filtered_select(session: Session, stmt: Select[Any], f: TicketFilter, now: datetime) -> Select[Any]:
     if f.status:
         stmt = stmt.where(Ticket.status.in_(f.status))
     if f.status_category:
@@ -323,7 +323,7 @@ def list_tickets(
 ) -> tuple[list[Ticket], int]:
     """Return one page of the tickets the principal may see, newest first, and the total count."""
     now = now or utcnow()
-    base = _filtered(session, select(Ticket).where(visible_clause(principal)), filters, now)
+    base = filtered_select(session, select(Ticket).where(visible_clause(principal)), filters, now)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = session.scalars(
         base.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit).offset(offset)

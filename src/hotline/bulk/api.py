@@ -1,0 +1,91 @@
+"""HTTP API of bulk import (dry run, all-or-nothing) and export of filtered ticket lists."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from hotline.accounts.enums import Role
+from hotline.accounts.principal import Principal
+from hotline.api.deps import CurrentPrincipal, DbSession, require
+from hotline.bulk import service
+from hotline.config import get_settings
+from hotline.errors import InvalidInput
+from hotline.tickets.enums import Channel
+from hotline.tickets.schemas import TicketFilter
+from hotline.workflow.states import Status
+
+router = APIRouter(prefix="/api/v1", tags=["import and export"])
+Importer = Annotated[Principal, Depends(require(Role.admin, Role.dispatcher))]
+MAX_UPLOAD = 50 * 1024 * 1024
+
+
+@router.post("/import/tickets")
+async def import_tickets(
+    db: DbSession,
+    principal: Importer,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8) or XLSX")],
+    mapping: Annotated[str, Form(description="the column-mapping file (YAML), see docs/import.md")],
+    dry_run: Annotated[bool, Form()] = True,
+) -> JSONResponse:
+    """Import historical tickets. Every bad row is reported; if there is one, nothing is written (422).
+    A dry run (the default) only reports."""
+    name = Path(file.filename or "upload.csv").name
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise InvalidInput("kb_file_too_large", path=name, limit_mb=MAX_UPLOAD // 1024 // 1024)
+    plan = service.load_mapping(mapping)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        report = service.import_tickets(db, path=path, mapping=plan, principal=principal, dry_run=dry_run)
+    if report.errors and not dry_run:
+        db.rollback()
+        return JSONResponse(report.as_dict(), status_code=422)
+    return JSONResponse(report.as_dict())
+
+
+@router.get("/export/tickets.{fmt}")
+def export_tickets(
+    fmt: str,
+    db: DbSession,
+    principal: CurrentPrincipal,
+    status_: Annotated[list[Status] | None, Query(alias="status")] = None,
+    department_id: int | None = None,
+    area_id: int | None = None,
+    category_code: str | None = None,
+    channel: Channel | None = None,
+    overdue: bool | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    """Export the tickets you may see, filtered like the list, as CSV or XLSX."""
+    if fmt not in ("csv", "xlsx"):
+        raise InvalidInput("export_format", fmt=fmt)
+    filters = TicketFilter(
+        status=status_,
+        department_id=department_id,
+        area_id=area_id,
+        category_code=category_code,
+        channel=channel,
+        overdue=overdue,
+        created_from=created_from,
+        created_to=created_to,
+        q=q,
+    )
+    show = principal.role.value in get_settings().contact_visible_roles
+    rows = service.export_rows(db, principal=principal, filters=filters, show_phone=show)
+    headers = {"Content-Disposition": f'attachment; filename="tickets.{fmt}"'}
+    if fmt == "xlsx":
+        return Response(
+            service.export_xlsx(rows),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers=headers,
+        )
+    return StreamingResponse(service.export_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)
