@@ -156,16 +156,26 @@ def import_tickets(
         if not errors:
             parsed.append(value)
     report.valid = len(parsed)
-    if report.errors or dry_run:
-        return report
+    # rows already imported (same channel and external id), or repeated within the file, are skipped
+    fresh: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
     for value in parsed:
         channel = value.get("channel") or Channel.other.value
         ext = value.get("external_id") or None
-        if ext and session.scalar(
-            select(Ticket.id).where(Ticket.channel == channel, Ticket.external_id == ext)
+        if ext and (
+            (channel, ext) in seen
+            or session.scalar(select(Ticket.id).where(Ticket.channel == channel, Ticket.external_id == ext))
         ):
             report.skipped_existing += 1
             continue
+        if ext:
+            seen.add((channel, ext))
+        fresh.append(value)
+    if report.errors or dry_run:
+        return report
+    for value in fresh:
+        channel = value.get("channel") or Channel.other.value
+        ext = value.get("external_id") or None
         created_at = value["created_at_parsed"]
         replied_at = value.get("replied_at_parsed")
         phone = value.get("citizen_phone") or None
