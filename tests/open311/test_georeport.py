@@ -137,6 +137,24 @@ def test_errors_are_lists_of_code_and_description(client: TestClient, api_key: s
     assert r.status_code == 400
 
 
+def test_a_key_whose_role_may_not_register_is_refused(
+    client: TestClient, db: Session, actors: Actors
+) -> None:
+    assert actors.zjj.user_id is not None
+    user = db.get(User, actors.zjj.user_id)
+    assert user is not None
+    secret, _ = accounts_service.issue_token(db, user=user, ttl=None)
+    db.commit()
+    fields = {
+        "api_key": secret,
+        "service_code": "01.02",
+        "address_string": "湖心一社区",
+        "description": "路灯坏了",
+    }
+    r = client.post("/open311/v2/requests.json", data=fields)
+    assert r.status_code == 403 and r.json()[0]["code"] == 403
+
+
 def test_unknown_format_is_an_error(client: TestClient) -> None:
     r = client.get("/open311/v2/services.csv")
     assert r.status_code == 404 and r.json()[0]["description"].startswith("format")

@@ -20,7 +20,7 @@ from hotline.api.deps import DbSession
 from hotline.categories.models import Category
 from hotline.db import utcnow
 from hotline.dispatch import service as dispatch_service
-from hotline.errors import DomainError, NotFound, Unauthenticated
+from hotline.errors import DomainError, NotFound, PermissionDenied, Unauthenticated
 from hotline.i18n import translate
 from hotline.org.models import Department
 from hotline.screening import service as screening_service
@@ -157,7 +157,7 @@ def _wrap(call: Any, fmt: str) -> Response:
         return error_response(fmt, exc)
     except NotFound as exc:
         return error_response(fmt, Open311Error(404, 404, translate(exc.message_key, "en", **exc.params)))
-    except Unauthenticated as exc:
+    except (Unauthenticated, PermissionDenied) as exc:
         return error_response(fmt, Open311Error(403, 403, translate(exc.message_key, "en", **exc.params)))
     except DomainError as exc:
         return error_response(fmt, Open311Error(400, 400, translate(exc.message_key, "en", **exc.params)))
