@@ -15,16 +15,14 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import or_, select
 
+from hotline import intake
 from hotline.accounts import service as accounts_service
 from hotline.api.deps import DbSession
 from hotline.categories.models import Category
 from hotline.db import utcnow
-from hotline.dispatch import service as dispatch_service
 from hotline.errors import DomainError, NotFound, PermissionDenied, Unauthenticated
 from hotline.i18n import translate
 from hotline.org.models import Department
-from hotline.screening import service as screening_service
-from hotline.tickets import service as ticket_service
 from hotline.tickets.enums import Channel, RequestType, Urgency
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import AttachmentIn, CitizenIn, TicketCreate
@@ -272,10 +270,7 @@ async def create_request(fmt: str, request: Request, db: DbSession) -> Response:
             if media
             else [],
         )
-        ticket, created = ticket_service.create_ticket(db, data=data, principal=principal)
-        if created:
-            screening_service.screen_ticket(db, ticket=ticket)
-            dispatch_service.route_new_ticket(db, ticket=ticket)
+        ticket, _ = intake.register(db, data=data, principal=principal)
         item = {
             "service_request_id": ticket.number,
             "service_notice": f"已受理，工单号 {ticket.number}，可凭此号查询办理进度。",

@@ -7,12 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
+from hotline import intake
 from hotline.accounts.principal import CITIZEN
 from hotline.api.deps import CurrentPrincipal, DbSession
 from hotline.config import get_settings
-from hotline.dispatch import service as dispatch_service
 from hotline.i18n import pick_language
-from hotline.screening import service as screening_service
 from hotline.tickets import service, views
 from hotline.tickets.enums import Channel, RequestType, Urgency
 from hotline.tickets.schemas import (
@@ -50,13 +49,8 @@ def create_ticket(
     idempotency_key: IdempotencyKey = None,
 ) -> TicketOut:
     """Register a request (受理). A repeated Idempotency-Key returns the first ticket with 200."""
-    ticket, created = service.create_ticket(
-        db, data=data, principal=principal, idempotency_key=idempotency_key
-    )
-    if created:
-        screening_service.screen_ticket(db, ticket=ticket)
-        dispatch_service.route_new_ticket(db, ticket=ticket)
-    else:
+    ticket, created = intake.register(db, data=data, principal=principal, idempotency_key=idempotency_key)
+    if not created:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
     return views.detail(db, ticket, principal, lang=lang(request))
@@ -138,14 +132,9 @@ def submit_public(
     idempotency_key: IdempotencyKey = None,
 ) -> PublicTicketReceipt:
     """Submit a request as a citizen on the web portal; keep the number and tracking code to follow it."""
-    intake = TicketCreate(channel=Channel.web, **data.model_dump())
-    ticket, created = service.create_ticket(
-        db, data=intake, principal=CITIZEN, idempotency_key=idempotency_key
-    )
-    if created:
-        screening_service.screen_ticket(db, ticket=ticket)
-        dispatch_service.route_new_ticket(db, ticket=ticket)
-    else:
+    request_in = TicketCreate(channel=Channel.web, **data.model_dump())
+    ticket, created = intake.register(db, data=request_in, principal=CITIZEN, idempotency_key=idempotency_key)
+    if not created:
         response.status_code = status.HTTP_200_OK
     return PublicTicketReceipt(
         number=ticket.number,
