@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     dispatch_lexicon: str | None = None  # replaces the packaged request-type/urgency cues
     # a suggestion at or above this confidence is dispatched without a person; below → triage queue
     dispatch_auto_threshold: float = Field(default=0.9, ge=0.0, le=1.0)
+    # "sync": suggest (and auto-dispatch) inside the intake request; "background": the scheduler does it
+    # within a tick — intake then costs no model inference (see bench/intake.py)
+    dispatch_on_intake: Literal["sync", "background"] = "sync"
     # channels whose tickets may be auto-dispatched (an operator on the phone confirms in one click)
     dispatch_auto_channels: list[str] = Field(
         default_factory=lambda: ["web", "app", "sms", "open311", "email"]

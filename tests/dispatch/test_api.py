@@ -350,3 +350,31 @@ def test_second_opinion_without_a_large_model_is_a_clear_503(
     ).json()["id"]
     r = client.post(f"/api/v1/tickets/{ticket_id}/suggestion/second-opinion", headers=tokens["dispatcher"])
     assert r.status_code == 503 and "not configured" in r.json()["error"]["message"]
+
+
+def test_background_dispatch_keeps_inference_out_of_the_request(
+    client: TestClient,
+    db: Session,
+    session_maker: Any,
+    dispatch_ready: ModelVersion,
+    tokens: dict[str, dict[str, str]],
+    threshold: Any,
+) -> None:
+    from hotline.scheduler import tick
+
+    settings = get_settings()
+    settings.dispatch_on_intake = "background"
+    threshold(0.3)
+    try:
+        r = client.post("/api/v1/tickets", json={**WAGES, "channel": "web"}, headers=tokens["operator"])
+        assert r.status_code == 201 and r.json()["status"] == "registered"
+        ticket_id = r.json()["id"]
+        db.expire_all()
+        assert db.scalar(select(DispatchSuggestion).where(DispatchSuggestion.ticket_id == ticket_id)) is None
+        result = tick(session_maker)
+        assert result["dispatch"] >= 1
+        db.expire_all()
+        ticket = db.get(Ticket, ticket_id)
+        assert ticket is not None and ticket.status == "dispatched"
+    finally:
+        settings.dispatch_on_intake = "sync"
