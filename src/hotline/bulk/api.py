@@ -80,7 +80,8 @@ def export_tickets(
         q=q,
     )
     show = principal.role.value in get_settings().contact_visible_roles
-    rows = service.export_rows(db, principal=principal, filters=filters, show_phone=show)
+    # read everything while the request's session is open; the response may stream after it closes
+    rows = list(service.export_rows(db, principal=principal, filters=filters, show_phone=show))
     headers = {"Content-Disposition": f'attachment; filename="tickets.{fmt}"'}
     if fmt == "xlsx":
         return Response(
@@ -88,4 +89,6 @@ def export_tickets(
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers=headers,
         )
-    return StreamingResponse(service.export_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)
+    return StreamingResponse(
+        service.export_csv(iter(rows)), media_type="text/csv; charset=utf-8", headers=headers
+    )
