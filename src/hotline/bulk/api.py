@@ -89,6 +89,4 @@ def export_tickets(
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers=headers,
         )
-    return StreamingResponse(
-        service.export_csv(iter(rows)), media_type="text/csv; charset=utf-8", headers=headers
-    )
+    return StreamingResponse(service.export_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)

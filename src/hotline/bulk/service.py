@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -300,7 +300,7 @@ def export_rows(
         ]
 
 
-def export_csv(rows: Iterator[list[Any]]) -> Iterator[str]:
+def export_csv(rows: Iterable[list[Any]]) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
     buf.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
@@ -313,7 +313,7 @@ def export_csv(rows: Iterator[list[Any]]) -> Iterator[str]:
         yield buf.getvalue()
 
 
-def export_xlsx(rows: Iterator[list[Any]]) -> bytes:
+def export_xlsx(rows: Iterable[list[Any]]) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
