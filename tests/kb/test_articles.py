@@ -178,3 +178,25 @@ def test_reimport_updates_the_same_articles(db: Session, tmp_path: Path) -> None
     created, updated, (b,) = service.import_file(db, path=path, principal=SYSTEM, publish=True)
     assert (created, updated, b.id, b.version) == (0, 1, a.id, 2)
     assert [p.text for p in service.passages(db, article_id=a.id)] == ["第二版。"]
+
+
+def test_xlsx_faq_list_with_named_columns(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["常见问题", "标准答复", "备注"])
+    ws.append(["居住证多久签注一次", "每年签注一次。", ""])
+    ws.append(["", "", ""])
+    ws.append(["新生儿多久内上户口", "出生后一个月以内申报。", "公安"])
+    path = tmp_path / "faq.xlsx"
+    wb.save(path)
+    faq = importers.read(path, question_column="常见问题", answer_column="标准答复")
+    assert [(f.title, f.body) for f in faq] == [
+        ("居住证多久签注一次", "每年签注一次。"),
+        ("新生儿多久内上户口", "出生后一个月以内申报。"),
+    ]
+    with pytest.raises(InvalidInput) as err:
+        importers.read(path)  # no default column names in this sheet
+    assert err.value.message_key == "kb_faq_columns"
