@@ -14,10 +14,10 @@ from hotline.accounts.enums import Role
 from hotline.accounts.principal import Principal
 from hotline.api.deps import CurrentPrincipal, DbSession, require
 from hotline.bulk import service
-from hotline.config import get_settings
 from hotline.errors import InvalidInput
 from hotline.tickets.enums import Channel
 from hotline.tickets.schemas import TicketFilter
+from hotline.tickets.service import may_see_contact
 from hotline.workflow.states import Status
 
 router = APIRouter(prefix="/api/v1", tags=["import and export"])
@@ -79,7 +79,7 @@ def export_tickets(
         created_to=created_to,
         q=q,
     )
-    show = principal.role.value in get_settings().contact_visible_roles
+    show = may_see_contact(principal)
     # read everything while the request's session is open; the response may stream after it closes
     rows = list(service.export_rows(db, principal=principal, filters=filters, show_phone=show))
     headers = {"Content-Disposition": f'attachment; filename="tickets.{fmt}"'}

@@ -11,12 +11,11 @@ from pydantic import BaseModel, Field
 from hotline.accounts.enums import Role
 from hotline.accounts.principal import Principal
 from hotline.api.deps import DbSession, require
-from hotline.config import get_settings
 from hotline.cti import service
 from hotline.cti.models import CallbackTask, CallRecord
 from hotline.db import utcnow
 from hotline.errors import InvalidInput
-from hotline.tickets.service import mask_phone
+from hotline.tickets.service import mask_phone, may_see_contact
 
 router = APIRouter(prefix="/api/v1/cti", tags=["call records"])
 Switch = Annotated[Principal, Depends(require(Role.system, Role.admin, Role.operator, Role.dispatcher))]
@@ -24,7 +23,7 @@ Centre = Annotated[Principal, Depends(require(Role.operator, Role.dispatcher, Ro
 
 
 def _phone(phone: str | None, principal: Principal) -> str | None:
-    return phone if principal.role.value in get_settings().contact_visible_roles else mask_phone(phone)
+    return phone if may_see_contact(principal) else mask_phone(phone)
 
 
 def _call(c: CallRecord, principal: Principal) -> dict[str, Any]:
