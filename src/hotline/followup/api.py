@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from hotline.accounts.enums import Role
 from hotline.accounts.principal import CITIZEN, Principal
@@ -21,8 +20,7 @@ from hotline.followup.models import FollowUpTask
 from hotline.tickets.enums import Satisfaction
 from hotline.tickets.models import Ticket
 from hotline.tickets.service import mask_phone
-from hotline.workflow.enums import AssignmentRole
-from hotline.workflow.models import Assignment
+from hotline.workflow.service import lead_reply
 
 router = APIRouter(prefix="/api/v1/follow-ups", tags=["follow-up"])
 public = APIRouter(prefix="/api/v1/public/surveys", tags=["public"])
@@ -65,16 +63,8 @@ class TaskOut(BaseModel):
 def _reply(db: Any, ticket: Ticket) -> str | None:
     if ticket.answered_directly:
         return ticket.answer
-    return db.scalar(
-        select(Assignment.reply)
-        .where(
-            Assignment.ticket_id == ticket.id,
-            Assignment.role == AssignmentRole.lead.value,
-            Assignment.reply.is_not(None),
-        )
-        .order_by(Assignment.id.desc())
-        .limit(1)
-    )
+    lead = lead_reply(db, ticket_id=ticket.id)
+    return lead.reply if lead else None
 
 
 def _out(db: Any, task: FollowUpTask, ticket: Ticket, show_phone: bool = True) -> TaskOut:

@@ -16,8 +16,8 @@ from hotline.llm.client import LlmUnavailable
 from hotline.review import quality
 from hotline.tickets.models import Ticket
 from hotline.tickets.service import get_ticket
-from hotline.workflow.enums import AssignmentRole
 from hotline.workflow.models import Assignment
+from hotline.workflow.service import lead_reply
 from hotline.workflow.states import Status
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
@@ -27,19 +27,6 @@ CRITIQUE = (
     "你是12345热线的答复质量审核员。对照市民诉求审阅承办单位的答复，指出：是否逐条回应、是否说明做了什么、由谁、何时、"
     "是否引用依据、是否推诿或套话、语气是否礼貌，并给出修改建议。不超过150字。"
 )
-
-
-def _lead_reply(db: Any, ticket: Ticket) -> Assignment | None:
-    return db.scalar(
-        select(Assignment)
-        .where(
-            Assignment.ticket_id == ticket.id,
-            Assignment.role == AssignmentRole.lead.value,
-            Assignment.reply.is_not(None),
-        )
-        .order_by(Assignment.id.desc())
-        .limit(1)
-    )
 
 
 def review_of(ticket: Ticket, a: Assignment) -> dict[str, Any]:
@@ -61,7 +48,7 @@ def reply_review(
     """The quality of the department's reply: scores, verdict, flags and what is missing; with
     `critique=true` and a large model configured, a generated critique too."""
     ticket = get_ticket(db, ticket_id=ticket_id, principal=principal)
-    a = _lead_reply(db, ticket)
+    a = lead_reply(db, ticket_id=ticket.id)
     if a is None:
         raise NotFound("reply_not_found", id=ticket_id)
     out = review_of(ticket, a)
@@ -92,7 +79,7 @@ def review_queue(
     """Replies awaiting the centre's review, the weakest first."""
     items = []
     for ticket in db.scalars(select(Ticket).where(Ticket.status == Status.replied.value).limit(1000)):
-        a = _lead_reply(db, ticket)
+        a = lead_reply(db, ticket_id=ticket.id)
         if a is not None:
             items.append(review_of(ticket, a))
     return sorted(items, key=lambda x: x["overall"])[:limit]

@@ -856,3 +856,17 @@ def inbox(
         left = cal.working_seconds_between(now, a.due_at) - cal.working_seconds_between(a.due_at, now)
         out.append((a, t, left / 3600))
     return out
+
+
+def lead_reply(session: Session, *, ticket_id: int) -> Assignment | None:
+    """The lead department's latest assignment that carries a reply (what the citizen is told)."""
+    return session.scalar(
+        select(Assignment)
+        .where(
+            Assignment.ticket_id == ticket_id,
+            Assignment.role == AssignmentRole.lead,
+            Assignment.reply.is_not(None),
+        )
+        .order_by(Assignment.id.desc())
+        .limit(1)
+    )
