@@ -79,37 +79,14 @@ def notify_department(
     ticket_id: int | None,
     now: datetime | None = None,
     sms: bool = True,
-) -> list[Notification]:
-    """In-app to every active user of the department, and an SMS to its duty phone if it has one."""
-    out = [
-        enqueue(
-            session,
-            channel="in_app",
-            recipient=str(u.id),
-            user_id=u.id,
-            template=template,
-            params=params,
-            ticket_id=ticket_id,
-            now=now,
-        )
-        for u in session.scalars(
-            select(User).where(User.department_id == department_id, User.active.is_(True))
-        )
-    ]
-    dept = session.get(Department, department_id)
-    if sms and dept is not None and dept.phone:
-        out.append(
-            enqueue(
-                session,
-                channel="sms",
-                recipient=dept.phone,
-                template=template,
-                params=params,
-                ticket_id=ticket_id,
-                now=now,
-            )
-        )
-    return out
+) -> int:
+    """In-app to every active user of the department, and an SMS to its duty phone if it has one;
+    returns how many messages were queued."""
+    directory = Directory(session)
+    directory.notify(
+        department_id, template=template, params=params, ticket_id=ticket_id, now=now or utcnow(), sms=sms
+    )
+    return directory.write()
 
 
 class Directory:
