@@ -4,13 +4,13 @@ for testing the real client over real HTTP. Replies are scripted per test; every
 from __future__ import annotations
 
 import json
-import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.fakes.http import JsonHandler, running
 
 Reply = tuple[int, dict[str, Any] | str]
 
@@ -50,50 +50,28 @@ class FakeOpenAI:
 def serve(api_key: str = "sk-test") -> Iterator[FakeOpenAI]:
     fake = FakeOpenAI(api_key=api_key)
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
+    class Handler(JsonHandler):
         def do_POST(self) -> None:
             if self.path != "/v1/chat/completions":
-                return self._send(404, {"error": {"message": "not found"}})
+                return self.send_json(404, {"error": {"message": "not found"}})
             if self.headers.get("Authorization") != f"Bearer {fake.api_key}":
-                return self._send(
+                return self.send_json(
                     401, {"error": {"message": "invalid api key", "type": "invalid_request_error"}}
                 )
-            length = int(self.headers.get("Content-Length") or 0)
             try:
-                body = json.loads(self.rfile.read(length))
+                body = json.loads(self.read_body())
             except json.JSONDecodeError:
-                return self._send(400, {"error": {"message": "invalid json"}})
+                return self.send_json(400, {"error": {"message": "invalid json"}})
             if not isinstance(body.get("messages"), list) or "model" not in body:
-                return self._send(400, {"error": {"message": "model and messages are required"}})
+                return self.send_json(400, {"error": {"message": "model and messages are required"}})
             fake.requests.append(body)
             fake.headers.append(dict(self.headers))
             scripted = (
                 fake.replies.popleft() if fake.replies else (500, {"error": {"message": "no reply scripted"}})
             )
             status, payload = scripted(body) if callable(scripted) else scripted
-            self._send(status, payload)
+            self.send_json(status, payload)
 
-        def _send(self, status: int, payload: dict[str, Any] | str) -> None:
-            data = (
-                payload.encode()
-                if isinstance(payload, str)
-                else json.dumps(payload, ensure_ascii=False).encode()
-            )
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(Handler) as base:
+        fake.url = f"{base}/v1"
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()

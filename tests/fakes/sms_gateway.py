@@ -9,8 +9,9 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.fakes.http import JsonHandler, running
 
 
 @dataclass
@@ -26,35 +27,18 @@ class FakeGateway:
 def serve() -> Iterator[FakeGateway]:
     gw = FakeGateway()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
+    class Handler(JsonHandler):
         def do_POST(self) -> None:
             if self.headers.get("Authorization") != f"Bearer {gw.token}":
-                return self._send(401, {"error": "bad token"})
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                return self.send_json(401, {"error": "bad token"})
+            body = json.loads(self.read_body())
             with gw.lock:
                 status = gw.statuses.popleft() if gw.statuses else 200
                 if status == 200:
                     gw.messages.append(body)
-                    return self._send(200, {"id": f"msg-{len(gw.messages)}"})
-            self._send(status, {"error": "scripted failure"})
+                    return self.send_json(200, {"id": f"msg-{len(gw.messages)}"})
+            self.send_json(status, {"error": "scripted failure"})
 
-        def _send(self, status: int, payload: dict[str, Any]) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    gw.url = f"http://127.0.0.1:{server.server_address[1]}/sms"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(Handler) as base:
+        gw.url = f"{base}/sms"
         yield gw
-    finally:
-        server.shutdown()
-        server.server_close()

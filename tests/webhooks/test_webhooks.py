@@ -7,8 +7,6 @@ import json
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +19,7 @@ from hotline.webhooks.models import WebhookDelivery
 from tests.conftest import principal_token
 from tests.factories import Actors, make_ticket
 from tests.factories import actors as load_actors
+from tests.fakes.http import JsonHandler, running
 
 
 class Receiver:
@@ -35,25 +34,18 @@ class Receiver:
 def receiver() -> Iterator[tuple[Receiver, str]]:
     state = Receiver(fail_first=3)
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
+    class Handler(JsonHandler):
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = self.read_body()
             with state.lock:
                 state.calls += 1
                 failing = state.calls <= state.fail_first
                 if not failing:
                     state.received.append((dict(self.headers), body))
-            self.send_response(503 if failing else 204)
-            self.end_headers()
+            self.send_json(503 if failing else 204, None)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}/hook"
-    server.shutdown()
-    server.server_close()
+    with running(Handler) as base:
+        yield state, f"{base}/hook"
 
 
 def test_retries_until_the_receiver_recovers(
