@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -44,6 +46,16 @@ class ServiceUnavailable(DomainError):
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
+
+
+@contextmanager
+def referencing() -> Iterator[None]:
+    """Inside, a NotFound about an id or code the request body referred to is invalid input (422),
+    not a missing resource (404)."""
+    try:
+        yield
+    except NotFound as exc:
+        raise referenced(exc) from exc
 
 
 def referenced(exc: NotFound) -> InvalidInput:

@@ -15,7 +15,7 @@ from hotline.categories import service as category_service
 from hotline.dispatch import registry, routing, service
 from hotline.dispatch.models import DispatchSuggestion
 from hotline.dispatch.schemas import ModelVersionOut, RoutingRuleIn, RoutingRuleOut, SuggestIn, SuggestionOut
-from hotline.errors import NotFound, ServiceUnavailable, referenced
+from hotline.errors import ServiceUnavailable, referencing
 from hotline.llm.client import LlmUnavailable
 from hotline.org import service as org_service
 from hotline.tickets import views
@@ -39,15 +39,13 @@ def _out(row: DispatchSuggestion) -> SuggestionOut:
 @router.post("/suggest", response_model=SuggestionOut)
 def suggest(body: SuggestIn, db: DbSession, _: CenterPrincipal) -> SuggestionOut:
     """Suggest category, request type, urgency, area and departments for text being typed."""
-    try:
+    with referencing():
         area_id = org_service.get_area_by_code(db, code=body.area_code).id if body.area_code else None
         category_id = (
             category_service.get_category(db, code_or_name=body.category_code).id
             if body.category_code
             else None
         )
-    except NotFound as exc:
-        raise referenced(exc) from exc
     s = service.suggest(
         db,
         title=body.title,
@@ -118,14 +116,12 @@ def accept_suggestion(
     """Dispatch as suggested in one click (or to an override); recorded as accepted or corrected."""
     suggestion = service.get_suggestion(db, ticket_id=ticket_id, principal=principal)
     ticket = get_ticket(db, ticket_id=ticket_id, principal=principal)
-    try:
+    with referencing():
         category_id = (
             category_service.get_category(db, code_or_name=body.category_code).id
             if body.category_code
             else None
         )
-    except NotFound as exc:
-        raise referenced(exc) from exc
     ticket = service.apply(
         db,
         ticket=ticket,

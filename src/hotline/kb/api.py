@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
 from hotline.accounts.enums import Role
 from hotline.accounts.principal import Principal
 from hotline.api.deps import CurrentPrincipal, DbSession, require
-from hotline.errors import InvalidInput, NotFound, referenced
+from hotline.errors import InvalidInput, referencing
 from hotline.kb import assist, qa, service
 from hotline.kb.enums import ArticleStatus
 from hotline.kb.models import Article
@@ -42,13 +42,6 @@ def _out(article: Article) -> ArticleOut:
     return ArticleOut.model_validate(article).model_copy(update={"served": service.is_served(article)})
 
 
-def _referenced(call: Any) -> Any:
-    try:
-        return call()
-    except NotFound as exc:
-        raise referenced(exc) from exc
-
-
 @router.get("/articles", response_model=list[ArticleOut])
 def list_articles(
     db: DbSession,
@@ -70,7 +63,8 @@ def list_articles(
 @router.post("/articles", response_model=ArticleOut, status_code=status.HTTP_201_CREATED)
 def create_article(body: ArticleIn, db: DbSession, principal: CurrentPrincipal) -> ArticleOut:
     """Write an article (departments: for themselves; the centre: for anyone)."""
-    return _out(_referenced(lambda: service.create_article(db, data=body, principal=principal)))
+    with referencing():
+        return _out(service.create_article(db, data=body, principal=principal))
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut)
@@ -84,9 +78,8 @@ def update_article(
 ) -> ArticleOut:
     """Save a new version; 409 if someone saved after the version you edited."""
     service.get_article(db, article_id=article_id)
-    return _out(
-        _referenced(lambda: service.update_article(db, article_id=article_id, data=body, principal=principal))
-    )
+    with referencing():
+        return _out(service.update_article(db, article_id=article_id, data=body, principal=principal))
 
 
 @router.post("/articles/{article_id}/publish", response_model=ArticleOut)
@@ -128,8 +121,8 @@ async def import_file(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
-        created, updated, articles = _referenced(
-            lambda: service.import_file(
+        with referencing():
+            created, updated, articles = service.import_file(
                 db,
                 path=path,
                 principal=principal,
@@ -137,8 +130,7 @@ async def import_file(
                 publish=publish,
                 question_column=question_column,
                 answer_column=answer_column,
-            ),
-        )
+            )
     return ImportResult(
         created=created,
         updated=updated,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 
 from hotline.api.deps import CurrentPrincipal, DbSession
 from hotline.db import utcnow
-from hotline.errors import NotFound, referenced
+from hotline.errors import referencing
 from hotline.supervision import service, watch
 from hotline.supervision.models import SupervisionCase
 from hotline.supervision.schemas import CaseIn, CaseOut, CloseIn, RespondIn
@@ -25,10 +25,8 @@ def _out(case: SupervisionCase) -> CaseOut:
 @router.post("/cases", response_model=CaseOut, status_code=status.HTTP_201_CREATED)
 def open_case(body: CaseIn, db: DbSession, principal: CurrentPrincipal) -> CaseOut:
     """Open a supervision case (督办) on a department, about a ticket or a matter."""
-    try:
+    with referencing():
         return _out(service.open_case(db, data=body, principal=principal))
-    except NotFound as exc:
-        raise referenced(exc) from exc
 
 
 @router.get("/cases", response_model=list[CaseOut])

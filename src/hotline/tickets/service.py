@@ -21,7 +21,7 @@ from hotline.categories import service as category_service
 from hotline.categories.models import Category
 from hotline.config import get_settings
 from hotline.db import utcnow
-from hotline.errors import Conflict, NotFound, PermissionDenied, referenced
+from hotline.errors import Conflict, NotFound, PermissionDenied, referencing
 from hotline.org import service as org_service
 from hotline.org.models import Area
 from hotline.tickets.models import Attachment, Ticket, TicketCounter, TicketEvent
@@ -128,15 +128,13 @@ def create_ticket(
     existing = _find_existing(session, key=key, data=data, request_hash=request_hash)
     if existing is not None:
         return existing, False
-    try:
+    with referencing():
         category = (
             category_service.get_category(session, code_or_name=data.category_code)
             if data.category_code
             else None
         )
         area = org_service.get_area_by_code(session, code=data.area_code) if data.area_code else None
-    except NotFound as exc:
-        raise referenced(exc) from exc
     phone = data.citizen.phone
     try:
         with session.begin_nested():

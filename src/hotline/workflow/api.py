@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from hotline.api.deps import CurrentPrincipal, DbSession
 from hotline.categories import service as category_service
-from hotline.errors import NotFound, referenced
+from hotline.errors import referencing
 from hotline.tickets import views
 from hotline.tickets.api import lang
 from hotline.tickets.models import Ticket
@@ -141,10 +141,8 @@ def dispatch(
 def _category_id(db: Session, code: str | None) -> int | None:
     if code is None:
         return None
-    try:
+    with referencing():
         return category_service.get_category(db, code_or_name=code).id
-    except NotFound as exc:
-        raise referenced(exc) from exc
 
 
 @router.post(T + "/sign", response_model=TicketOut)

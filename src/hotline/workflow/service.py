@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from hotline.accounts.principal import Principal
 from hotline.categories.models import Category
 from hotline.db import utcnow
-from hotline.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PermissionDenied, referenced
+from hotline.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PermissionDenied, referencing
 from hotline.org import service as org_service
 from hotline.sla import service as sla_service
 from hotline.tickets import service as ticket_service
@@ -157,11 +157,9 @@ def _create_assignments(
     """Send the ticket to a lead and co-handling departments, with fresh stored deadlines."""
     if department_id in co_department_ids or len(set(co_department_ids)) != len(co_department_ids):
         raise InvalidInput("co_departments_distinct")
-    try:
+    with referencing():
         lead_dept = org_service.get_department(session, department_id=department_id)
         co_depts = [org_service.get_department(session, department_id=d) for d in co_department_ids]
-    except NotFound as exc:
-        raise referenced(exc) from exc
     for dept in (lead_dept, *co_depts):
         if not dept.active:
             raise InvalidInput("department_inactive", id=dept.id)
@@ -221,10 +219,8 @@ def answer_directly(
     if knowledge_article_id is not None:
         from hotline.kb.service import get_article, is_served
 
-        try:
+        with referencing():
             article = get_article(session, article_id=knowledge_article_id)
-        except NotFound as exc:
-            raise referenced(exc) from exc
         if not is_served(article, now):
             raise InvalidInput("article_not_served", id=knowledge_article_id)
     _apply(
@@ -725,10 +721,8 @@ def merge(
     ticket = _load(session, ticket_id, principal)
     if master_id == ticket.id:
         raise InvalidInput("merge_into_self")
-    try:
+    with referencing():
         master = _load(session, master_id, principal)
-    except NotFound as exc:
-        raise referenced(exc) from exc
     if master.status == Status.merged:
         raise InvalidInput("merge_into_merged", number=master.number)
     check(Action.merge, Status(ticket.status), principal.role)
