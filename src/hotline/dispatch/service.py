@@ -87,8 +87,9 @@ _categories_lock = threading.Lock()
 _categories: tuple[int, dict[str, int]] | None = None
 
 
-def _category_by_name(session: Session, full_name: str) -> Category | None:
-    """A category by its full name, through a process cache of name → id (the tree rarely changes)."""
+def _category_ids(session: Session) -> dict[str, int]:
+    """Category full name → id, through a process cache checked once per suggestion (the tree rarely
+    changes)."""
     global _categories
     count = session.scalar(select(func.count(Category.id))) or 0
     with _categories_lock:
@@ -97,8 +98,7 @@ def _category_by_name(session: Session, full_name: str) -> Category | None:
         cached = (count, dict(session.execute(select(Category.full_name, Category.id)).all()))
         with _categories_lock:
             _categories = cached
-    category_id = cached[1].get(full_name)
-    return session.get(Category, category_id) if category_id is not None else None
+    return cached[1]
 
 
 def suggest(
@@ -140,8 +140,10 @@ def suggest(
         version, version_id = row.version, row.id
         prepared = tokenize(f"{title}。{content}")
         top3, why = model.analyse(prepared, k=3)
+        ids = _category_ids(session)
         for label, p in top3:
-            cat = _category_by_name(session, label)
+            category_id = ids.get(label)
+            cat = session.get(Category, category_id) if category_id is not None else None
             if cat is None:
                 continue
             categories.append(
