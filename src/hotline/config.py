@@ -88,6 +88,29 @@ class Settings(BaseSettings):
     frequent_contacts_per_day: int = 5  # more contacts than this from one caller in 24 h is flagged
     repeated_content_times: int = 3  # the same text this many times in 30 days is flagged
 
+    # analytics (数据富矿): a snapshot of per-ticket facts as Parquet, queried with DuckDB
+    analytics_dir: str = "./var/analytics"
+    analytics_memory_limit: str = "2GB"  # DuckDB's limit per query connection
+    # 满意率 = weighted evaluations / evaluations; the weight of each answer
+    satisfaction_weights: dict[str, float] = Field(
+        default_factory=lambda: {"satisfied": 1.0, "basically_satisfied": 1.0, "unsatisfied": 0.0}
+    )
+    # 综合评价 of departments and areas: weight of each rate in the composite score
+    ranking_weights: dict[str, float] = Field(
+        default_factory=lambda: {"satisfaction": 0.4, "resolution": 0.3, "on_time": 0.2, "response": 0.1}
+    )
+    ranking_min_denominator: int = 10  # a unit with fewer cases is listed but not ranked
+    # duplicates (并单): earlier tickets within this window, at the same place, this similar
+    duplicate_window_days: int = 30
+    duplicate_threshold: float = Field(default=0.3, gt=0, le=1)  # suggest a merge (bench/hotspots.py)
+    duplicate_hold_threshold: float = Field(default=0.6, gt=0, le=1)  # … and keep it from auto-dispatch
+    # hotspots (诉求热点): topic mining and the heat index
+    hotspot_similarity: float = Field(default=0.35, gt=0, le=1)
+    hotspot_min_tickets: int = 3
+    heat_weights: dict[str, float] = Field(
+        default_factory=lambda: {"tickets": 1.0, "people": 1.0, "supports": 0.5, "growth": 1.0}
+    )
+
     # webhooks
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 8

@@ -225,6 +225,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "目标工单 {number} 本身已被合并，请并入其主工单",
         "Ticket {number} was itself merged; merge into its master instead",
     ),
+    "not_merged": ("工单 {number} 未被合并", "Ticket {number} has not been merged"),
+    "duplicate_not_found": ("未找到并单建议 {id}", "Duplicate suggestion {id} not found"),
+    "duplicate_decided": (
+        "并单建议 {id} 已处理（{status}）",
+        "Duplicate suggestion {id} was already decided ({status})",
+    ),
+    "support_not_public": (
+        "工单 {number} 不接受点赞（已并单或已移交）",
+        "Ticket {number} cannot be supported (merged or handed off)",
+    ),
+    "analytics_bad_range": (
+        "统计区间有误：结束日期 {end} 须晚于开始日期 {start}",
+        "Bad range: the end {end} must be after the start {start}",
+    ),
+    "analytics_bad_period": (
+        "无法识别的统计期 {period}（示例：2026-10、2026-W43、2026、2026-10-05）",
+        "Unknown period {period} (e.g. 2026-10, 2026-W43, 2026, 2026-10-05)",
+    ),
+    "analytics_bad_basis": (
+        "口径 {basis} 无效，应为 adjusted 或 raw",
+        "Basis {basis} must be adjusted or raw",
+    ),
+    "analytics_unknown_rate": ("未知指标 {rate}（可用：{known}）", "Unknown rate {rate} (known: {known})"),
+    "analytics_unknown_dimension": (
+        "未知维度 {dimension}（可用：{known}）",
+        "Unknown dimension {dimension} (known: {known})",
+    ),
+    "analytics_dimension_not_applicable": (
+        "指标 {rate} 不能按 {dimension} 统计",
+        "Rate {rate} cannot be broken down by {dimension}",
+    ),
+    "report_format": (
+        "报告格式 {format} 不支持（html、pdf、xlsx）",
+        "Report format {format} is not supported (html, pdf, xlsx)",
+    ),
+    "topic_not_found": ("未找到热点 {id}", "Hotspot {id} not found"),
     "validation_error": ("提交的数据有误", "The submitted data is invalid"),
     "malformed_json": ("请求体不是有效的 JSON", "The request body is not valid JSON"),
     "body_too_large": ("请求体过大（上限 {limit} 字节）", "Request body too large (limit {limit} bytes)"),

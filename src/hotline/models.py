@@ -1,6 +1,7 @@
 """Import every domain's tables so that metadata (Alembic, tests) sees them all."""
 
 from hotline.accounts import models as accounts_models
+from hotline.analytics import models as analytics_models
 from hotline.categories import models as categories_models
 from hotline.cti import models as cti_models
 from hotline.dispatch import models as dispatch_models
@@ -18,6 +19,7 @@ from hotline.workflow import models as workflow_models
 
 __all__ = [
     "accounts_models",
+    "analytics_models",
     "categories_models",
     "cti_models",
     "dispatch_models",

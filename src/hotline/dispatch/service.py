@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.accounts.principal import SYSTEM, Principal
+from hotline.analytics import duplicates as duplicate_service
 from hotline.categories.models import Category
 from hotline.config import get_settings
 from hotline.db import utcnow
@@ -296,7 +297,13 @@ def _route(session: Session, *, ticket: Ticket, now: datetime) -> DispatchSugges
     if s.urgency["value"] == Urgency.emergency and ticket.urgency != Urgency.emergency:
         ticket.urgency = Urgency.emergency
     row = _record(session, ticket=ticket, suggestion=s, now=now)
-    if s.decision == AUTO and ticket.status == Status.registered:
+    area_id = s.location["area_id"] if s.location else None
+    duplicates = duplicate_service.detect(session, ticket, area_id=area_id, now=now)
+    if s.decision == AUTO and duplicate_service.holds_dispatch(duplicates):
+        # the same problem is probably being handled already: a person merges or dispatches
+        row.decision = TRIAGE
+        row.reason = f"{row.reason or ''}；疑似重复工单，待人工并单或派单".lstrip("；")
+    if row.decision == AUTO and ticket.status == Status.registered:
         apply(session, ticket=ticket, suggestion=row, principal=SYSTEM, now=now)
     return row
 

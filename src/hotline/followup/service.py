@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from hotline.accounts.principal import SYSTEM, Principal
 from hotline.config import get_settings
@@ -33,7 +34,7 @@ def sweep(session: Session, *, now: datetime | None = None, limit: int = 500) ->
     """Create tasks for tickets awaiting follow-up, send the surveys that are due, and turn unanswered
     surveys into calls."""
     now = now or utcnow()
-    counts = {"created": 0, "skipped_no_contact": 0, "sent": 0, "to_call": 0}
+    counts = {"created": 0, "skipped_no_contact": 0, "sent": 0, "to_call": 0, "merged": 0}
     s = get_settings()
     cal = sla_service.work_calendar(session)
     open_round = (
@@ -64,6 +65,7 @@ def sweep(session: Session, *, now: datetime | None = None, limit: int = 500) ->
             session, ticket, method="sms_survey" if ticket.citizen_phone else "call", due_at=due, now=now
         ):
             counts["created"] += 1
+    counts["merged"] = _merged_tasks(session, now=now, cal=cal, limit=limit)
     for task, ticket in session.execute(
         select(FollowUpTask, Ticket)
         .join(Ticket, Ticket.id == FollowUpTask.ticket_id)
@@ -95,6 +97,35 @@ def sweep(session: Session, *, now: datetime | None = None, limit: int = 500) ->
         task.status, task.method = "pending", "call"
         counts["to_call"] += 1
     return counts
+
+
+def _merged_tasks(session: Session, *, now: datetime, cal: Any, limit: int) -> int:
+    """Each citizen whose ticket was merged (并单) is followed up too, once the master is."""
+    s = get_settings()
+    master = aliased(Ticket)
+    has_task = select(FollowUpTask.id).where(FollowUpTask.ticket_id == Ticket.id).exists()
+    rows = session.execute(
+        select(Ticket, master.updated_at)
+        .join(master, master.id == Ticket.master_id)
+        .where(
+            Ticket.status == Status.merged.value,
+            master.status.in_([Status.follow_up.value, Status.closed.value]),
+            master.answered_directly.is_(False) | master.answered_directly.is_(None),
+            ~has_task,
+        )
+        .order_by(Ticket.id)
+        .limit(limit)
+    ).all()
+    made = 0
+    for ticket, master_updated in rows:
+        if ticket.no_contact:
+            _create(session, ticket, method="call", due_at=now, status="skipped", now=now)
+            continue
+        end = cal.add_working_days(master_updated, s.follow_up_delay_days)
+        due = end.astimezone(cal.tz).replace(hour=cal.work_start.hour, minute=cal.work_start.minute)
+        method = "sms_survey" if ticket.citizen_phone else "call"
+        made += _create(session, ticket, method=method, due_at=due, now=now)
+    return made
 
 
 def _create(
@@ -189,7 +220,8 @@ def record(
         if reading
         else {}
     )
-    wf.record_follow_up(
+    record_on = wf.record_merged_follow_up if _is_merged(session, task.ticket_id) else wf.record_follow_up
+    record_on(
         session,
         ticket_id=task.ticket_id,
         resolved=res,
@@ -226,10 +258,16 @@ def decide(
     return task
 
 
+def _is_merged(session: Session, ticket_id: int) -> bool:
+    return session.scalar(select(Ticket.status).where(Ticket.id == ticket_id)) == Status.merged.value
+
+
 def _reopen(session: Session, task: FollowUpTask, now: datetime, principal: Principal = SYSTEM) -> None:
+    # a merged ticket's citizen speaks of the master's handling: the master is reopened
+    target = session.scalar(select(Ticket.master_id).where(Ticket.id == task.ticket_id)) or task.ticket_id
     ticket = wf.reopen(
         session,
-        ticket_id=task.ticket_id,
+        ticket_id=target,
         reason=f"回访不满意：{task.comment or ''}"[:500],
         principal=principal,
         now=now,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
+from pydantic import BaseModel, Field
 
 from hotline import intake
 from hotline.accounts.principal import CITIZEN
@@ -14,6 +15,7 @@ from hotline.config import get_settings
 from hotline.i18n import pick_language
 from hotline.tickets import service, views
 from hotline.tickets.enums import Channel, RequestType, Urgency
+from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import (
     EventOut,
     Page,
@@ -150,20 +152,35 @@ def track_public(
 ) -> PublicTicketStatus:
     """Track a request by its number and tracking code; shows the approved reply once there is one."""
     ticket = service.get_public_ticket(db, number=number, tracking_code=code)
-    reply = ticket.answer
-    if ticket.status in (Status.follow_up, Status.closed) and not ticket.answered_directly:
+    # a merged request (并单) shows the progress of the one it was merged into
+    shown = db.get(Ticket, ticket.master_id) if ticket.master_id else ticket
+    assert shown is not None  # a foreign key
+    reply = shown.answer
+    if shown.status in (Status.follow_up, Status.closed) and not shown.answered_directly:
         replied = [
             a
-            for a in service.list_assignments(db, ticket_id=ticket.id)
+            for a in service.list_assignments(db, ticket_id=shown.id)
             if a.role == AssignmentRole.lead and a.status == AssignmentStatus.replied
         ]
         reply = replied[-1].reply if replied else None
     return PublicTicketStatus(
         number=ticket.number,
         title=ticket.title,
-        status=Status(ticket.status),
-        status_label=views.status_label(ticket.status, lang(request)),
+        status=Status(shown.status),
+        status_label=views.status_label(shown.status, lang(request)),
         created_at=ticket.created_at,
-        due_at=ticket.due_at,
+        due_at=shown.due_at,
         reply=reply,
+        merged_into=shown.number if shown is not ticket else None,
     )
+
+
+class SupportIn(BaseModel):
+    phone: str = Field(min_length=5, max_length=32, pattern=r"^[0-9+\- ]+$")
+
+
+@public.post("/tickets/{number}/supports")
+def support_public(number: str, body: SupportIn, db: DbSession) -> dict[str, Any]:
+    """Support (点赞/附议) a request: "me too". One per phone number; counted in the heat of hotspots."""
+    ticket, new = service.support(db, number=number, phone=body.phone)
+    return {"number": ticket.number, "supports": ticket.supports, "counted": new}

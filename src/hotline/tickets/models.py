@@ -61,6 +61,7 @@ class Ticket(Base):
     answered_directly: Mapped[bool] = mapped_column(default=False)  # 直接答复, first-contact resolution
     answer: Mapped[str | None] = mapped_column(Text)
     reopen_count: Mapped[int] = mapped_column(default=0)
+    supports: Mapped[int] = mapped_column(default=0, server_default="0")  # 点赞/附议
     master_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)  # 并单 master
 
     resolved: Mapped[bool | None]  # the citizen's word at follow-up
@@ -128,6 +129,18 @@ class TicketEvent(Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     comment: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class TicketSupport(Base):
+    """One person's support (点赞/附议) of a published request; one per person and ticket."""
+
+    __tablename__ = "ticket_supports"
+    __table_args__ = (UniqueConstraint("ticket_id", "supporter_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    supporter_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class TicketCounter(Base):

@@ -153,6 +153,7 @@ class PublicTicketStatus(BaseModel):
     created_at: datetime
     due_at: datetime | None
     reply: str | None
+    merged_into: str | None = None  # the master's number: status and reply are the master's
 
 
 class PublicTicketReceipt(BaseModel):

@@ -24,7 +24,7 @@ from hotline.db import utcnow
 from hotline.errors import Conflict, NotFound, PermissionDenied, referencing
 from hotline.org import service as org_service
 from hotline.org.models import Area
-from hotline.tickets.models import Attachment, Ticket, TicketCounter, TicketEvent
+from hotline.tickets.models import Attachment, Ticket, TicketCounter, TicketEvent, TicketSupport
 from hotline.tickets.schemas import TicketCreate, TicketFilter
 from hotline.workflow.models import Assignment
 from hotline.workflow.states import HANDLING_STATUSES, STATUSES, Status
@@ -251,6 +251,31 @@ def get_public_ticket(session: Session, *, number: str, tracking_code: str) -> T
     if ticket is None or not secrets.compare_digest(ticket.tracking_code, tracking_code):
         raise NotFound("ticket_not_found", id=number)
     return ticket
+
+
+def support(session: Session, *, number: str, phone: str, now: datetime | None = None) -> tuple[Ticket, bool]:
+    """Record one person's support (点赞/附议) of a request; a second one by the same phone counts once.
+    Returns the ticket and whether this support was new."""
+    now = now or utcnow()
+    ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None:
+        raise NotFound("ticket_not_found", id=number)
+    if ticket.status in (Status.merged, Status.handed_off):
+        raise Conflict("support_not_public", number=number)
+    try:
+        with session.begin_nested():
+            session.add(TicketSupport(ticket_id=ticket.id, supporter_hash=caller_hash(phone), created_at=now))
+            session.flush()
+    except IntegrityError:
+        return ticket, False
+    session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id)
+        .values(supports=Ticket.supports + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(ticket)
+    return ticket, True
 
 
 def overdue_clause(now: datetime) -> ColumnElement[bool]:

@@ -660,6 +660,38 @@ def record_follow_up(
     return ticket
 
 
+def record_merged_follow_up(
+    session: Session,
+    *,
+    ticket_id: int,
+    resolved: bool,
+    satisfaction: Satisfaction,
+    principal: Principal,
+    comment: str | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Record the word of a citizen whose ticket was merged into another (并单): the ticket stays
+    merged; its own resolution and satisfaction count for the master's handling."""
+    now = now or utcnow()
+    ticket = _load(session, ticket_id, principal)
+    if ticket.status != Status.merged:
+        raise InvalidInput("not_merged", number=ticket.number)
+    ticket.resolved, ticket.satisfaction, ticket.followed_up_at = resolved, satisfaction, now
+    ticket.updated_at = now
+    ticket_service.record_event(
+        session,
+        ticket=ticket,
+        principal=principal,
+        action=Action.record_follow_up.value,
+        from_status=ticket.status,
+        to_status=None,
+        comment=comment,
+        data={"resolved": resolved, "satisfaction": satisfaction.value, "master_id": ticket.master_id},
+        now=now,
+    )
+    return ticket
+
+
 def close(
     session: Session, *, ticket_id: int, comment: str, principal: Principal, now: datetime | None = None
 ) -> Ticket:

@@ -1,0 +1,240 @@
+"""Duplicates (并单): on intake, earlier tickets about the same problem at the same place within a
+window are found and the most similar one suggested as the master. A person merges or dismisses; a
+strong duplicate is kept from auto-dispatch so that one department does not get the problem twice.
+
+Candidates: tickets received within HOTLINE_DUPLICATE_WINDOW_DAYS before this one, not merged
+themselves, in the same street (or area, when no street is known), else of the same category; the same
+caller's earlier tickets always. Similarity: shared character bigrams over the shorter text's
+(textsim.overlap), measured against the alternatives in bench/hotspots.py."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from hotline.accounts.principal import Principal
+from hotline.analytics import textsim
+from hotline.analytics.models import DuplicateCandidate
+from hotline.config import get_settings
+from hotline.db import utcnow
+from hotline.errors import Conflict, NotFound
+from hotline.org.models import Area
+from hotline.tickets import service as ticket_service
+from hotline.tickets.models import Ticket
+from hotline.workflow.states import Status
+
+log = logging.getLogger(__name__)
+MAX_CANDIDATES = 500  # most recent first
+KEEP = 3  # suggestions stored per ticket
+
+
+@dataclass(frozen=True)
+class Match:
+    ticket_id: int
+    number: str
+    title: str
+    status: str
+    score: float
+    reasons: dict[str, Any]
+
+
+def _street_path(session: Session, area_id: int | None) -> str | None:
+    if area_id is None:
+        return None
+    area = session.get(Area, area_id)
+    if area is None:
+        return None
+    ids = [int(x) for x in area.path.strip("/").split("/") if x]
+    levels = dict(session.execute(select(Area.id, Area.level).where(Area.id.in_(ids))).all()) if ids else {}
+    street = next((i for i in ids if levels.get(i) == "street"), None)
+    if street is None:
+        return area.path
+    return area.path[: area.path.index(f"/{street}/") + len(f"/{street}/")]
+
+
+def find(
+    session: Session, ticket: Ticket, *, area_id: int | None = None, now: datetime | None = None
+) -> list[Match]:
+    """Earlier tickets like this one, most similar first, at or above HOTLINE_DUPLICATE_THRESHOLD."""
+    s = get_settings()
+    since = (ticket.created_at or now or utcnow()) - timedelta(days=s.duplicate_window_days)
+    area_id = area_id or ticket.area_id
+    place = _street_path(session, area_id)
+    same_caller = (
+        Ticket.citizen_phone_hash == ticket.citizen_phone_hash if ticket.citizen_phone_hash else None
+    )
+    scope: ColumnElement[bool] | None
+    if place is not None:
+        scope = Ticket.area_id.in_(select(Area.id).where(Area.path.like(place + "%")))
+    elif ticket.category_id is not None:
+        scope = Ticket.category_id == ticket.category_id
+    else:
+        scope = None
+    where = [
+        Ticket.id != ticket.id,
+        Ticket.created_at >= since,
+        Ticket.created_at <= ticket.created_at,
+        Ticket.master_id.is_(None),
+        Ticket.status != Status.merged.value,
+    ]
+    place_clauses = [c for c in (scope, same_caller) if c is not None]
+    if place_clauses:
+        where.append(or_(*place_clauses))
+    rows = session.execute(
+        select(
+            Ticket.id,
+            Ticket.number,
+            Ticket.title,
+            Ticket.content,
+            Ticket.status,
+            Ticket.citizen_phone_hash,
+            Ticket.area_id,
+            Ticket.created_at,
+        )
+        .where(*where)
+        .order_by(Ticket.created_at.desc())
+        .limit(MAX_CANDIDATES)
+    ).all()
+    mine = textsim.shingles(f"{ticket.title} {ticket.content}")
+    out = []
+    for r in rows:
+        score = textsim.overlap(mine, textsim.shingles(f"{r.title} {r.content}"))
+        if score < s.duplicate_threshold:
+            continue
+        reasons: dict[str, Any] = {
+            "similarity": round(score, 3),
+            "days_apart": round((ticket.created_at - r.created_at).total_seconds() / 86400, 1),
+        }
+        if ticket.citizen_phone_hash and r.citizen_phone_hash == ticket.citizen_phone_hash:
+            reasons["same_caller"] = True
+        if place is not None and r.area_id is not None:
+            reasons["same_place"] = True
+        out.append(Match(r.id, r.number, r.title, r.status, round(score, 4), reasons))
+    out.sort(key=lambda m: (-m.score, m.ticket_id))
+    return out
+
+
+def detect(
+    session: Session, ticket: Ticket, *, area_id: int | None = None, now: datetime | None = None
+) -> list[DuplicateCandidate]:
+    """Find and store the best candidates for a new ticket. Never fails the intake."""
+    now = now or utcnow()
+    try:
+        with session.begin_nested():
+            rows = []
+            for m in find(session, ticket, area_id=area_id, now=now)[:KEEP]:
+                row = DuplicateCandidate(
+                    ticket_id=ticket.id,
+                    candidate_id=m.ticket_id,
+                    score=m.score,
+                    reasons=m.reasons,
+                    created_at=now,
+                )
+                session.add(row)
+                rows.append(row)
+            session.flush()
+            return rows
+    except Exception:
+        log.exception("duplicate detection failed for ticket %s", ticket.number)
+        return []
+
+
+def holds_dispatch(candidates: list[DuplicateCandidate]) -> bool:
+    """Whether a candidate is strong enough to keep the ticket from being dispatched by the system."""
+    hold = get_settings().duplicate_hold_threshold
+    return any(c.score >= hold for c in candidates)
+
+
+def for_ticket(session: Session, *, ticket_id: int, principal: Principal) -> list[dict[str, Any]]:
+    ticket_service.get_ticket(session, ticket_id=ticket_id, principal=principal)  # scoping
+    rows = session.execute(
+        select(DuplicateCandidate, Ticket)
+        .join(Ticket, Ticket.id == DuplicateCandidate.candidate_id)
+        .where(DuplicateCandidate.ticket_id == ticket_id)
+        .order_by(DuplicateCandidate.score.desc())
+    ).all()
+    return [_out(c, t) for c, t in rows]
+
+
+def queue(session: Session, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+    """Open suggestions whose ticket can still be merged, strongest first (the dispatcher's queue)."""
+    dup = Ticket.__table__.alias("dup")
+    rows = session.execute(
+        select(DuplicateCandidate, Ticket, dup.c.number, dup.c.title, dup.c.status)
+        .join(Ticket, Ticket.id == DuplicateCandidate.candidate_id)
+        .join(dup, dup.c.id == DuplicateCandidate.ticket_id)
+        .where(
+            DuplicateCandidate.status == "open",
+            dup.c.status != Status.merged.value,
+            dup.c.master_id.is_(None),
+        )
+        .order_by(DuplicateCandidate.score.desc(), DuplicateCandidate.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [
+        _out(c, t) | {"ticket_number": number, "ticket_title": title, "ticket_status": status}
+        for c, t, number, title, status in rows
+    ]
+
+
+def _out(c: DuplicateCandidate, master: Ticket) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "ticket_id": c.ticket_id,
+        "candidate_id": c.candidate_id,
+        "candidate_number": master.number,
+        "candidate_title": master.title,
+        "candidate_status": master.status,
+        "score": c.score,
+        "reasons": c.reasons,
+        "status": c.status,
+        "created_at": c.created_at,
+    }
+
+
+def decide(
+    session: Session,
+    *,
+    suggestion_id: int,
+    merge: bool,
+    principal: Principal,
+    comment: str | None = None,
+    now: datetime | None = None,
+) -> DuplicateCandidate:
+    """Merge the ticket into the suggested master (并单), or dismiss the suggestion."""
+    from hotline.workflow import service as wf
+
+    now = now or utcnow()
+    c = session.get(DuplicateCandidate, suggestion_id)
+    if c is None:
+        raise NotFound("duplicate_not_found", id=suggestion_id)
+    if c.status != "open":
+        raise Conflict("duplicate_decided", id=suggestion_id, status=c.status)
+    if merge:
+        wf.merge(
+            session,
+            ticket_id=c.ticket_id,
+            master_id=c.candidate_id,
+            principal=principal,
+            comment=comment,
+            now=now,
+        )
+        c.status = "merged"
+        for other in session.scalars(
+            select(DuplicateCandidate).where(
+                DuplicateCandidate.ticket_id == c.ticket_id, DuplicateCandidate.id != c.id
+            )
+        ):
+            if other.status == "open":
+                other.status = "dismissed"
+    else:
+        ticket_service.get_ticket(session, ticket_id=c.ticket_id, principal=principal)
+        c.status = "dismissed"
+    c.decided_at, c.decided_by_id = now, principal.user_id
+    return c

@@ -1,0 +1,381 @@
+"""Hotspots (诉求热点): topics mined from a period's tickets, ranked by a heat index; emerging issues
+(a sudden rise against the baseline); repeat requests from one caller or one place.
+
+Mining: each ticket's words (title counted twice) as TF-IDF over the period; tickets whose cosine
+similarity reaches HOTLINE_HOTSPOT_SIMILARITY are linked and each connected group of at least two is a
+topic (scikit-learn's DBSCAN with min_samples=2 over cosine distance). A topic is named by its most
+central ticket's title, its most weighted words and the place words its tickets share.
+
+Ranking is an aggregate over the analytics store (tickets carry their topic), so any period and any
+scope ranks in one query; the heat index is
+
+    heat = w_t·ln(1+tickets) + w_p·ln(1+people) + w_s·ln(1+supports) + w_g·max(0, ln((1+recent)/(1+expected)))
+
+where people are distinct callers, supports are 点赞/附议, recent is the number of tickets in the last
+7 days of the period and expected what the rest of the period would predict for 7 days
+(HOTLINE_HEAT_WEIGHTS)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+import numpy as np
+from sklearn.cluster import DBSCAN
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from hotline.analytics import facts
+from hotline.analytics.models import HotspotRun, TicketTopic, Topic
+from hotline.analytics.rates import ALL, Filter, Scope
+from hotline.analytics.store import Store
+from hotline.config import get_settings
+from hotline.db import utcnow
+from hotline.errors import NotFound
+from hotline.nlp.text import tokenize, word_part
+from hotline.org.models import Area
+from hotline.tickets.models import Ticket
+
+log = logging.getLogger(__name__)
+
+# words that name a place: a housing estate, a road, a village, a school … (the heads of Chinese place names)
+_PLACE = re.compile(
+    r"(小区|社区|街道|街|镇|乡|村|组|路|大道|桥|公园|广场|学校|中学|小学|幼儿园|医院|新城|花园|家园|"
+    r"苑|府|城|大厦|市场|站|线|湖|山庄|园|国际|工业园|楼盘)$"
+)
+_CODE = re.compile(r"^[a-z0-9]{1,3}$|^.?区.{0,2}$")  # anonymised codes (A5, A3区) and fragments of them
+_GENERIC_PLACES = frozenset(
+    {"a市", "城市", "市场", "国际", "小区", "社区", "学校", "医院", "公园", "街道", "路"}
+)
+
+
+@dataclass(frozen=True)
+class Mined:
+    run_id: int
+    period: str
+    tickets: int
+    topics: int
+    clustered: int
+    seconds: float
+
+
+def _texts(rows: Sequence[Any]) -> list[str]:
+    out = []
+    for r in rows:
+        title = word_part(tokenize(r.title or ""))
+        body = word_part(tokenize((r.content or "")[:600]))
+        out.append(f"{title} {title} {body}")
+    return out
+
+
+def cluster(texts: list[str], *, similarity: float) -> tuple[np.ndarray, Any]:
+    """Topic labels (-1: no topic) of prepared texts, and their TF-IDF matrix."""
+    if len(texts) < 2:
+        return np.full(len(texts), -1), None
+    vec = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, min_df=1, max_df=0.5)
+    try:
+        x = vec.fit_transform(texts)
+    except ValueError:  # nothing but common words
+        return np.full(len(texts), -1), None
+    labels = DBSCAN(
+        eps=1 - similarity, min_samples=2, metric="cosine", algorithm="brute", n_jobs=1
+    ).fit_predict(x)
+    return labels, (x, np.array(vec.get_feature_names_out()))
+
+
+def mine(
+    session: Session,
+    *,
+    period: str,
+    start: date,
+    end: date,
+    store: Store | None = None,
+    now: datetime | None = None,
+) -> Mined:
+    """Mine the topics of a period's tickets, replacing those of earlier runs of the same period, and
+    re-take the facts of the months concerned."""
+    import time
+
+    t0 = time.perf_counter()
+    s = get_settings()
+    now = now or utcnow()
+    tz = ZoneInfo(s.timezone)
+    lo = datetime(start.year, start.month, start.day, tzinfo=tz).astimezone(UTC)
+    hi = datetime(end.year, end.month, end.day, tzinfo=tz).astimezone(UTC)
+    rows = session.execute(
+        select(Ticket.id, Ticket.title, Ticket.content, Ticket.area_id, Ticket.category_id, Ticket.created_at)
+        .where(Ticket.created_at >= lo, Ticket.created_at < hi)
+        .order_by(Ticket.id)
+    ).all()
+    labels, model = cluster(_texts(rows), similarity=s.hotspot_similarity)
+    ids = [r.id for r in rows]
+    for old in session.scalars(select(HotspotRun).where(HotspotRun.period == period)):
+        session.execute(
+            delete(TicketTopic).where(
+                TicketTopic.topic_id.in_(select(Topic.id).where(Topic.run_id == old.id))
+            )
+        )
+        session.execute(delete(Topic).where(Topic.run_id == old.id))
+        session.delete(old)
+    if ids:
+        session.execute(delete(TicketTopic).where(TicketTopic.ticket_id.in_(ids)))
+    run = HotspotRun(
+        period=period,
+        start_at=lo,
+        end_at=hi,
+        created_at=now,
+        n_tickets=len(rows),
+        n_topics=0,
+        params={"similarity": s.hotspot_similarity, "method": "tfidf-dbscan"},
+    )
+    session.add(run)
+    session.flush()
+    area_names = dict(session.execute(select(Area.id, Area.name)).all())
+    groups: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):
+        if label >= 0:
+            groups.setdefault(int(label), []).append(i)
+    clustered = 0
+    for members in groups.values():
+        x, vocab = model
+        sub = x[members]
+        centroid = np.asarray(sub.mean(axis=0)).ravel()
+        sims = np.asarray(sub @ centroid).ravel()
+        central = members[int(np.argmax(sims))]
+        top_terms = [str(vocab[j]) for j in np.argsort(-centroid)[:8] if centroid[j] > 0]
+        places = Counter(
+            w for i in members for w in set(_texts([rows[i]])[0].split()) if _PLACE.search(w) and len(w) >= 3
+        )
+        place_words = [w for w, n in places.most_common(3) if n >= 2 and w not in _GENERIC_PLACES]
+        areas = Counter(rows[i].area_id for i in members if rows[i].area_id)
+        cats = Counter(rows[i].category_id for i in members if rows[i].category_id)
+        area_id = areas.most_common(1)[0][0] if areas else None
+        place = "、".join(place_words[:2]) or (area_names.get(area_id) if area_id else None)
+        topic = Topic(
+            run_id=run.id,
+            title=(rows[central].title or "")[:200],
+            keywords=[t for t in top_terms if t not in place_words and not _CODE.match(t)][:6],
+            place=place[:200] if place else None,
+            area_id=area_id,
+            category_id=cats.most_common(1)[0][0] if cats else None,
+            size=len(members),
+            example_ticket_id=rows[central].id,
+        )
+        session.add(topic)
+        session.flush()
+        for k, i in enumerate(members):
+            session.add(
+                TicketTopic(ticket_id=rows[i].id, topic_id=topic.id, similarity=round(float(sims[k]), 4))
+            )
+        clustered += len(members)
+    run.n_topics = len(groups)
+    session.flush()
+    store = store or Store()
+    months = {facts.month_of(r.created_at, tz) for r in rows}
+    facts.mark_dirty(store, months)
+    return Mined(run.id, period, len(rows), len(groups), clustered, time.perf_counter() - t0)
+
+
+def top(
+    con: duckdb.DuckDBPyConnection,
+    flt: Filter,
+    *,
+    limit: int = 20,
+    min_tickets: int | None = None,
+    scope: Scope = ALL,
+) -> list[dict[str, Any]]:
+    """The hottest topics of the filter's period, with their figures and the heat index."""
+    s = get_settings()
+    w = s.heat_weights
+    days = (flt.end - flt.start).days
+    recent_from = flt.end - timedelta(days=7)
+    clauses = ["t.day >= ?", "t.day < ?", "t.topic_id IS NOT NULL"]
+    params: list[Any] = [flt.start, flt.end]
+    for col, value in scope.columns.items():
+        clauses.append(f"t.{col} = ?")
+        params.append(value)
+    from hotline.analytics.rates import dimensions
+
+    for dim, value in flt.where.items():
+        clauses.append(f"t.{dimensions()[dim].columns['tickets']} = ?")
+        params.append(value)
+    rest_days = max(days - 7, 1)
+    sql = f"""
+    WITH g AS (
+      SELECT t.topic_id,
+             COUNT(*) AS tickets,
+             COUNT(DISTINCT coalesce(t.caller_hash, CAST(t.ticket_id AS VARCHAR))) AS people,
+             SUM(t.supports) AS supports,
+             MIN(t.created_at) AS first_at, MAX(t.created_at) AS last_at,
+             COUNT(*) FILTER (WHERE t.day >= ?) AS recent,
+             COUNT(*) FILTER (WHERE NOT t.closed) AS open,
+             mode(t.district_id) AS district_id,
+             mode(t.category_l1_id) AS category_l1_id
+      FROM tickets t WHERE {" AND ".join(clauses)}
+      GROUP BY t.topic_id HAVING COUNT(*) >= ?
+    )
+    SELECT g.*, d.title, d.keywords, d.place, a.name AS district, c.name AS category,
+           (? * ln(1 + tickets) + ? * ln(1 + people) + ? * ln(1 + supports)
+            + ? * greatest(0, ln((1 + recent) / (1 + (tickets - recent) * 7.0 / ?)))) AS heat
+    FROM g LEFT JOIN dim_topics d ON d.id = g.topic_id
+    LEFT JOIN dim_areas a ON a.id = g.district_id
+    LEFT JOIN dim_categories c ON c.id = g.category_l1_id
+    ORDER BY heat DESC, tickets DESC LIMIT ?
+    """
+    args = [
+        recent_from,
+        *params,
+        min_tickets if min_tickets is not None else s.hotspot_min_tickets,
+        w.get("tickets", 1.0),
+        w.get("people", 1.0),
+        w.get("supports", 0.5),
+        w.get("growth", 1.0) if days > 7 else 0.0,
+        rest_days,
+        limit,
+    ]
+    cur = con.execute(sql, args)
+    cols = [d[0] for d in cur.description]
+    out = []
+    for r in cur.fetchall():
+        row = dict(zip(cols, r, strict=True))
+        row["heat"] = round(float(row["heat"]), 3)
+        row["keywords"] = (row["keywords"] or "").split()
+        row["span_days"] = round((row["last_at"] - row["first_at"]).total_seconds() / 86400, 1)
+        out.append(row)
+    return out
+
+
+def members(session: Session, *, topic_id: int, limit: int = 20) -> dict[str, Any]:
+    """A topic with its tickets, most central first."""
+    topic = session.get(Topic, topic_id)
+    if topic is None:
+        raise NotFound("topic_not_found", id=topic_id)
+    rows = session.execute(
+        select(
+            Ticket.id,
+            Ticket.number,
+            Ticket.title,
+            Ticket.created_at,
+            Ticket.status,
+            Ticket.supports,
+            TicketTopic.similarity,
+        )
+        .join(TicketTopic, TicketTopic.ticket_id == Ticket.id)
+        .where(TicketTopic.topic_id == topic_id)
+        .order_by(TicketTopic.similarity.desc(), Ticket.id)
+        .limit(limit)
+    ).all()
+    return {
+        "id": topic.id,
+        "title": topic.title,
+        "keywords": topic.keywords,
+        "place": topic.place,
+        "size": topic.size,
+        "tickets": [r._asdict() for r in rows],
+    }
+
+
+def emerging(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    end: date,
+    by: str = "district",
+    window_days: int = 7,
+    baseline_weeks: int = 8,
+    min_count: int = 5,
+    z: float = 3.0,
+    scope: Scope = ALL,
+) -> list[dict[str, Any]]:
+    """Problems (third-level category × district or street) rising suddenly: the count of the last
+    window against the mean of the same window over the baseline weeks before, flagged when the count
+    is at least min_count and z = (count − mean) / sqrt(mean + 1) reaches z."""
+    col = {"district": "district_id", "street": "street_id"}[by]
+    start = end - timedelta(days=window_days)
+    base_start = start - timedelta(days=7 * baseline_weeks)
+    clauses, params = [], []
+    for c, value in scope.columns.items():
+        clauses.append(f"{c} = ?")
+        params.append(value)
+    extra = (" AND " + " AND ".join(clauses)) if clauses else ""
+    sql = f"""
+    WITH w AS (
+      SELECT category_id, {col} AS place,
+             COUNT(*) FILTER (WHERE day >= ?) AS recent,
+             COUNT(*) FILTER (WHERE day < ?) * 1.0 / ? AS baseline
+      FROM tickets
+      WHERE day >= ? AND day < ? AND category_id IS NOT NULL AND {col} IS NOT NULL{extra}
+      GROUP BY category_id, place
+    )
+    SELECT w.*, (recent - baseline) / sqrt(baseline + 1) AS z, c.full_name AS category, a.name AS place_name
+    FROM w LEFT JOIN dim_categories c ON c.id = w.category_id LEFT JOIN dim_areas a ON a.id = w.place
+    WHERE recent >= ? AND (recent - baseline) / sqrt(baseline + 1) >= ?
+    ORDER BY z DESC LIMIT 50
+    """
+    cur = con.execute(sql, [start, start, baseline_weeks, base_start, end, *params, min_count, z])
+    cols = [d[0] for d in cur.description]
+    return [
+        dict(zip(cols, r, strict=True)) | {"baseline": round(r[3], 2), "z": round(r[4], 2)}
+        for r in cur.fetchall()
+    ]
+
+
+def repeats(
+    con: duckdb.DuckDBPyConnection, flt: Filter, *, min_tickets: int = 3, scope: Scope = ALL, limit: int = 50
+) -> dict[str, list[dict[str, Any]]]:
+    """Repeat requests (重复诉求): callers with several tickets in the period, and places (area ×
+    third-level category) with several tickets."""
+    clauses = ["t.day >= ?", "t.day < ?"]
+    params: list[Any] = [flt.start, flt.end]
+    for c, value in scope.columns.items():
+        clauses.append(f"t.{c} = ?")
+        params.append(value)
+    where = " AND ".join(clauses)
+    callers = con.execute(
+        f"SELECT caller_hash, COUNT(*) AS tickets, COUNT(DISTINCT category_id) AS categories, "
+        f"list(number ORDER BY created_at) AS numbers, MIN(created_at), MAX(created_at) "
+        f"FROM tickets t WHERE {where} AND caller_hash IS NOT NULL GROUP BY caller_hash "
+        f"HAVING COUNT(*) >= ? ORDER BY tickets DESC LIMIT ?",
+        [*params, min_tickets, limit],
+    ).fetchall()
+    places = con.execute(
+        f"SELECT t.area_id, a.name, t.category_id, c.full_name, COUNT(*) AS tickets, "
+        f"COUNT(DISTINCT coalesce(caller_hash, CAST(ticket_id AS VARCHAR))) AS people, "
+        f"list(number ORDER BY created_at) AS numbers "
+        f"FROM tickets t LEFT JOIN dim_areas a ON a.id = t.area_id LEFT JOIN dim_categories c ON c.id = t.category_id "
+        f"WHERE {where} AND t.area_id IS NOT NULL AND t.category_id IS NOT NULL "
+        f"GROUP BY t.area_id, a.name, t.category_id, c.full_name HAVING COUNT(*) >= ? ORDER BY tickets DESC LIMIT ?",
+        [*params, min_tickets, limit],
+    ).fetchall()
+    return {
+        "callers": [
+            {
+                "caller": f"caller-{r[0][:8]}",  # a stable pseudonym, never the number
+                "tickets": r[1],
+                "categories": r[2],
+                "numbers": r[3][:20],
+                "first_at": r[4],
+                "last_at": r[5],
+            }
+            for r in callers
+        ],
+        "places": [
+            {
+                "area_id": r[0],
+                "area": r[1],
+                "category_id": r[2],
+                "category": r[3],
+                "tickets": r[4],
+                "people": r[5],
+                "numbers": r[6][:20],
+            }
+            for r in places
+        ],
+    }
