@@ -519,6 +519,117 @@ def cti_import(path: Path) -> None:
         typer.echo(f"{r.created} calls created, {r.updated} updated, {r.callbacks} call-back tasks")
 
 
+analytics_app = typer.Typer(help="Analytics (数据富矿): facts, rates, hotspots", no_args_is_help=True)
+app.add_typer(analytics_app, name="analytics")
+
+
+@analytics_app.command("refresh")
+def analytics_refresh(
+    full: Annotated[bool, typer.Option("--full", help="re-take every month")] = False,
+) -> None:
+    """Bring the analytics store (HOTLINE_ANALYTICS_DIR) up to date with the database."""
+    from hotline.analytics import facts
+    from hotline.db import session_scope
+
+    with session_scope() as session:
+        r = facts.refresh(session, full=full)
+    typer.echo(
+        f"{len(r.months)} months re-taken ({', '.join(r.months) or '-'}): {r.tickets} tickets, "
+        f"{r.assignments} assignments, {r.steps} steps, {r.calls} calls in {r.seconds:.1f} s"
+    )
+
+
+@analytics_app.command("rates")
+def analytics_rates(
+    period: Annotated[str | None, typer.Option(help="2026-10, 2026-W43, 2026; default: this month")] = None,
+    by: Annotated[
+        str | None, typer.Option(help="department | district | street | category | channel")
+    ] = None,
+    rate: Annotated[str | None, typer.Option(help="one rate (with --by); default: all, overall")] = None,
+) -> None:
+    """Print the rates with numerators and denominators."""
+    from hotline.analytics import rates, service
+    from hotline.analytics.store import Store
+
+    flt = service.make_filter(period=period)
+    con = Store().connect()
+    if by:
+        for row in rates.compute(con, rate or "satisfaction", flt, by=by):
+            typer.echo(
+                f"{row['name'] or row['key']}\t{_pct(row['value'])}\t{row['numerator']:g}/{row['denominator']}"
+            )
+        return
+    for row in rates.summary(con, flt):
+        change = "" if row["change"] is None else f"\t{row['change'] * 100:+.1f} pp"
+        typer.echo(f"{row['zh']}\t{_pct(row['value'])}\t{row['numerator']:g}/{row['denominator']}{change}")
+
+
+def _pct(v: float | None) -> str:
+    return "—" if v is None else f"{v * 100:.1f}%"
+
+
+@analytics_app.command("hotspots")
+def analytics_hotspots(
+    period: Annotated[str, typer.Option(help="the period to mine and rank: 2026-10, 2026-W43, 2026")],
+    mine: Annotated[bool, typer.Option("--mine/--no-mine", help="mine the topics again first")] = True,
+    top: int = 10,
+) -> None:
+    """Mine the topics of a period (replacing earlier runs of it) and print the hottest."""
+    from hotline.analytics import facts, hotspots, service
+    from hotline.analytics.store import Store
+    from hotline.db import session_scope
+
+    start, end = service.period_range(period)
+    with session_scope() as session:
+        if mine:
+            m = hotspots.mine(session, period=period, start=start, end=end)
+            session.commit()
+            typer.echo(
+                f"{m.tickets} tickets → {m.topics} topics ({m.clustered} tickets in one) in {m.seconds:.1f} s"
+            )
+        facts.refresh(session)
+        for h in hotspots.top(Store().connect(), service.make_filter(period=period), limit=top):
+            typer.echo(
+                f"{h['heat']:.2f}\t{h['tickets']} 件/{h['people']} 人/{h['supports']} 赞\t{h['title']}"
+                f"\t{h['place'] or ''}\t{' '.join(h['keywords'])}"
+            )
+
+
+@app.command("report")
+def report_cmd(
+    period: Annotated[
+        str | None, typer.Option(help="2026-10 (month), 2026-W43 (week); default: last month")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html | pdf | xlsx")] = "html",
+    out: Annotated[
+        Path | None, typer.Option(help="file to write; default hotline-report-<period>.<format>")
+    ] = None,
+    narrative: Annotated[bool, typer.Option(help="a paragraph by the large model, if configured")] = False,
+) -> None:
+    """Write the report for leaders (trends, rates, rankings, hotspots, bottlenecks, notable cases)."""
+    from hotline.analytics import facts, report, service
+    from hotline.analytics.store import Store
+    from hotline.db import session_scope
+
+    period = period or report.default_period()
+    if fmt not in report.FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(report.FORMATS)}")
+    store = Store()
+    with session_scope() as session:
+        facts.refresh(session, store)
+        built = report.build(
+            store.connect(),
+            period=period,
+            session=session,
+            narrative=narrative,
+            as_of=str(service.as_of(store)),
+        )
+        body, _ = report.render(built, fmt)
+    target = out or Path(f"hotline-report-{period}.{fmt}")
+    target.write_bytes(body)
+    typer.echo(f"{target} ({len(body):,} bytes)")
+
+
 def main() -> None:
     """Entry point of the `hotline` command."""
     import hotline.models  # noqa: F401 - every table mapped before any command touches one

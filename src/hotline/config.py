@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     # analytics (数据富矿): a snapshot of per-ticket facts as Parquet, queried with DuckDB
     analytics_dir: str = "./var/analytics"
     analytics_memory_limit: str = "2GB"  # DuckDB's limit per query connection
+    analytics_refresh_minutes: float = 10.0  # the scheduler re-takes changed months this often
+    hotspot_mine_hours: float = 24.0  # … and mines the current month's topics this often
     # 满意率 = weighted evaluations / evaluations; the weight of each answer
     satisfaction_weights: dict[str, float] = Field(
         default_factory=lambda: {"satisfied": 1.0, "basically_satisfied": 1.0, "unsatisfied": 0.0}

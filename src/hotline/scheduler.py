@@ -12,6 +12,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.config import get_settings
@@ -41,12 +42,49 @@ def tick(session_factory: sessionmaker[Session], *, now: datetime | None = None)
         except Exception:
             log.exception("%s sweep failed; next tick tries again", name)
             out[name] = "error"
+    try:
+        out["analytics"] = _analytics(session_factory, now)
+    except Exception:
+        log.exception("analytics refresh failed; next tick tries again")
+        out["analytics"] = "error"
     for name, deliver in (("notifications", notify.deliver_due), ("webhooks", webhooks.sweep)):
         try:
             out[name] = deliver(session_factory, now=now)
         except Exception:
             log.exception("%s delivery failed; next tick tries again", name)
             out[name] = "error"
+    return out
+
+
+def _analytics(session_factory: sessionmaker[Session], now: datetime) -> Any:
+    """Re-take the facts of changed months every HOTLINE_ANALYTICS_REFRESH_MINUTES, and mine the
+    current month's hotspots every HOTLINE_HOTSPOT_MINE_HOURS (both skipped when done recently)."""
+    from datetime import datetime as dt
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from hotline.analytics import facts, hotspots, service
+    from hotline.analytics.models import HotspotRun
+    from hotline.analytics.store import Store
+
+    s = get_settings()
+    store = Store()
+    out: dict[str, Any] = {}
+    with session_factory() as session:
+        month = now.astimezone(ZoneInfo(s.timezone)).strftime("%Y-%m")
+        last_run = session.scalar(select(func.max(HotspotRun.created_at)).where(HotspotRun.period == month))
+        if last_run is None or now - last_run >= timedelta(hours=s.hotspot_mine_hours):
+            start, end = service.period_range(month)
+            out["hotspots"] = hotspots.mine(
+                session, period=month, start=start, end=end, store=store, now=now
+            ).topics
+            session.commit()
+        stamp = store.state().get("refreshed_at")
+        due = stamp is None or now.replace(tzinfo=None) - dt.fromisoformat(stamp) >= timedelta(
+            minutes=s.analytics_refresh_minutes
+        )
+        if due or "hotspots" in out:
+            out["months"] = facts.refresh(session, store, now=now).months
     return out
 
 

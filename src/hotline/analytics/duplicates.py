@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.accounts.principal import Principal
@@ -78,7 +78,11 @@ def find(
     where = [
         Ticket.id != ticket.id,
         Ticket.created_at >= since,
-        Ticket.created_at <= ticket.created_at,
+        # earlier tickets only (the master is the first of a kind)
+        or_(
+            Ticket.created_at < ticket.created_at,
+            and_(Ticket.created_at == ticket.created_at, Ticket.id < ticket.id),
+        ),
         Ticket.master_id.is_(None),
         Ticket.status != Status.merged.value,
     ]

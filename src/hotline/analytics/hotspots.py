@@ -49,12 +49,41 @@ log = logging.getLogger(__name__)
 # words that name a place: a housing estate, a road, a village, a school … (the heads of Chinese place names)
 _PLACE = re.compile(
     r"(小区|社区|街道|街|镇|乡|村|组|路|大道|桥|公园|广场|学校|中学|小学|幼儿园|医院|新城|花园|家园|"
-    r"苑|府|城|大厦|市场|站|线|湖|山庄|园|国际|工业园|楼盘)$"
+    r"苑|府|城|大厦|市场|湖|山庄|园|工业园|楼盘)$"
 )
 _CODE = re.compile(r"^[a-z0-9]{1,3}$|^.?区.{0,2}$")  # anonymised codes (A5, A3区) and fragments of them
 _GENERIC_PLACES = frozenset(
     {"a市", "城市", "市场", "国际", "小区", "社区", "学校", "医院", "公园", "街道", "路"}
 )
+
+
+_NOT_PLACE_START = frozenset(
+    {"附近", "旁边", "周边", "门口", "对面", "我们", "居民", "反映", "投诉", "关于", "请", "在"}
+)
+
+
+def _place_words(words: list[str]) -> set[str]:
+    """Place names in a ticket's words: a word, or two or three adjacent words, ending in a place head
+    (丽发+新城, 滨河+苑), at least three characters long."""
+    found = set()
+    for n in (1, 2, 3):
+        for k in range(len(words) - n + 1):
+            parts = words[k : k + n]
+            if parts[0] in _NOT_PLACE_START:
+                continue
+            name = "".join(parts)
+            if len(name) >= 3 and _PLACE.search(name) and name not in _GENERIC_PLACES and len(name) <= 12:
+                found.add(name)
+    return found
+
+
+def _distinct(names: list[str]) -> list[str]:
+    """Drop a name contained in one kept before it (伊景园滨河苑 keeps out 滨河苑)."""
+    kept: list[str] = []
+    for n in names:
+        if not any(n in k or k in n for k in kept):
+            kept.append(n)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -151,14 +180,15 @@ def mine(
         sims = np.asarray(sub @ centroid).ravel()
         central = members[int(np.argmax(sims))]
         top_terms = [str(vocab[j]) for j in np.argsort(-centroid)[:8] if centroid[j] > 0]
-        places = Counter(
-            w for i in members for w in set(_texts([rows[i]])[0].split()) if _PLACE.search(w) and len(w) >= 3
-        )
-        place_words = [w for w, n in places.most_common(3) if n >= 2 and w not in _GENERIC_PLACES]
+        places: Counter[str] = Counter()
+        for i in members:
+            places.update(_place_words(_texts([rows[i]])[0].split()))
+        ranked = sorted(places.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))
+        place_words = _distinct([w for w, n in ranked if n >= 2])[:2]
         areas = Counter(rows[i].area_id for i in members if rows[i].area_id)
         cats = Counter(rows[i].category_id for i in members if rows[i].category_id)
         area_id = areas.most_common(1)[0][0] if areas else None
-        place = "、".join(place_words[:2]) or (area_names.get(area_id) if area_id else None)
+        place = "、".join(place_words) or (area_names.get(area_id) if area_id else None)
         topic = Topic(
             run_id=run.id,
             title=(rows[central].title or "")[:200],

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import hotline
 from hotline.accounts.api import router as accounts_router
+from hotline.analytics.api import dup_router as duplicates_router
+from hotline.analytics.api import router as analytics_router
 from hotline.api import errors
 from hotline.api.deps import DbSession
 from hotline.api.middleware import BodySizeLimit
@@ -93,6 +95,8 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
         cti_router,
         webhooks_router,
         bulk_router,
+        analytics_router,
+        duplicates_router,
     ):
         app.include_router(router)
 

@@ -50,6 +50,7 @@ FIELDS = (
     "request_type",
     "reply",
     "replied_at",
+    "supports",
 )
 
 
@@ -199,6 +200,7 @@ def import_tickets(
             updated_at=replied_at or created_at,
             closed_at=(replied_at or created_at) if closed else None,
             answer=value.get("reply") or None,
+            supports=int(value.get("supports") or 0),
         )
         session.add(ticket)
         session.flush()
@@ -234,6 +236,8 @@ def _validate(
                 errors.append((f, str(exc)))
         elif f == "created_at":
             errors.append(("created_at", "缺少受理时间"))
+    if value.get("supports") and not str(value["supports"]).strip().isdigit():
+        errors.append(("supports", f"点赞数不是非负整数：{value['supports']}"))
     if value.get("category") and value["category"] not in categories:
         errors.append(("category", f"分类不存在：{value['category']}"))
     if value.get("area_code") and value["area_code"] not in areas:

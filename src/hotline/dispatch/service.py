@@ -303,6 +303,7 @@ def _route(session: Session, *, ticket: Ticket, now: datetime) -> DispatchSugges
         # the same problem is probably being handled already: a person merges or dispatches
         row.decision = TRIAGE
         row.reason = f"{row.reason or ''}；疑似重复工单，待人工并单或派单".lstrip("；")
+        row.payload = {**row.payload, "reason": row.reason}
     if row.decision == AUTO and ticket.status == Status.registered:
         apply(session, ticket=ticket, suggestion=row, principal=SYSTEM, now=now)
     return row

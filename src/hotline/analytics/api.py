@@ -1,0 +1,308 @@
+"""HTTP API of analytics: rates with drill-down, rankings, bottlenecks, hotspots, duplicates, reports."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from hotline.accounts.enums import Role
+from hotline.accounts.principal import Principal
+from hotline.analytics import bottlenecks, duplicates, facts, hotspots, rates, report, service
+from hotline.analytics.rates import Filter
+from hotline.analytics.store import Store
+from hotline.api.deps import DbSession, require
+
+router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
+Viewer = Annotated[
+    Principal,
+    Depends(require(Role.leader, Role.admin, Role.dispatcher, Role.area_center, Role.handler)),
+]
+Centre = Annotated[Principal, Depends(require(Role.dispatcher, Role.admin))]
+Dispatcher = Annotated[Principal, Depends(require(Role.dispatcher, Role.admin, Role.operator))]
+
+
+def store_of(request: Request) -> Store:
+    """The process's analytics store (a test may set its own on app.state)."""
+    return getattr(request.app.state, "analytics_store", None) or Store()
+
+
+StoreDep = Annotated[Store, Depends(store_of)]
+
+
+def filter_params(
+    period: Annotated[str | None, Query(description="2026-10, 2026-W43, 2026 or 2026-10-05")] = None,
+    start: Annotated[date | None, Query(description="first local day (with end)")] = None,
+    end: Annotated[date | None, Query(description="day after the last (exclusive)")] = None,
+    department: int | None = None,
+    district: int | None = None,
+    street: int | None = None,
+    category: Annotated[int | None, Query(description="first-level category id")] = None,
+    channel: str | None = None,
+    basis: Annotated[
+        Literal["adjusted", "raw"], Query(description="adjusted: screened-out requests not counted")
+    ] = "adjusted",
+) -> Filter:
+    where = {
+        "department": department,
+        "district": district,
+        "street": street,
+        "category": category,
+        "channel": channel,
+    }
+    return service.make_filter(period=period, start=start, end=end, where=where, basis=basis)
+
+
+FilterDep = Annotated[Filter, Depends(filter_params)]
+
+
+def _meta(store: Store, flt: Filter) -> dict[str, Any]:
+    return {"start": flt.start, "end": flt.end, "basis": flt.basis, "as_of": service.as_of(store)}
+
+
+@router.get("/definitions")
+def definitions(_: Viewer) -> dict[str, Any]:
+    """What each rate counts (numerator and denominator over the facts) and what it can be broken down by."""
+    return {
+        "rates": [r.__dict__ for r in rates.definitions().values()],
+        "dimensions": [d.__dict__ for d in rates.dimensions().values()],
+    }
+
+
+@router.get("/rates")
+def summary(db: DbSession, principal: Viewer, store: StoreDep, flt: FilterDep) -> dict[str, Any]:
+    """Every rate over the period, with the period before and the change (in rate points)."""
+    scope = service.scope_of(db, principal)
+    return _meta(store, flt) | {"rates": rates.summary(store.connect(), flt, scope=scope)}
+
+
+@router.get("/rates/{rate}")
+def rate_table(
+    rate: str,
+    db: DbSession,
+    principal: Viewer,
+    store: StoreDep,
+    flt: FilterDep,
+    by: str | None = None,
+    every: Annotated[Literal["day", "week", "month"] | None, Query(description="a row per period")] = None,
+) -> dict[str, Any]:
+    """One rate by a dimension and/or per period: numerator, denominator and value of each row."""
+    scope = service.scope_of(db, principal)
+    return _meta(store, flt) | {
+        "rate": rate,
+        "rows": rates.compute(store.connect(), rate, flt, by=by, period=every, scope=scope),
+    }
+
+
+@router.get("/rates/{rate}/tickets")
+def rate_tickets(
+    rate: str,
+    db: DbSession,
+    principal: Viewer,
+    store: StoreDep,
+    flt: FilterDep,
+    part: Literal["numerator", "denominator", "rest"] = "denominator",
+    every: Literal["day", "week", "month"] | None = None,
+    at: Annotated[str | None, Query(description="the period row to drill into (with every)")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """The tickets behind a figure: its denominator, its numerator, or the rest (those that lowered it)."""
+    scope = service.scope_of(db, principal)
+    return _meta(store, flt) | rates.drilldown(
+        store.connect(),
+        rate,
+        flt,
+        part=part,
+        period=every,
+        period_value=at,
+        scope=scope,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/rankings")
+def rankings(
+    db: DbSession,
+    principal: Viewer,
+    store: StoreDep,
+    flt: FilterDep,
+    by: Literal["department", "district", "street"] = "department",
+    rate: Annotated[str | None, Query(description="rank by one rate; default: the composite score")] = None,
+) -> dict[str, Any]:
+    """Departments or areas ranked (综合评价 by HOTLINE_RANKING_WEIGHTS, or by one rate)."""
+    scope = service.scope_of(db, principal)
+    return _meta(store, flt) | {"rows": rates.ranking(store.connect(), flt, by=by, rate=rate, scope=scope)}
+
+
+@router.get("/bottlenecks/steps")
+def bottleneck_steps(
+    db: DbSession,
+    principal: Viewer,
+    store: StoreDep,
+    flt: FilterDep,
+    by: Literal["department", "category", "district"] | None = None,
+) -> dict[str, Any]:
+    """Time in each workflow step (median, p90) and tickets still waiting there, slowest first."""
+    scope = service.scope_of(db, principal)
+    return _meta(store, flt) | {"rows": bottlenecks.steps(store.connect(), flt, by=by, scope=scope)}
+
+
+@router.get("/bottlenecks/units")
+def bottleneck_units(
+    db: DbSession,
+    principal: Viewer,
+    store: StoreDep,
+    flt: FilterDep,
+    by: Literal["department", "district", "street", "category"] = "department",
+) -> dict[str, Any]:
+    """Per unit: returned, overdue, late and reopened tickets, the most troubled first."""
+    scope = service.scope_of(db, principal)
+    return _meta(store, flt) | {"rows": bottlenecks.units(store.connect(), flt, by=by, scope=scope)}
+
+
+@router.get("/hotspots")
+def hotspot_list(
+    db: DbSession,
+    principal: Viewer,
+    store: StoreDep,
+    flt: FilterDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    min_tickets: Annotated[int | None, Query(ge=1)] = None,
+) -> dict[str, Any]:
+    """The hottest topics of the period with tickets, people, supports, span and heat index."""
+    scope = service.scope_of(db, principal)
+    rows = hotspots.top(store.connect(), flt, limit=limit, min_tickets=min_tickets, scope=scope)
+    return _meta(store, flt) | {"rows": rows}
+
+
+@router.get("/hotspots/{topic_id}")
+def hotspot_detail(
+    topic_id: int, db: DbSession, _: Viewer, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> dict[str, Any]:
+    """A topic and its tickets, the most central first."""
+    return hotspots.members(db, topic_id=topic_id, limit=limit)
+
+
+class MineIn(BaseModel):
+    period: str = Field(description="2026-10, 2026-W43, …")
+
+
+@router.post("/hotspots/mine")
+def hotspot_mine(body: MineIn, db: DbSession, _: Centre, store: StoreDep) -> dict[str, Any]:
+    """Mine the topics of a period again (the scheduler does the current month daily), then re-take
+    the facts of its months."""
+    start, end = service.period_range(body.period)
+    mined = hotspots.mine(db, period=body.period, start=start, end=end, store=store)
+    refreshed = facts.refresh(db, store)
+    return mined.__dict__ | {"refreshed_months": refreshed.months}
+
+
+@router.get("/emerging")
+def emerging(
+    db: DbSession,
+    principal: Viewer,
+    store: StoreDep,
+    end: date | None = None,
+    by: Literal["district", "street"] = "district",
+    window_days: Annotated[int, Query(ge=1, le=31)] = 7,
+    min_count: Annotated[int, Query(ge=1)] = 5,
+) -> dict[str, Any]:
+    """Problems rising suddenly against their baseline (新发问题)."""
+    scope = service.scope_of(db, principal)
+    end = end or service.make_filter().end
+    return {
+        "end": end,
+        "as_of": service.as_of(store),
+        "rows": hotspots.emerging(
+            store.connect(), end=end, by=by, window_days=window_days, min_count=min_count, scope=scope
+        ),
+    }
+
+
+@router.get("/repeats")
+def repeats(
+    db: DbSession,
+    principal: Viewer,
+    store: StoreDep,
+    flt: FilterDep,
+    min_tickets: Annotated[int, Query(ge=2)] = 3,
+) -> dict[str, Any]:
+    """Repeat requests: callers and places with several tickets in the period (重复诉求)."""
+    scope = service.scope_of(db, principal)
+    return _meta(store, flt) | hotspots.repeats(store.connect(), flt, min_tickets=min_tickets, scope=scope)
+
+
+@router.post("/refresh")
+def refresh(db: DbSession, _: Centre, store: StoreDep, full: bool = False) -> dict[str, Any]:
+    """Bring the facts up to date now (the scheduler does it every HOTLINE_ANALYTICS_REFRESH_MINUTES)."""
+    return facts.refresh(db, store, full=full).__dict__
+
+
+@router.get("/reports/{period}.{fmt}")
+def report_file(
+    period: str,
+    fmt: str,
+    db: DbSession,
+    principal: Viewer,
+    store: StoreDep,
+    narrative: bool = False,
+) -> Response:
+    """The report of a period as html, pdf or xlsx (narrative=true: a paragraph by the large model, if
+    one is configured, marked as generated)."""
+    scope = service.scope_of(db, principal)
+    if fmt not in report.FORMATS:
+        from hotline.errors import InvalidInput
+
+        raise InvalidInput("report_format", format=fmt)
+    built = report.build(
+        store.connect(),
+        period=period,
+        scope=scope,
+        session=db,
+        narrative=narrative,
+        as_of=str(service.as_of(store) or ""),
+    )
+    body, media = report.render(built, fmt)
+    headers = {"Content-Disposition": f'inline; filename="hotline-report-{period}.{fmt}"'}
+    return Response(body, media_type=media, headers=headers)
+
+
+# -- duplicates (并单) -----------------------------------------------------------------------------------
+dup_router = APIRouter(prefix="/api/v1", tags=["duplicates"])
+
+
+@dup_router.get("/tickets/{ticket_id}/duplicates")
+def ticket_duplicates(ticket_id: int, db: DbSession, principal: Dispatcher) -> list[dict[str, Any]]:
+    """Earlier tickets this one probably repeats, the strongest first."""
+    return duplicates.for_ticket(db, ticket_id=ticket_id, principal=principal)
+
+
+@dup_router.get("/duplicates")
+def duplicate_queue(
+    db: DbSession,
+    _: Dispatcher,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    """Open merge suggestions, strongest first (the dispatcher's 并单 queue)."""
+    return duplicates.queue(db, limit=limit, offset=offset)
+
+
+class DecideIn(BaseModel):
+    merge: bool
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+@dup_router.post("/duplicates/{suggestion_id}/decision")
+def decide_duplicate(
+    suggestion_id: int, body: DecideIn, db: DbSession, principal: Dispatcher
+) -> dict[str, Any]:
+    """Merge the ticket into the suggested master, or dismiss the suggestion."""
+    c = duplicates.decide(
+        db, suggestion_id=suggestion_id, merge=body.merge, principal=principal, comment=body.comment
+    )
+    return {"id": c.id, "status": c.status, "ticket_id": c.ticket_id, "candidate_id": c.candidate_id}
