@@ -23,6 +23,7 @@ runner = CliRunner()
 def fresh_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+    monkeypatch.setenv("HOTLINE_ANALYTICS_DIR", str(tmp_path / "analytics"))
     get_settings.cache_clear()
     hotline_db.reset_engine()
     yield url
@@ -51,3 +52,25 @@ def test_init_import_user_token_and_demo(fresh_db: str, tmp_path: Path) -> None:
     # running the demo again adds nothing
     r = runner.invoke(app, ["demo", "--no-serve", "--tickets", "40"])
     assert r.exit_code == 0 and "(0 new tickets)" in r.output
+
+
+def test_analytics_and_report_commands(fresh_db: str, tmp_path: Path) -> None:
+    r = runner.invoke(app, ["demo", "--no-serve", "--tickets", "60"])
+    assert r.exit_code == 0 and "analytics:" in r.output, r.output
+    with Session(hotline_db.get_engine()) as s:
+        month = s.scalar(select(func.max(Ticket.created_at))).strftime("%Y-%m")  # type: ignore[union-attr]
+    r = runner.invoke(app, ["analytics", "rates", "--period", month])
+    assert r.exit_code == 0 and "满意率" in r.output and "接通率" in r.output, r.output
+    r = runner.invoke(
+        app, ["analytics", "rates", "--period", month, "--by", "department", "--rate", "on_time"]
+    )
+    assert r.exit_code == 0 and "局" in r.output, r.output
+    out = tmp_path / "report.xlsx"
+    r = runner.invoke(app, ["report", "--period", month, "--format", "xlsx", "--out", str(out)])
+    assert r.exit_code == 0 and out.read_bytes()[:2] == b"PK", r.output
+    r = runner.invoke(app, ["report", "--period", month, "--format", "docx"])
+    assert r.exit_code != 0
+    r = runner.invoke(app, ["analytics", "hotspots", "--period", month, "--top", "3"])
+    assert r.exit_code == 0 and "topics" in r.output, r.output
+    r = runner.invoke(app, ["analytics", "refresh"])
+    assert r.exit_code == 0 and "months re-taken" in r.output

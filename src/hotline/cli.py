@@ -95,7 +95,7 @@ def demo(
     """Create the demo city (明湖市) with users and tickets on the configured database, then serve it."""
     from hotline import migrate
     from hotline.db import session_scope
-    from hotline.demo.seed import DEMO_PASSWORD, seed_demo
+    from hotline.demo.seed import DEMO_PASSWORD, seed_analytics, seed_demo
 
     _setup_logging()
     settings = get_settings()
@@ -104,7 +104,12 @@ def demo(
     migrate.upgrade(settings.database_url)
     with session_scope() as session:
         result = seed_demo(session, tickets=tickets)
+    with session_scope() as session:
+        figures = seed_analytics(session)
     typer.echo(f"demo data ready ({result['tickets']} new tickets) in {settings.database_url}")
+    typer.echo(
+        f"analytics: {figures['months']} months of facts, {figures['topics']} hotspot topics in {settings.analytics_dir}"
+    )
     typer.echo(f"users: admin, operator, dispatcher, leader, hb_center, h_zjj, … password: {DEMO_PASSWORD}")
     if serve_api:
         typer.echo(f"API: http://{host}:{port}/docs")

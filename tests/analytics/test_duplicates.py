@@ -126,7 +126,7 @@ def test_merge_from_the_queue_and_follow_up_of_every_citizen(
     rows = duplicates.detect(db, dup)
     duplicates.detect(db, other)
     db.commit()
-    assert [r.candidate_id for r in rows][0] == master.id
+    assert rows[0].candidate_id == master.id
     headers = principal_token(db, actors.dispatcher)
     queue = client.get("/api/v1/duplicates", headers=headers).json()
     mine = next(q for q in queue if q["ticket_id"] == dup.id and q["candidate_id"] == master.id)

@@ -241,6 +241,8 @@ def summary(
         rate = definitions()[key]
         if rate.table == "calls" and not scope.calls:
             continue
+        if any(rate.table not in dimensions()[d].columns for d in flt.where if d in dimensions()):
+            continue  # e.g. call figures have no department
         now, before = compute(con, key, flt, scope=scope)[0], compute(con, key, prev, scope=scope)[0]
         change = (
             round(now["value"] - before["value"], 4)
