@@ -6,6 +6,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 .PHONY: install run test test-sqlite test-pg lint fmt typecheck bench clean
 
 $(VENV)/.installed: pyproject.toml
+	./scripts/system-deps.sh
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"

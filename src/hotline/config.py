@@ -104,8 +104,8 @@ class Settings(BaseSettings):
     ranking_min_denominator: int = 10  # a unit with fewer cases is listed but not ranked
     # duplicates (并单): earlier tickets within this window, at the same place, this similar
     duplicate_window_days: int = 30
-    duplicate_threshold: float = Field(default=0.3, gt=0, le=1)  # suggest a merge (bench/hotspots.py)
-    duplicate_hold_threshold: float = Field(default=0.6, gt=0, le=1)  # … and keep it from auto-dispatch
+    duplicate_threshold: float = Field(default=0.22, gt=0, le=1)  # suggest a merge (bench/hotspots.py)
+    duplicate_hold_threshold: float = Field(default=0.5, gt=0, le=1)  # … and keep it from auto-dispatch
     # hotspots (诉求热点): topic mining and the heat index
     hotspot_similarity: float = Field(default=0.35, gt=0, le=1)
     hotspot_min_tickets: int = 3

@@ -197,11 +197,17 @@ def mark_dirty(store: Store, months: set[str]) -> None:
 
 def _write_dimensions(session: Session, store: Store) -> None:
     deps = session.execute(select(Department.id, Department.name, Department.kind)).all()
-    store.write_dimension("departments", pa.Table.from_pylist([d._asdict() for d in deps]))
+    store.write_dimension(
+        "departments", pa.Table.from_pylist([d._asdict() for d in deps], schema=DIMENSIONS["departments"])
+    )
     areas = session.execute(select(Area.id, Area.name, Area.level, Area.path)).all()
-    store.write_dimension("areas", pa.Table.from_pylist([a._asdict() for a in areas]))
+    store.write_dimension(
+        "areas", pa.Table.from_pylist([a._asdict() for a in areas], schema=DIMENSIONS["areas"])
+    )
     cats = session.execute(select(Category.id, Category.name, Category.level, Category.full_name)).all()
-    store.write_dimension("categories", pa.Table.from_pylist([c._asdict() for c in cats]))
+    store.write_dimension(
+        "categories", pa.Table.from_pylist([c._asdict() for c in cats], schema=DIMENSIONS["categories"])
+    )
     topics = session.execute(
         select(Topic.id, Topic.title, Topic.keywords, Topic.place, Topic.category_id)
     ).all()

@@ -51,6 +51,7 @@ FIELDS = (
     "reply",
     "replied_at",
     "supports",
+    "citizen_key",  # the citizen's identity other than a phone (portal account, open id): hashed
 )
 
 
@@ -192,7 +193,9 @@ def import_tickets(
             category_id=categories.get(value.get("category") or ""),
             citizen_name=value.get("citizen_name") or None,
             citizen_phone=phone,
-            citizen_phone_hash=caller_hash(phone) if phone else None,
+            citizen_phone_hash=caller_hash(phone)
+            if phone
+            else (caller_hash("key:" + value["citizen_key"]) if value.get("citizen_key") else None),
             address=value.get("address") or None,
             area_id=areas.get(value.get("area_code") or ""),
             status=Status.closed.value if closed else Status.registered.value,
