@@ -43,6 +43,8 @@ bench: install
 	$(PY) bench/qa.py
 	$(PY) bench/reply_quality.py
 	$(PY) bench/screening.py
+	$(PY) bench/hotspots.py
+	$(PY) bench/analytics.py
 	$(PY) bench/followup.py --pg-url $(PG_TEST_URL)
 	$(PY) bench/intake.py --db sqlite
 	$(PY) bench/intake.py --db postgresql --pg-url $(PG_TEST_URL)
