@@ -50,4 +50,4 @@ bench: install
 	$(PY) bench/intake.py --db postgresql --pg-url $(PG_TEST_URL)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache hotline.db*
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache hotline.db* var
