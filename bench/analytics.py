@@ -352,8 +352,19 @@ def main() -> None:
     )
     timed("emerging issues: last 7 days vs 8 weeks", lambda: hotspots.emerging(c(), end=date(2026, 10, 31)))
     timed("repeat callers and places, one month", lambda: hotspots.repeats(c(), month))
+    from hotline.analytics import report
+
+    t0 = time.perf_counter()
+    built = report.build(c(), period="2026-10")
+    t1 = time.perf_counter()
+    pdf = report.to_pdf(built)
+    t2 = time.perf_counter()
+    print(
+        f"  the month's report: figures and charts {1000 * (t1 - t0):.0f} ms, PDF {1000 * (t2 - t1):.0f} ms ({len(pdf) // 1024} KiB)"
+    )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory of this process (generation included): {rss:.0f} MiB")
+    made = "" if args.reuse else " (generation included)"
+    print(f"peak memory of this process{made}: {rss:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -76,3 +76,24 @@ def test_without_a_model_the_report_is_whole(
     facts.refresh(db, store, now=now + timedelta(days=30))
     built = report.build(store.connect(), period="2026-09", session=db, narrative=True)
     assert built.narrative is None and built.summary
+
+
+def test_a_unit_missing_from_the_names_keeps_its_id(
+    db: Session, history: History, store: Store, now: datetime
+) -> None:
+    import pyarrow as pa
+
+    from hotline.analytics import rates
+    from hotline.analytics.rates import Filter
+    from hotline.analytics.store import DIMENSIONS
+
+    facts.refresh(db, store, now=now + timedelta(days=30))
+    store.write_dimension("departments", pa.Table.from_pylist([], schema=DIMENSIONS["departments"]))
+    flt = Filter(
+        history.happy.created_at.date().replace(day=1), history.happy.created_at.date().replace(day=28)
+    )
+    (row,) = rates.compute(store.connect(), "satisfaction", flt, by="department")
+    assert row["name"] == f"#{history.happy.lead_department_id}"
+    built = report.build(store.connect(), period="2026-09")
+    assert built.departments[0]["name"] == row["name"]
+    assert row["name"] in report.to_html(built)

@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from hotline.analytics.rates import ALL, Filter, Scope, _names, dimensions
+from hotline.analytics.rates import ALL, Filter, Scope, _label, _names, dimensions
 from hotline.errors import InvalidInput
 from hotline.workflow.states import STATUSES, Status
 
@@ -61,7 +61,7 @@ def steps(
         row: dict[str, Any] = {"step": step, "step_zh": info.label_zh if info else step}
         i = 1
         if by:
-            row |= {"key": r[1], "name": names.get(r[1]) if r[1] is not None else "热线中心"}
+            row |= {"key": r[1], "name": _label(names, r[1]) if r[1] is not None else "热线中心"}
             i = 2
         row |= {
             "passes": r[i],
@@ -109,7 +109,7 @@ def units(
     return [
         {
             "key": r[0],
-            "name": names.get(r[0], r[0] if isinstance(r[0], str) else None),
+            "name": _label(names, r[0]),
             "tickets": r[1],
             "returned": r[2],
             "overdue": r[3],

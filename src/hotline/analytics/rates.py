@@ -212,7 +212,7 @@ def _compute(
             i += 1
         if by:
             row["key"] = r[i]
-            row["name"] = names.get(r[i], r[i] if isinstance(r[i], str) else None)
+            row["name"] = _label(names, r[i])
             i += 1
         num, den = float(r[i] or 0), int(r[i + 1])
         row |= {"numerator": round(num, 4), "denominator": den, "value": round(num / den, 4) if den else None}
@@ -220,6 +220,13 @@ def _compute(
     if not groups and not out:
         out.append({"rate": rate.key, "numerator": 0, "denominator": 0, "value": None})
     return out
+
+
+def _label(names: dict[Any, str], key: Any) -> str | None:
+    """A unit's name; a unit no longer in the dimension keeps its id (#12) rather than no name."""
+    if key is None:
+        return None
+    return names.get(key) or (key if isinstance(key, str) else f"#{key}")
 
 
 def _names(con: duckdb.DuckDBPyConnection, by: str, keys: list[Any]) -> dict[Any, str]:

@@ -183,7 +183,7 @@ def _charts(report: Report) -> dict[str, str]:
     ranked = [d for d in report.departments if d.get("score") is not None][:12]
     if ranked:
         fig, ax = plt.subplots(figsize=(7.2, 0.3 * len(ranked) + 0.8))
-        ax.barh([d["name"] for d in ranked][::-1], [d["score"] * 100 for d in ranked][::-1], color="#59a14f")
+        ax.barh([str(d["name"] or d["key"]) for d in ranked][::-1], [d["score"] * 100 for d in ranked][::-1], color="#59a14f")
         ax.set_xlim(0, 100)
         ax.set_xlabel("综合得分")
         ax.set_title("承办单位综合评价排名")
@@ -191,7 +191,7 @@ def _charts(report: Report) -> dict[str, str]:
     if report.categories:
         cats = report.categories[:10]
         fig, ax = plt.subplots(figsize=(7.2, 2.4))
-        ax.bar([c["name"] for c in cats], [c["tickets"] for c in cats], color="#f28e2b")
+        ax.bar([str(c["name"] or "未分类") for c in cats], [c["tickets"] for c in cats], color="#f28e2b")
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
         ax.set_title("诉求类别分布")
         out["categories"] = svg(fig)
@@ -249,6 +249,7 @@ def to_html(report: Report) -> str:
             weights=s.ranking_weights,
             min_den=s.ranking_min_denominator,
             min_hot=s.hotspot_min_tickets,
+            rate_names={k: r.zh for k, r in rates.definitions().items()},
         )
     )
 
