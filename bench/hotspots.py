@@ -123,17 +123,18 @@ def duplicates(messages: dict[str, dict[str, str]]) -> None:
             f"   * the product's measure at its {label} threshold {t}: sample P {raw_p[1]:.3f} R {raw_p[2]:.3f}; "
             f"weighted P {tp / (tp + fp):.3f} R {tp / (tp + fn):.3f}"
         )
+    stored = [textsim.words(messages[k]["留言主题"], messages[k]["留言详情"]) for k in ids[:501]]
     t0 = time.perf_counter()
-    n = 0
-    keys = ids[:300]
-    for a in keys:
-        mine = textsim.shingles(text[a])
-        for b in keys:
-            textsim.overlap(mine, textsim.shingles(text[b]))
-            n += 1
-    dt = time.perf_counter() - t0
+    for i in range(20):
+        textsim.cosines(stored[i], stored[1:501])
+    score_ms = (time.perf_counter() - t0) / 20 * 1000
+    t0 = time.perf_counter()
+    for k in ids[:200]:
+        textsim.words(messages[k]["留言主题"], messages[k]["留言详情"])
+    seg_ms = (time.perf_counter() - t0) / 200 * 1000
     print(
-        f"   cost of the intake measure: {dt / n * 1e6:.1f} µs a comparison (bigrams of both texts included)"
+        f"   cost on intake: segmenting the new ticket {seg_ms:.1f} ms (stored, once a ticket); "
+        f"scoring it against 500 candidates with stored words {score_ms:.1f} ms"
     )
 
 
