@@ -183,7 +183,11 @@ def _charts(report: Report) -> dict[str, str]:
     ranked = [d for d in report.departments if d.get("score") is not None][:12]
     if ranked:
         fig, ax = plt.subplots(figsize=(7.2, 0.3 * len(ranked) + 0.8))
-        ax.barh([str(d["name"] or d["key"]) for d in ranked][::-1], [d["score"] * 100 for d in ranked][::-1], color="#59a14f")
+        ax.barh(
+            [str(d["name"] or d["key"]) for d in ranked][::-1],
+            [d["score"] * 100 for d in ranked][::-1],
+            color="#59a14f",
+        )
         ax.set_xlim(0, 100)
         ax.set_xlabel("综合得分")
         ax.set_title("承办单位综合评价排名")
