@@ -61,9 +61,12 @@ def _street_path(session: Session, area_id: int | None) -> str | None:
 def find(
     session: Session, ticket: Ticket, *, area_id: int | None = None, now: datetime | None = None
 ) -> list[Match]:
-    """Earlier tickets like this one, most similar first, at or above HOTLINE_DUPLICATE_THRESHOLD."""
+    """Earlier tickets like this one, most similar first, at or above HOTLINE_DUPLICATE_THRESHOLD.
+    The ticket may be a draft not yet stored (the operator's screen asks while the call goes on)."""
     s = get_settings()
-    since = (ticket.created_at or now or utcnow()) - timedelta(days=s.duplicate_window_days)
+    if ticket.created_at is None:  # a draft: compared with everything received so far
+        ticket.created_at = now or utcnow()
+    since = ticket.created_at - timedelta(days=s.duplicate_window_days)
     area_id = area_id or ticket.area_id
     place = _street_path(session, area_id)
     same_caller = (
@@ -77,12 +80,11 @@ def find(
     else:
         scope = None
     where = [
-        Ticket.id != ticket.id,
         Ticket.created_at >= since,
         # earlier tickets only (the master is the first of a kind)
         or_(
             Ticket.created_at < ticket.created_at,
-            and_(Ticket.created_at == ticket.created_at, Ticket.id < ticket.id),
+            and_(Ticket.created_at == ticket.created_at, Ticket.id < (ticket.id or 0)),
         ),
         Ticket.master_id.is_(None),
         Ticket.status != Status.merged.value,
@@ -107,7 +109,11 @@ def find(
         .order_by(Ticket.created_at.desc())
         .limit(MAX_CANDIDATES)
     ).all()
-    mine = words_of(session, ticket.id, ticket.title, ticket.content)
+    mine = (
+        words_of(session, ticket.id, ticket.title, ticket.content)
+        if ticket.id is not None
+        else textsim.words(ticket.title, ticket.content)  # a draft being typed: nothing stored
+    )
     theirs = [r.words if r.words is not None else words_of(session, r.id, r.title, r.content) for r in rows]
     out = []
     for r, score in zip(rows, textsim.cosines(mine, theirs), strict=True):

@@ -111,5 +111,8 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
         ping(db)
         return {"status": "ready"}
 
+    from hotline.web.app import install as install_web
+
+    install_web(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     return app

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline.config import get_settings
@@ -46,17 +46,29 @@ def error_body(code: str, message: str, details: list[dict[str, Any]] | None = N
     return body
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+def _is_page(request: Request) -> bool:
+    return request.url.path.startswith(("/ui", "/portal"))
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     status = next((s for cls, s in STATUS_CODES if isinstance(exc, cls)), 400)
+    if _is_page(request):  # the web console and the portal answer with a page
+        from hotline.web.app import domain_error_page
+
+        return domain_error_page(request, exc, status)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     message = translate(exc.message_key, _lang(request), **exc.params)
     return JSONResponse(error_body(exc.code, message), status_code=status, headers=headers)
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     lang = _lang(request)
+    if _is_page(request):
+        from hotline.web.app import domain_error_page
+
+        return domain_error_page(request, InvalidInput("validation_error"), 422)
     details = []
     for err in exc.errors():
         if err.get("type") == "json_invalid":

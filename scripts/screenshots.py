@@ -1,0 +1,62 @@
+"""Screenshots of the main screens, from a running demo (`make run`), into docs/screenshots.
+
+    .venv/bin/python scripts/screenshots.py [http://127.0.0.1:8000]
+
+Debian's chromium driven by Playwright; the demo users' password is hotline-demo."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def signed_in(browser, username: str) -> Page:  # type: ignore[no-untyped-def]
+    page = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()
+    page.goto(f"{BASE}/ui/login")
+    page.fill("#username", username)
+    page.fill("#password", "hotline-demo")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        phone = b.new_context(viewport={"width": 390, "height": 844}).new_page()
+        phone.goto(f"{BASE}/portal")
+        phone.screenshot(path=str(OUT / "portal-phone.png"), full_page=True)
+        op = signed_in(b, "operator")
+        op.goto(f"{BASE}/ui/intake")
+        op.fill("#phone", "13912345678")
+        op.fill("#content", "青山镇青山一社区附近的工地包工头拖欠农民工工资半年不发，请劳动监察部门帮忙讨薪。")
+        op.wait_for_selector("#ai :text('建议承办单位')", timeout=15000)
+        op.screenshot(path=str(OUT / "workstation.png"), full_page=True)
+        op.goto(f"{BASE}/ui/triage")
+        op.screenshot(path=str(OUT / "triage.png"))
+        op.click("table tbody tr td a >> nth=0")
+        op.screenshot(path=str(OUT / "ticket.png"), full_page=True)
+        h = signed_in(b, "h_zjj")
+        h.goto(f"{BASE}/ui/inbox")
+        h.screenshot(path=str(OUT / "inbox.png"))
+        lead = signed_in(b, "leader")
+        lead.goto(f"{BASE}/ui/dashboard")
+        lead.wait_for_selector("#trend canvas")
+        lead.wait_for_timeout(800)
+        lead.screenshot(path=str(OUT / "dashboard.png"), full_page=True)
+        admin = signed_in(b, "admin")
+        admin.goto(f"{BASE}/ui/admin")
+        admin.screenshot(path=str(OUT / "admin.png"))
+        b.close()
+    print(f"screenshots in {OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""The citizen portal (市民门户): submit a request with its place, get a number and a tracking code,
+follow it, answer the follow-up, ask the knowledge base. No sign-in: the tracking code is the key."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from hotline import intake
+from hotline.accounts.principal import CITIZEN
+from hotline.api.deps import DbSession
+from hotline.errors import DomainError, NotFound
+from hotline.followup.models import FollowUpTask
+from hotline.i18n import translate
+from hotline.kb import qa
+from hotline.org.enums import AreaLevel
+from hotline.org.models import Area
+from hotline.tickets import service as ticket_service
+from hotline.tickets.enums import Channel, RequestType
+from hotline.tickets.models import Ticket
+from hotline.tickets.schemas import CitizenIn, TicketCreate
+from hotline.web.render import page
+from hotline.web.session import Form, flash, lang
+from hotline.web.views import _validation_message
+from hotline.workflow import service as wf
+
+router = APIRouter(prefix="/portal", include_in_schema=False)
+
+
+def _places(db: DbSession) -> list[Area]:
+    levels = [AreaLevel.district, AreaLevel.street, AreaLevel.community]
+    return list(
+        db.scalars(select(Area).where(Area.active.is_(True), Area.level.in_(levels)).order_by(Area.path))
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, db: DbSession) -> HTMLResponse:
+    return page(request, "portal_home.html", places=_places(db), request_types=list(RequestType), values={})
+
+
+@router.post("/submit")
+def submit(request: Request, db: DbSession, form: Form) -> Response:
+    values = {k: str(v) for k, v in form.items() if k != "csrf"}
+    try:
+        data = TicketCreate(
+            channel=Channel.web,
+            title=values.get("title", "").strip() or None,
+            content=values.get("content", ""),
+            request_type=RequestType(values.get("request_type") or "help"),
+            citizen=CitizenIn(
+                name=values.get("name", "").strip() or None, phone=values.get("phone", "").strip() or None
+            ),
+            address=values.get("address", "").strip() or None,
+            area_code=values.get("area_code") or None,
+        )
+        ticket, _ = intake.register(
+            db, data=data, principal=CITIZEN, idempotency_key=values.get("key") or None
+        )
+    except (ValidationError, ValueError) as exc:
+        flash(request, _validation_message(exc, lang(request)), "error")
+        return page(
+            request,
+            "portal_home.html",
+            status=422,
+            places=_places(db),
+            request_types=list(RequestType),
+            values=values,
+        )
+    except DomainError as exc:
+        db.rollback()
+        flash(request, translate(exc.message_key, lang(request), **exc.params), "error")
+        return page(
+            request,
+            "portal_home.html",
+            status=422,
+            places=_places(db),
+            request_types=list(RequestType),
+            values=values,
+        )
+    return page(request, "portal_receipt.html", ticket=ticket)
+
+
+@router.get("/track", response_class=HTMLResponse)
+def track(request: Request, db: DbSession, number: str = "", code: str = "") -> Response:
+    if not number or not code:
+        return RedirectResponse("/portal", status_code=303)
+    try:
+        ticket = ticket_service.get_public_ticket(db, number=number.strip(), tracking_code=code.strip())
+    except NotFound:
+        flash(
+            request,
+            "未找到该工单，请核对工单号和查询码"
+            if lang(request) == "zh"
+            else "No such request: check the number and code",
+            "error",
+        )
+        return page(
+            request,
+            "portal_home.html",
+            status=404,
+            places=_places(db),
+            request_types=list(RequestType),
+            values={},
+        )
+    shown = db.get(Ticket, ticket.master_id) if ticket.master_id else ticket
+    assert shown is not None
+    reply = shown.answer
+    lead = wf.lead_reply(db, ticket_id=shown.id)
+    if lead is not None and shown.status in ("follow_up", "closed"):
+        reply = lead.reply
+    task = db.scalar(
+        select(FollowUpTask)
+        .where(FollowUpTask.ticket_id == ticket.id, FollowUpTask.status.in_(["pending", "sent"]))
+        .order_by(FollowUpTask.id.desc())
+        .limit(1)
+    )
+    return page(request, "portal_track.html", ticket=ticket, shown=shown, reply=reply, survey=task)
+
+
+@router.get("/ask", response_class=HTMLResponse)
+def ask(request: Request, db: DbSession, q: str = "") -> HTMLResponse:
+    answer = qa.answer(db, q.strip()[:500], use_llm=False) if q.strip() else None
+    return page(request, "portal_ask.html", q=q, answer=answer)

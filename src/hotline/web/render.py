@@ -1,0 +1,99 @@
+"""Rendering pages: one Jinja2 environment, the language, the CSRF token and the navigation of a role."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from hotline.accounts.enums import Role
+from hotline.accounts.principal import Principal
+from hotline.config import get_settings
+from hotline.tickets import views as ticket_views
+from hotline.web.session import csrf_token, lang, take_flashes
+
+templates = Jinja2Templates(directory=str(__import__("pathlib").Path(__file__).parent / "templates"))
+
+NAV: list[tuple[str, str, str, tuple[Role, ...]]] = [
+    ("/ui/intake", "坐席工作台", "Workstation", (Role.operator, Role.dispatcher, Role.admin)),
+    ("/ui/triage", "待派工单", "Triage", (Role.dispatcher, Role.admin, Role.operator)),
+    ("/ui/duplicates", "并单", "Duplicates", (Role.dispatcher, Role.admin, Role.operator)),
+    ("/ui/review", "审核回访", "Review & follow-up", (Role.dispatcher, Role.admin, Role.operator)),
+    ("/ui/inbox", "承办工单", "My assignments", (Role.handler, Role.area_center)),
+    ("/ui/tickets", "工单查询", "Tickets", tuple(Role)),
+    (
+        "/ui/dashboard",
+        "领导驾驶舱",
+        "Dashboard",
+        (Role.leader, Role.admin, Role.dispatcher, Role.area_center),
+    ),
+    ("/ui/admin", "系统管理", "Admin", (Role.admin,)),
+]
+
+
+# labels of stored values shown on pages (zh, en)
+LABELS: dict[str, tuple[str, str]] = {
+    "phone": ("电话", "Phone"), "web": ("网站", "Web"), "app": ("移动端", "App"), "sms": ("短信", "SMS"),
+    "grid": ("网格", "Grid"), "open311": ("Open311", "Open311"), "email": ("邮件", "Email"),
+    "letter": ("来信", "Letter"), "walk_in": ("来访", "Walk-in"), "other": ("其他", "Other"),
+    "consult": ("咨询", "Consultation"), "help": ("求助", "Help"), "complaint": ("投诉", "Complaint"),
+    "report": ("举报", "Report"), "suggestion": ("建议", "Suggestion"), "praise": ("表扬", "Praise"),
+    "normal": ("一般", "Normal"), "urgent": ("紧急", "Urgent"), "emergency": ("危急", "Emergency"),
+    "satisfied": ("满意", "Satisfied"), "basically_satisfied": ("基本满意", "Basically satisfied"),
+    "unsatisfied": ("不满意", "Unsatisfied"), "lead": ("主办", "Lead"), "co": ("协办", "Co-handler"),
+    "pending": ("待签收", "To sign"), "signed": ("办理中", "Handling"), "replied": ("已反馈", "Replied"),
+    "returned": ("已退单", "Returned"), "handed_down": ("已转办", "Handed down"), "cancelled": ("已撤销", "Cancelled"),
+    "sent": ("已发送", "Sent"), "answered": ("已评价", "Answered"), "review": ("待复核", "Under review"),
+    # workflow actions in a ticket's history
+    "register": ("受理", "Registered"), "answer_directly": ("直接答复", "Answered on the spot"),
+    "dispatch": ("派单", "Dispatched"), "sign": ("签收", "Signed for"), "hand_down": ("转办", "Handed down"),
+    "return": ("退单", "Returned"), "accept_return": ("退单改派", "Return accepted"), "reject_return": ("退单驳回", "Return refused"),
+    "request_extension": ("申请延期", "Extension asked"), "decide_extension": ("延期审批", "Extension decided"),
+    "suspend": ("挂起", "Suspended"), "resume": ("恢复办理", "Resumed"), "reply": ("办结反馈", "Replied"),
+    "approve_reply": ("审核通过", "Reply approved"), "reject_reply": ("审核退回", "Reply sent back"),
+    "record_follow_up": ("回访", "Followed up"), "close": ("归档", "Closed"), "reopen": ("重办", "Reopened"),
+    "merge": ("并单", "Merged"), "merged_in": ("并入工单", "Merged in"), "hand_off": ("移交应急", "Handed off"),
+    "withdraw": ("撤单", "Withdrawn"), "comment": ("备注", "Comment"), "import": ("导入", "Imported"),
+    "suggestion_applied": ("采纳智能派单", "Suggestion applied"), "screened": ("甄别", "Screened"),
+}  # fmt: skip
+
+
+def local(ts: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if ts is None:
+        return "—"
+    return ts.astimezone(ZoneInfo(get_settings().timezone)).strftime(fmt)
+
+
+def page(
+    request: Request, template: str, principal: Principal | None = None, status: int = 200, **ctx: Any
+) -> HTMLResponse:
+    language = lang(request)
+
+    def t(zh: str, en: str) -> str:
+        return en if language == "en" else zh
+
+    nav = [(url, t(zh, en)) for url, zh, en, roles in NAV if principal and principal.role in roles]
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {
+            "t": t,
+            "lang": language,
+            "me": principal,
+            "nav": nav,
+            "csrf": csrf_token(request),
+            "flashes": take_flashes(request),
+            "local": local,
+            "status_label": lambda s: ticket_views.status_label(s, language),
+            "label": lambda v: LABELS.get(str(v), (str(v), str(v)))[1 if language == "en" else 0],
+            **ctx,
+        },
+        status_code=status,
+    )
+    if request.query_params.get("lang") in ("zh", "en"):
+        response.set_cookie("lang", language, max_age=365 * 86400, samesite="lax")
+    return response

@@ -1,0 +1,95 @@
+"""Web sessions: sign-in with a password, the principal of a page, CSRF tokens, the page language."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from starlette.datastructures import FormData
+
+from hotline.accounts import service as accounts_service
+from hotline.accounts.enums import Role
+from hotline.accounts.principal import Principal
+from hotline.api.deps import DbSession
+from hotline.config import get_settings
+from hotline.errors import NotFound
+
+
+class LoginRequired(Exception):
+    """The page needs a signed-in user: the app answers with a redirect to the sign-in page."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+class Forbidden(Exception):
+    """Signed in, but this page or form is not for this role (or the CSRF token is wrong)."""
+
+
+def csrf_token(request: Request) -> str:
+    token: str | None = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(24)
+        request.session["csrf"] = token
+    return token
+
+
+async def check_csrf(request: Request) -> FormData:
+    """The submitted form, once its CSRF token (field `csrf` or header X-CSRF-Token) matches the session's."""
+    form = await request.form()
+    sent = request.headers.get("X-CSRF-Token") or form.get("csrf")
+    expected = request.session.get("csrf")
+    if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
+        raise Forbidden("csrf")
+    return form
+
+
+Form = Annotated[FormData, Depends(check_csrf)]
+
+
+def current(request: Request, db: DbSession) -> Principal:
+    user_id = request.session.get("user_id")
+    if user_id is None:
+        raise LoginRequired(str(request.url.path))
+    try:
+        user = accounts_service.get_user(db, user_id=int(user_id))
+    except NotFound:
+        request.session.clear()
+        raise LoginRequired(str(request.url.path)) from None
+    if not user.active:
+        request.session.clear()
+        raise LoginRequired(str(request.url.path))
+    return accounts_service.principal_for(user)
+
+
+Staff = Annotated[Principal, Depends(current)]
+
+
+def need(principal: Principal, *roles: Role) -> None:
+    if principal.role not in roles:
+        raise Forbidden("role")
+
+
+def sign_in(request: Request, db: DbSession, username: str, password: str) -> Principal:
+    user = accounts_service.authenticate(db, username=username, password=password)
+    request.session.clear()  # a new session id for the signed-in user
+    request.session["user_id"] = user.id
+    csrf_token(request)
+    return accounts_service.principal_for(user)
+
+
+def lang(request: Request) -> str:
+    """Simplified Chinese unless English was chosen (the switch in the header, kept in a cookie)."""
+    chosen = request.query_params.get("lang") or request.cookies.get("lang")
+    if chosen in ("zh", "en"):
+        return chosen
+    return get_settings().default_language
+
+
+def flash(request: Request, message: str, kind: str = "info") -> None:
+    request.session.setdefault("flash", []).append({"kind": kind, "message": message})
+
+
+def take_flashes(request: Request) -> list[dict[str, Any]]:
+    return list(request.session.pop("flash", []))

@@ -1,0 +1,525 @@
+"""Staff pages: sign-in, the operator's workstation with live suggestions, a ticket and its actions,
+triage, duplicates, review and follow-up, a department's inbox, the leader's dashboard, admin."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from hotline import intake
+from hotline.accounts.enums import Role
+from hotline.analytics import bottlenecks, duplicates, facts, hotspots, rates
+from hotline.analytics import service as analytics
+from hotline.analytics.store import Store
+from hotline.api.deps import DbSession
+from hotline.categories.models import Category
+from hotline.db import utcnow
+from hotline.dispatch import service as dispatch_service
+from hotline.errors import DomainError, NotFound
+from hotline.followup import service as followup
+from hotline.i18n import translate
+from hotline.kb import qa
+from hotline.org.models import Area, Department
+from hotline.screening.rules import screen_text
+from hotline.tickets import service as ticket_service
+from hotline.tickets.enums import Channel, RequestType, Satisfaction
+from hotline.tickets.models import Ticket
+from hotline.tickets.schemas import CitizenIn, TicketCreate, TicketFilter
+from hotline.web.render import page
+from hotline.web.session import Form, Staff, flash, lang, need, sign_in
+from hotline.workflow import service as wf
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+CENTRE = (Role.operator, Role.dispatcher, Role.admin)
+DEPARTMENT = (Role.handler, Role.area_center)
+
+
+def _back(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _error(request: Request, db: DbSession, exc: DomainError) -> None:
+    db.rollback()
+    flash(request, translate(exc.message_key, lang(request), **exc.params), "error")
+
+
+def _utc(ts: datetime | None) -> datetime | None:
+    return ts.replace(tzinfo=UTC) if ts is not None and ts.tzinfo is None else ts
+
+
+def _store(request: Request) -> Store:
+    return getattr(request.app.state, "analytics_store", None) or Store()
+
+
+# -- sign-in -------------------------------------------------------------------------------------------
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/ui/") -> HTMLResponse:
+    return page(request, "login.html", next=next if next.startswith("/ui") else "/ui/")
+
+
+@router.post("/login")
+def login(request: Request, db: DbSession, form: Form) -> Response:
+    target = str(form.get("next") or "/ui/")
+    try:
+        sign_in(request, db, str(form.get("username", "")), str(form.get("password", "")))
+    except DomainError as exc:
+        _error(request, db, exc)
+        return page(request, "login.html", next=target, status=401)
+    return _back(target if target.startswith("/ui") else "/ui/")
+
+
+@router.post("/logout")
+def logout(request: Request, form: Form) -> Response:
+    request.session.clear()
+    return _back("/ui/login")
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(me: Staff) -> Response:
+    start = {
+        Role.operator: "/ui/intake",
+        Role.dispatcher: "/ui/triage",
+        Role.handler: "/ui/inbox",
+        Role.area_center: "/ui/inbox",
+        Role.leader: "/ui/dashboard",
+        Role.admin: "/ui/admin",
+    }
+    return _back(start.get(me.role, "/ui/tickets"))
+
+
+# -- the operator's workstation ------------------------------------------------------------------------
+def _areas(db: DbSession) -> list[Area]:
+    return list(db.scalars(select(Area).where(Area.active.is_(True)).order_by(Area.path)))
+
+
+@router.get("/intake", response_class=HTMLResponse)
+def workstation(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
+    need(me, *CENTRE)
+    return page(
+        request,
+        "workstation.html",
+        me,
+        areas=_areas(db),
+        request_types=list(RequestType),
+        channels=[Channel.phone, Channel.walk_in, Channel.letter, Channel.email, Channel.other],
+    )
+
+
+@router.post("/intake/suggest", response_class=HTMLResponse)
+def live_suggest(request: Request, db: DbSession, me: Staff, form: Form) -> HTMLResponse:
+    """What the models make of the request so far: category, departments, urgency, screening flags,
+    possible duplicates, knowledge-base answers and similar resolved tickets."""
+    need(me, *CENTRE)
+    title, content = str(form.get("title", "")).strip(), str(form.get("content", "")).strip()
+    if len(content) < 4:
+        return page(request, "suggest.html", me, empty=True)
+    area_id = _area_id(db, str(form.get("area_code", "")))
+    s = dispatch_service.suggest(db, title=title or content[:30], content=content, area_id=area_id)
+    phone = str(form.get("phone", "")).strip()
+    draft = Ticket(
+        title=title or content[:30],
+        content=content,
+        area_id=area_id or (s.location["area_id"] if s.location else None),
+        category_id=s.departments[0]["category_id"] if s.departments else None,
+        citizen_phone_hash=ticket_service.caller_hash(phone) if phone else None,
+    )
+    dups = duplicates.find(db, draft)[:3]
+    query = f"{title} {content}"
+    kb = [h for h in qa.search_kb(db, query, k=3) if qa.answers(h)]
+    similar = qa.similar_tickets(db, query, k=3)
+    return page(
+        request,
+        "suggest.html",
+        me,
+        s=s,
+        flags=screen_text(title, content),
+        dups=dups,
+        kb=kb,
+        similar=similar,
+        empty=False,
+    )
+
+
+def _area_id(db: DbSession, code: str) -> int | None:
+    if not code:
+        return None
+    return db.scalar(select(Area.id).where(Area.code == code))
+
+
+@router.post("/intake")
+def register(request: Request, db: DbSession, me: Staff, form: Form) -> Response:
+    need(me, *CENTRE)
+    try:
+        data = TicketCreate(
+            channel=Channel(str(form.get("channel") or "phone")),
+            title=str(form.get("title") or "").strip() or None,
+            content=str(form.get("content") or ""),
+            request_type=RequestType(str(form.get("request_type") or "help")),
+            citizen=CitizenIn(
+                name=str(form.get("name") or "").strip() or None,
+                phone=str(form.get("phone") or "").strip() or None,
+                no_contact=form.get("no_contact") == "on",
+            ),
+            address=str(form.get("address") or "").strip() or None,
+            area_code=str(form.get("area_code") or "") or None,
+        )
+    except (ValidationError, ValueError) as exc:
+        flash(request, _validation_message(exc, lang(request)), "error")
+        return page(
+            request,
+            "workstation.html",
+            me,
+            status=422,
+            areas=_areas(db),
+            request_types=list(RequestType),
+            channels=[Channel.phone, Channel.walk_in, Channel.letter, Channel.email, Channel.other],
+            values=dict(form),
+        )
+    try:
+        ticket, _ = intake.register(
+            db, data=data, principal=me, idempotency_key=str(form.get("key") or "") or None
+        )
+    except DomainError as exc:
+        _error(request, db, exc)
+        return _back("/ui/intake")
+    flash(
+        request,
+        f"已受理，工单号 {ticket.number}" if lang(request) == "zh" else f"Registered as {ticket.number}",
+    )
+    return _back(f"/ui/tickets/{ticket.id}")
+
+
+def _validation_message(exc: Exception, language: str) -> str:
+    if isinstance(exc, ValidationError):
+        parts = []
+        for e in exc.errors():
+            field = ".".join(str(x) for x in e["loc"])
+            parts.append(f"{field}: {e['msg']}")
+        head = "请检查以下内容" if language == "zh" else "Please check"
+        return f"{head} — " + "；".join(parts)
+    return str(exc)
+
+
+# -- tickets -------------------------------------------------------------------------------------------
+@router.get("/tickets", response_class=HTMLResponse)
+def ticket_list(
+    request: Request, db: DbSession, me: Staff, q: str | None = None, status: str | None = None
+) -> HTMLResponse:
+    try:
+        filters = TicketFilter(q=q or None, status=[status] if status else None)
+    except ValidationError:
+        filters = TicketFilter()
+    rows, total = ticket_service.list_tickets(db, principal=me, filters=filters, limit=50)
+    return page(request, "tickets.html", me, rows=rows, total=total, q=q or "", chosen=status or "")
+
+
+@router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
+def ticket_page(request: Request, db: DbSession, me: Staff, ticket_id: int) -> HTMLResponse:
+    ticket = ticket_service.get_ticket(db, ticket_id=ticket_id, principal=me)
+    suggestion = dispatch_service.latest(db, ticket_id=ticket.id)
+    assignments = ticket_service.list_assignments(db, ticket_id=ticket.id)
+    mine = [
+        a for a in assignments if a.department_id == me.department_id and a.status in ("pending", "signed")
+    ]
+    show_contact = ticket_service.may_see_contact(me)
+    dups = duplicates.for_ticket(db, ticket_id=ticket.id, principal=me) if me.role in CENTRE else []
+    return page(
+        request,
+        "ticket.html",
+        me,
+        ticket=ticket,
+        phone=ticket.citizen_phone if show_contact else ticket_service.mask_phone(ticket.citizen_phone),
+        suggestion=suggestion.payload if suggestion else None,
+        assignments=assignments,
+        mine=mine[0] if mine else None,
+        events=ticket_service.list_events(db, ticket_id=ticket.id, principal=me),
+        dups=[d for d in dups if d["status"] == "open"],
+        departments=list(
+            db.scalars(select(Department).where(Department.active.is_(True)).order_by(Department.name))
+        ),
+        satisfactions=list(Satisfaction),
+        is_centre=me.role in CENTRE,
+        is_department=me.role in DEPARTMENT,
+    )
+
+
+@router.post("/tickets/{ticket_id}/act")
+def act(request: Request, db: DbSession, me: Staff, ticket_id: int, form: Form) -> Response:
+    """One workflow step from the ticket page; the services decide whether it is allowed."""
+    action = str(form.get("action", ""))
+    text = str(form.get("text") or "").strip()
+    now = utcnow()
+    try:
+        ticket = ticket_service.get_ticket(db, ticket_id=ticket_id, principal=me)
+        if action == "accept_suggestion":
+            row = dispatch_service.get_suggestion(db, ticket_id=ticket_id, principal=me)
+            dispatch_service.apply(
+                db,
+                ticket=ticket,
+                suggestion=row,
+                principal=me,
+                choice=int(str(form.get("choice") or 0)),
+                now=now,
+            )
+        elif action == "dispatch":
+            wf.dispatch(
+                db,
+                ticket_id=ticket_id,
+                department_id=int(str(form.get("department_id"))),
+                principal=me,
+                now=now,
+            )
+        elif action == "answer":
+            wf.answer_directly(db, ticket_id=ticket_id, answer=text, principal=me, now=now)
+        elif action == "sign":
+            wf.sign(db, ticket_id=ticket_id, principal=me, now=now)
+        elif action == "return":
+            wf.return_ticket(db, ticket_id=ticket_id, reason=text, principal=me, now=now)
+        elif action == "reply":
+            wf.reply(db, ticket_id=ticket_id, reply=text, principal=me, now=now)
+        elif action == "extend":
+            wf.request_extension(
+                db,
+                ticket_id=ticket_id,
+                days=int(str(form.get("days") or 0)),
+                reason=text,
+                principal=me,
+                now=now,
+            )
+        elif action == "approve":
+            wf.approve_reply(db, ticket_id=ticket_id, principal=me, now=now)
+        elif action == "reject":
+            wf.reject_reply(db, ticket_id=ticket_id, comment=text, principal=me, now=now)
+        elif action == "follow_up":
+            wf.record_follow_up(
+                db,
+                ticket_id=ticket_id,
+                resolved=form.get("resolved") == "on",
+                satisfaction=Satisfaction(str(form.get("satisfaction"))),
+                principal=me,
+                comment=text or None,
+                now=now,
+            )
+        elif action == "accept_return":
+            wf.accept_return(
+                db,
+                ticket_id=ticket_id,
+                department_id=int(str(form.get("department_id"))),
+                principal=me,
+                now=now,
+            )
+        elif action == "comment":
+            wf.add_comment(db, ticket_id=ticket_id, comment=text, principal=me, now=now)
+        else:
+            raise NotFound("not_found")
+        db.commit()
+    except DomainError as exc:
+        _error(request, db, exc)
+    except (ValueError, TypeError):
+        db.rollback()
+        flash(
+            request, "提交的数据有误" if lang(request) == "zh" else "The submitted data is invalid", "error"
+        )
+    return _back(f"/ui/tickets/{ticket_id}")
+
+
+@router.post("/tickets/{ticket_id}/draft", response_class=HTMLResponse)
+def draft(request: Request, db: DbSession, me: Staff, ticket_id: int, form: Form) -> HTMLResponse:
+    """The draft helper: a reply drafted from the KB and how similar tickets were answered."""
+    from hotline.kb import assist
+
+    ticket = ticket_service.get_ticket(db, ticket_id=ticket_id, principal=me)
+    out = assist.draft_reply(db, ticket, department_id=me.department_id)
+    return page(request, "draft.html", me, draft=out)
+
+
+@router.post("/tickets/{ticket_id}/check", response_class=HTMLResponse)
+def check_reply(request: Request, db: DbSession, me: Staff, ticket_id: int, form: Form) -> HTMLResponse:
+    """The quality check of a reply before it is sent."""
+    from hotline.review import quality
+
+    ticket = ticket_service.get_ticket(db, ticket_id=ticket_id, principal=me)
+    review = quality.score(
+        ticket.title, ticket.content, str(form.get("text") or ""), due_at=ticket.due_at, replied_at=utcnow()
+    )
+    return page(request, "check.html", me, review=review)
+
+
+# -- the centre's queues ---------------------------------------------------------------------------------
+@router.get("/triage", response_class=HTMLResponse)
+def triage(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
+    need(me, *CENTRE)
+    rows = dispatch_service.triage_queue(db, limit=100)
+    returned = ticket_service.list_tickets(
+        db, principal=me, filters=TicketFilter(status=["returned"]), limit=50
+    )[0]
+    return page(request, "triage.html", me, rows=rows, returned=returned)
+
+
+@router.get("/duplicates", response_class=HTMLResponse)
+def duplicate_queue(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
+    need(me, *CENTRE)
+    return page(request, "duplicates.html", me, rows=duplicates.queue(db, limit=100))
+
+
+@router.post("/duplicates/{suggestion_id}")
+def decide_duplicate(request: Request, db: DbSession, me: Staff, suggestion_id: int, form: Form) -> Response:
+    need(me, *CENTRE)
+    try:
+        duplicates.decide(db, suggestion_id=suggestion_id, merge=form.get("merge") == "1", principal=me)
+        db.commit()
+    except DomainError as exc:
+        _error(request, db, exc)
+    return _back("/ui/duplicates")
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
+    need(me, *CENTRE)
+    replied = ticket_service.list_tickets(
+        db, principal=me, filters=TicketFilter(status=["replied"]), limit=50
+    )[0]
+    calls = followup.call_queue(db, limit=50)
+    return page(request, "review.html", me, replied=replied, calls=calls)
+
+
+# -- a department's inbox --------------------------------------------------------------------------------
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
+    need(me, *DEPARTMENT)
+    return page(request, "inbox.html", me, rows=wf.inbox(db, principal=me))
+
+
+# -- the leader's dashboard ------------------------------------------------------------------------------
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, db: DbSession, me: Staff, period: str | None = None) -> HTMLResponse:
+    need(me, Role.leader, Role.admin, Role.dispatcher, Role.area_center)
+    store = _store(request)
+    try:
+        flt = analytics.make_filter(period=period)
+    except DomainError as exc:
+        _error(request, db, exc)
+        flt = analytics.make_filter()
+    scope = analytics.scope_of(db, me)
+    con = store.connect()
+    summary = rates.summary(con, flt, scope=scope)
+    trend = rates.volume(con, flt, period="day", scope=scope)
+    sat = {
+        r["period"]: r["value"] for r in rates.compute(con, "satisfaction", flt, period="day", scope=scope)
+    }
+    districts = {r["key"]: r for r in rates.volume(con, flt, by="district", scope=scope)}
+    district_sat = rates.compute(con, "satisfaction", flt, by="district", scope=scope)
+    heat = [
+        {
+            "name": r["name"],
+            "tickets": r["denominator"],
+            "satisfaction": next((d["value"] for d in district_sat if d["key"] == k), None),
+        }
+        for k, r in districts.items()
+        if k is not None
+    ]
+    charts: dict[str, Any] = {
+        "trend": {
+            "days": [r["period"][5:] for r in trend],
+            "tickets": [r["denominator"] for r in trend],
+            "satisfaction": [
+                None if sat.get(r["period"]) is None else round(sat[r["period"]] * 100, 1) for r in trend
+            ],
+        },
+        "heat": heat,
+    }
+    return page(
+        request,
+        "dashboard.html",
+        me,
+        period=period or "",
+        flt=flt,
+        as_of_utc=_utc(analytics.as_of(store)),
+        summary=summary,
+        ranking=rates.ranking(con, flt, by="department", scope=scope)[:15],
+        hot=hotspots.top(con, flt, limit=10, scope=scope),
+        emerging=hotspots.emerging(con, end=flt.end, scope=scope)[:8],
+        steps=bottlenecks.steps(con, flt, scope=scope),
+        charts=charts,
+        can_refresh=me.role in (Role.leader, Role.admin, Role.dispatcher),
+    )
+
+
+@router.post("/dashboard/refresh")
+def dashboard_refresh(request: Request, db: DbSession, me: Staff, form: Form) -> Response:
+    need(me, Role.leader, Role.admin, Role.dispatcher)
+    done = facts.refresh(db, _store(request))
+    flash(
+        request,
+        f"数据已更新（{len(done.months)} 个月）"
+        if lang(request) == "zh"
+        else f"Updated ({len(done.months)} months)",
+    )
+    return _back("/ui/dashboard")
+
+
+@router.get("/drill", response_class=HTMLResponse)
+def drill(
+    request: Request, db: DbSession, me: Staff, rate: str, part: str = "rest", period: str | None = None
+) -> HTMLResponse:
+    need(me, Role.leader, Role.admin, Role.dispatcher, Role.area_center)
+    flt = analytics.make_filter(period=period)
+    part_: Literal["numerator", "denominator", "rest"] = (
+        "numerator" if part == "numerator" else "denominator" if part == "denominator" else "rest"
+    )
+    out = rates.drilldown(
+        _store(request).connect(), rate, flt, part=part_, scope=analytics.scope_of(db, me), limit=200
+    )
+    return page(request, "drill.html", me, out=out, rate=rates.definitions().get(rate), part=part_)
+
+
+# -- admin -----------------------------------------------------------------------------------------------
+@router.get("/admin", response_class=HTMLResponse)
+def admin(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
+    need(me, Role.admin)
+    from hotline.accounts import service as accounts_service
+    from hotline.dispatch import registry
+    from hotline.dispatch.models import RoutingRule
+    from hotline.kb.models import Article
+    from hotline.sla import service as sla_service
+
+    return page(
+        request,
+        "admin.html",
+        me,
+        areas=_areas(db),
+        departments=list(db.scalars(select(Department).order_by(Department.code))),
+        rules=list(
+            db.scalars(
+                select(RoutingRule)
+                .where(RoutingRule.active.is_(True))
+                .order_by(RoutingRule.priority.desc())
+                .limit(200)
+            )
+        ),
+        categories={c.id: c.full_name for c in db.scalars(select(Category).where(Category.level == 1))},
+        sla=sla_service.list_rules(db),
+        holidays=sla_service.list_calendar_days(db),
+        articles=list(db.scalars(select(Article).order_by(Article.id).limit(200))),
+        users=accounts_service.list_users(db),
+        models=registry.list_versions(db),
+    )
+
+
+@router.post("/admin/models/{version_id}")
+def admin_model(request: Request, db: DbSession, me: Staff, version_id: int, form: Form) -> Response:
+    need(me, Role.admin)
+    from hotline.dispatch import registry
+
+    try:
+        registry.activate(db, version_id=version_id)
+        db.commit()
+        flash(request, "模型已启用" if lang(request) == "zh" else "Model activated")
+    except DomainError as exc:
+        _error(request, db, exc)
+    return _back("/ui/admin")

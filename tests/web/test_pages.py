@@ -1,0 +1,131 @@
+"""The web pages without a browser: sign-in, CSRF, roles and scoping, bad input on the portal and the
+workstation answered with a message and nothing stored, the language switch."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.tickets.models import Ticket
+from tests import factories
+from tests.factories import PASSWORD
+
+
+def csrf_of(html: str) -> str:
+    m = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert m, html[:300]
+    return m.group(1)
+
+
+def login(client: TestClient, username: str) -> str:
+    token = csrf_of(client.get("/ui/login").text)
+    r = client.post(
+        "/ui/login",
+        data={"username": username, "password": PASSWORD, "csrf": token, "next": "/ui/"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return csrf_of(client.get("/ui/tickets").text)
+
+
+def count(db: Session) -> int:
+    return db.scalar(select(func.count()).select_from(Ticket)) or 0
+
+
+def test_pages_need_a_signed_in_user(client: TestClient) -> None:
+    r = client.get("/ui/intake", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/ui/login?next=/ui/intake"
+    token = csrf_of(client.get("/ui/login").text)
+    bad = client.post("/ui/login", data={"username": "operator", "password": "wrong", "csrf": token})
+    assert bad.status_code == 401 and "用户名或密码" in bad.text
+
+
+def test_forms_without_the_csrf_token_are_refused(client: TestClient, db: Session) -> None:
+    login(client, "operator")
+    before = count(db)
+    r = client.post(
+        "/ui/intake", data={"content": "小区路灯坏了，请维修", "request_type": "help", "channel": "phone"}
+    )
+    assert r.status_code == 403 and "表单已过期" in r.text
+    assert count(db) == before
+    r = client.post("/ui/intake", data={"content": "小区路灯坏了，请维修", "csrf": "forged"})
+    assert r.status_code == 403
+
+
+def test_operator_registers_a_call(client: TestClient, db: Session) -> None:
+    token = login(client, "operator")
+    r = client.post(
+        "/ui/intake",
+        data={
+            "csrf": token,
+            "content": "湖心一社区3栋门口路灯坏了一周，请维修。",
+            "request_type": "help",
+            "channel": "phone",
+            "phone": "13800001111",
+            "area_code": "MH-HB-HX-01",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"].startswith("/ui/tickets/")
+    page = client.get(r.headers["location"]).text
+    assert "已受理" in page and "13800001111" in page  # the operator may see the number
+    empty = client.post(
+        "/ui/intake", data={"csrf": token, "content": "", "request_type": "help", "channel": "phone"}
+    )
+    assert empty.status_code == 422 and "content" in empty.text
+
+
+def test_roles_and_departments_see_only_their_part(
+    client: TestClient, db: Session, actors: factories.Actors, now: datetime
+) -> None:
+    ticket = factories.ticket_in(db, actors, factories.Status.dispatched, now=now, dept="ZJJ")
+    db.commit()
+    login(client, "cgj")  # 城管局's handler
+    assert client.get("/ui/intake").status_code == 403
+    other = client.get(f"/ui/tickets/{ticket.id}")
+    assert other.status_code == 404 and ticket.title not in other.text
+    assert client.get("/ui/dashboard").status_code == 403
+    client.cookies.clear()
+    token = login(client, "zjj")
+    mine = client.get(f"/ui/tickets/{ticket.id}")
+    assert mine.status_code == 200 and "签收" in mine.text
+    assert "13812345678" not in mine.text and "138****5678" in mine.text  # handlers see the number masked
+    r = client.post(
+        f"/ui/tickets/{ticket.id}/act", data={"csrf": token, "action": "sign"}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    db.expire_all()
+    assert db.get(Ticket, ticket.id).status == "processing"  # type: ignore[union-attr]
+    wrong = client.post(f"/ui/tickets/{ticket.id}/act", data={"csrf": token, "action": "approve"})
+    assert wrong.status_code == 200  # back on the ticket page, with the reason
+    flash = re.search(r'<div class="flash error" role="alert">([^<]+)</div>', wrong.text)
+    assert flash and "handler" in flash.group(1), wrong.text[:2000]
+    db.expire_all()
+    assert db.get(Ticket, ticket.id).status == "processing"  # type: ignore[union-attr]
+
+
+def test_portal_refuses_bad_input_with_a_message(client: TestClient, db: Session) -> None:
+    page = client.get("/portal").text
+    token = csrf_of(page)
+    before = count(db)
+    r = client.post("/portal/submit", data={"csrf": token, "content": "", "phone": "12"})
+    assert r.status_code == 422 and "请检查" in r.text
+    assert count(db) == before
+    r = client.get("/portal/track", params={"number": "20990101-000001", "code": "nope"})
+    assert r.status_code == 404 and "未找到该工单" in r.text
+    ok = client.post(
+        "/portal/submit", data={"csrf": token, "content": "小区垃圾桶满了没人清理", "request_type": "help"}
+    )
+    assert ok.status_code == 200 and "提交成功" in ok.text
+    assert count(db) == before + 1
+
+
+def test_english_is_one_click_away(client: TestClient) -> None:
+    r = client.get("/portal", params={"lang": "en"})
+    assert "Tell us" in r.text and r.cookies.get("lang") == "en"
+    assert "Tell us" in client.get("/portal").text  # remembered
+    assert "我要反映" in client.get("/portal", params={"lang": "zh"}).text
