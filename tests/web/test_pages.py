@@ -129,3 +129,32 @@ def test_english_is_one_click_away(client: TestClient) -> None:
     assert "Tell us" in r.text and r.cookies.get("lang") == "en"
     assert "Tell us" in client.get("/portal").text  # remembered
     assert "我要反映" in client.get("/portal", params={"lang": "zh"}).text
+
+
+def test_extension_asked_by_the_department_and_decided_by_the_centre(
+    client: TestClient, db: Session, actors: factories.Actors, now: datetime
+) -> None:
+    from hotline.db import utcnow
+
+    ticket = factories.ticket_in(db, actors, factories.Status.processing, now=utcnow(), dept="ZJJ")
+    db.commit()
+    due = ticket.due_at
+    token = login(client, "zjj")
+    r = client.post(
+        f"/ui/tickets/{ticket.id}/act",
+        data={"csrf": token, "action": "extend", "days": "3", "text": "需要协调施工单位"},
+    )
+    assert r.status_code == 200 and not re.search(r'class="flash error"', r.text), r.text[:1500]
+    client.cookies.clear()
+    token = login(client, "dispatcher")
+    review = client.get("/ui/review").text
+    assert "需要协调施工单位" in review
+    ext_id = re.search(r'action="/ui/extensions/(\d+)"', review)
+    assert ext_id
+    r = client.post(
+        f"/ui/extensions/{ext_id.group(1)}", data={"csrf": token, "ticket_id": str(ticket.id), "approve": "1"}
+    )
+    assert r.status_code == 200 and "需要协调施工单位" not in r.text
+    db.expire_all()
+    moved = db.get(Ticket, ticket.id)
+    assert moved is not None and due is not None and moved.due_at is not None and moved.due_at > due

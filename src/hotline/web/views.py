@@ -385,7 +385,41 @@ def review(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
         db, principal=me, filters=TicketFilter(status=["replied"]), limit=50
     )[0]
     calls = followup.call_queue(db, limit=50)
-    return page(request, "review.html", me, replied=replied, calls=calls)
+    from hotline.supervision import service as supervision
+    from hotline.workflow.enums import ExtensionStatus
+
+    return page(
+        request,
+        "review.html",
+        me,
+        replied=replied,
+        calls=calls,
+        extensions=wf.list_extensions(db, principal=me, status=ExtensionStatus.pending),
+        cases=supervision.list_cases(db, principal=me, status="open"),
+    )
+
+
+@router.post("/extensions/{extension_id}")
+def decide_extension(request: Request, db: DbSession, me: Staff, extension_id: int, form: Form) -> Response:
+    need(me, *CENTRE)
+    try:
+        wf.decide_extension(
+            db,
+            ticket_id=int(str(form.get("ticket_id"))),
+            extension_id=extension_id,
+            approve=form.get("approve") == "1",
+            principal=me,
+            comment=str(form.get("text") or "") or None,
+        )
+        db.commit()
+    except DomainError as exc:
+        _error(request, db, exc)
+    except ValueError:
+        db.rollback()
+        flash(
+            request, "提交的数据有误" if lang(request) == "zh" else "The submitted data is invalid", "error"
+        )
+    return _back("/ui/review")
 
 
 # -- a department's inbox --------------------------------------------------------------------------------
@@ -508,18 +542,5 @@ def admin(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
         articles=list(db.scalars(select(Article).order_by(Article.id).limit(200))),
         users=accounts_service.list_users(db),
         models=registry.list_versions(db),
+        units=["working_hours", "working_days", "calendar_hours"],
     )
-
-
-@router.post("/admin/models/{version_id}")
-def admin_model(request: Request, db: DbSession, me: Staff, version_id: int, form: Form) -> Response:
-    need(me, Role.admin)
-    from hotline.dispatch import registry
-
-    try:
-        registry.activate(db, version_id=version_id)
-        db.commit()
-        flash(request, "模型已启用" if lang(request) == "zh" else "Model activated")
-    except DomainError as exc:
-        _error(request, db, exc)
-    return _back("/ui/admin")
