@@ -158,3 +158,21 @@ def test_extension_asked_by_the_department_and_decided_by_the_centre(
     db.expire_all()
     moved = db.get(Ticket, ticket.id)
     assert moved is not None and due is not None and moved.due_at is not None and moved.due_at > due
+
+
+def test_a_form_sent_twice_makes_one_ticket(client: TestClient, db: Session) -> None:
+    page = client.get("/portal").text
+    token, key = csrf_of(page), re.search(r'name="key" value="([^"]+)"', page)
+    assert key
+    before = count(db)
+    data = {
+        "csrf": token,
+        "key": key.group(1),
+        "content": "公园路灯不亮，晚上散步很危险",
+        "request_type": "help",
+    }
+    first = client.post("/portal/submit", data=data)
+    second = client.post("/portal/submit", data=data)
+    number = re.search(r'id="number">([^<]+)<', first.text)
+    assert number and f'id="number">{number.group(1)}<' in second.text
+    assert count(db) == before + 1

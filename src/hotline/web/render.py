@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -86,6 +87,8 @@ def page(
             "me": principal,
             "nav": nav,
             "csrf": csrf_token(request),
+            # a fresh key per rendered form: a double click or a resent form makes one ticket, not two
+            "form_key": secrets.token_urlsafe(16),
             "flashes": take_flashes(request),
             "local": local,
             "status_label": lambda s: ticket_views.status_label(s, language),
