@@ -16,7 +16,7 @@ from hotline.analytics.api import dup_router as duplicates_router
 from hotline.analytics.api import router as analytics_router
 from hotline.api import errors
 from hotline.api.deps import DbSession
-from hotline.api.middleware import BodySizeLimit
+from hotline.api.middleware import BodySizeLimit, SecurityHeaders
 from hotline.bulk.api import router as bulk_router
 from hotline.categories.api import router as categories_router
 from hotline.config import get_settings
@@ -115,4 +115,5 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
 
     install_web(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
     return app

@@ -466,6 +466,10 @@ def dashboard(request: Request, db: DbSession, me: Staff, period: str | None = N
             ],
         },
         "heat": heat,
+        "labels": {
+            "tickets": "受理量" if lang(request) == "zh" else "Tickets",
+            "satisfaction": "满意率" if lang(request) == "zh" else "Satisfaction",
+        },
     }
     return page(
         request,
