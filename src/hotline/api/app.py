@@ -37,6 +37,7 @@ from hotline.review.api import router as review_router
 from hotline.screening.api import router as screening_router
 from hotline.sla.api import router as sla_router
 from hotline.supervision.api import router as supervision_router
+from hotline.tickets.api import audit as audit_router
 from hotline.tickets.api import public as public_router
 from hotline.tickets.api import router as tickets_router
 from hotline.webhooks.api import router as webhooks_router
@@ -96,6 +97,7 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
         webhooks_router,
         bulk_router,
         analytics_router,
+        audit_router,
         duplicates_router,
     ):
         app.include_router(router)

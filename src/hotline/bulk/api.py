@@ -16,6 +16,7 @@ from hotline.api.deps import CurrentPrincipal, DbSession, require
 from hotline.bulk import service
 from hotline.errors import InvalidInput
 from hotline.tickets.enums import Channel
+from hotline.tickets.models import ContactView
 from hotline.tickets.schemas import TicketFilter
 from hotline.tickets.service import may_see_contact
 from hotline.workflow.states import Status
@@ -82,6 +83,10 @@ def export_tickets(
     show = may_see_contact(principal)
     # read everything while the request's session is open; the response may stream after it closes
     rows = list(service.export_rows(db, principal=principal, filters=filters, show_phone=show))
+    if show and rows:
+        db.add(
+            ContactView(user_id=principal.user_id, role=principal.role.value, via="export", count=len(rows))
+        )
     headers = {"Content-Disposition": f'attachment; filename="tickets.{fmt}"'}
     if fmt == "xlsx":
         return Response(

@@ -15,6 +15,7 @@ from hotline.cti import service
 from hotline.cti.models import CallbackTask, CallRecord
 from hotline.db import utcnow
 from hotline.errors import InvalidInput
+from hotline.tickets.models import ContactView
 from hotline.tickets.service import mask_phone, may_see_contact
 
 router = APIRouter(prefix="/api/v1/cti", tags=["call records"])
@@ -89,7 +90,13 @@ def _task(t: CallbackTask, principal: Principal) -> dict[str, Any]:
 @router.get("/callbacks")
 def callbacks(db: DbSession, principal: Centre) -> list[dict[str, Any]]:
     """漏接回拨: missed callers to ring back, the most urgent first."""
-    return [_task(t, principal) for t in service.callbacks(db)]
+    tasks = service.callbacks(db)
+    shown = sum(1 for t in tasks if t.caller_phone)
+    if shown and may_see_contact(principal):
+        db.add(
+            ContactView(user_id=principal.user_id, role=principal.role.value, via="callbacks", count=shown)
+        )
+    return [_task(t, principal) for t in tasks]
 
 
 class CallbackDoneIn(BaseModel):

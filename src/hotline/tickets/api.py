@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from hotline import intake
 from hotline.accounts.principal import CITIZEN
-from hotline.api.deps import CurrentPrincipal, DbSession
+from hotline.api.deps import AdminPrincipal, CurrentPrincipal, DbSession
 from hotline.config import get_settings
 from hotline.i18n import pick_language
 from hotline.tickets import service, views
@@ -94,6 +94,7 @@ def list_tickets(
         q=q,
     )
     rows, total = service.list_tickets(db, principal=principal, filters=filters, limit=limit, offset=offset)
+    service.log_contact_view(db, principal=principal, tickets=rows, via="api_list")
     language = lang(request)
     return Page[TicketSummary](
         items=[views.summary(t, principal, lang=language) for t in rows],
@@ -107,6 +108,7 @@ def list_tickets(
 def get_by_number(number: str, db: DbSession, principal: CurrentPrincipal, request: Request) -> TicketOut:
     """Return one ticket by its number."""
     ticket = service.get_ticket_by_number(db, number=number, principal=principal)
+    service.log_contact_view(db, principal=principal, tickets=[ticket], via="api_detail")
     return views.detail(db, ticket, principal, lang=lang(request))
 
 
@@ -114,6 +116,7 @@ def get_by_number(number: str, db: DbSession, principal: CurrentPrincipal, reque
 def get_ticket(ticket_id: int, db: DbSession, principal: CurrentPrincipal, request: Request) -> TicketOut:
     """Return one ticket with its assignments and the actions you may take."""
     ticket = service.get_ticket(db, ticket_id=ticket_id, principal=principal)
+    service.log_contact_view(db, principal=principal, tickets=[ticket], via="api_detail")
     return views.detail(db, ticket, principal, lang=lang(request))
 
 
@@ -184,3 +187,28 @@ def support_public(number: str, body: SupportIn, db: DbSession) -> dict[str, Any
     """Support (点赞/附议) a request: "me too". One per phone number; counted in the heat of hotspots."""
     ticket, new = service.support(db, number=number, phone=body.phone)
     return {"number": ticket.number, "supports": ticket.supports, "counted": new}
+
+
+audit = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+
+@audit.get("/contact-views")
+def contact_views(
+    db: DbSession,
+    _: AdminPrincipal,
+    user_id: int | None = None,
+    ticket_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[dict[str, Any]]:
+    """Who was shown citizens' full contact details (个人信息查看记录), newest first; by user or ticket."""
+    return [
+        {
+            "at": v.at,
+            "user_id": v.user_id,
+            "role": v.role,
+            "via": v.via,
+            "count": v.count,
+            "ticket_ids": v.ticket_ids,
+        }
+        for v in service.list_contact_views(db, user_id=user_id, ticket_id=ticket_id, limit=limit)
+    ]

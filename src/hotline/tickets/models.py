@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.categories.models import Category
@@ -141,6 +141,20 @@ class TicketSupport(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     supporter_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContactView(Base):
+    """Who was shown citizens' full contact details, when, where (个人信息查看记录). Append-only."""
+
+    __tablename__ = "contact_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    via: Mapped[str] = mapped_column(String(32))  # api_detail | api_list | web_ticket | export | calls
+    ticket_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    count: Mapped[int] = mapped_column(default=0)
 
 
 class TicketCounter(Base):

@@ -24,7 +24,7 @@ from hotline.db import utcnow
 from hotline.errors import Conflict, NotFound, PermissionDenied, referencing
 from hotline.org import service as org_service
 from hotline.org.models import Area
-from hotline.tickets.models import Attachment, Ticket, TicketCounter, TicketEvent, TicketSupport
+from hotline.tickets.models import Attachment, ContactView, Ticket, TicketCounter, TicketEvent, TicketSupport
 from hotline.tickets.schemas import TicketCreate, TicketFilter
 from hotline.workflow.models import Assignment
 from hotline.workflow.states import HANDLING_STATUSES, STATUSES, Status
@@ -84,6 +84,42 @@ def next_number(session: Session, *, now: datetime) -> str:
         .returning(TicketCounter.last)
     ).scalar_one()
     return f"{day}-{seq:06d}"
+
+
+def log_contact_view(
+    session: Session, *, principal: Principal, tickets: list[Ticket], via: str, now: datetime | None = None
+) -> bool:
+    """Record that the principal was shown the full contact details of these tickets (those that have
+    any); returns whether the principal may see them at all. Every place that shows an unmasked phone
+    calls this."""
+    if not may_see_contact(principal):
+        return False
+    shown = [t.id for t in tickets if t.citizen_phone]
+    if shown:
+        session.add(
+            ContactView(
+                at=now or utcnow(),
+                user_id=principal.user_id,
+                role=principal.role.value,
+                via=via,
+                ticket_ids=shown[:500],
+                count=len(shown),
+            )
+        )
+    return True
+
+
+def list_contact_views(
+    session: Session, *, user_id: int | None = None, ticket_id: int | None = None, limit: int = 200
+) -> list[ContactView]:
+    """The access log of contact details, newest first (a ticket's: every view that included it)."""
+    stmt = select(ContactView).order_by(ContactView.id.desc())
+    if user_id is not None:
+        stmt = stmt.where(ContactView.user_id == user_id)
+    rows = list(session.scalars(stmt.limit(limit if ticket_id is None else 10_000)))
+    if ticket_id is not None:
+        rows = [r for r in rows if ticket_id in (r.ticket_ids or [])][:limit]
+    return rows
 
 
 def caller_hash(phone: str) -> str:

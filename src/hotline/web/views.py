@@ -226,7 +226,7 @@ def ticket_page(request: Request, db: DbSession, me: Staff, ticket_id: int) -> H
     mine = [
         a for a in assignments if a.department_id == me.department_id and a.status in ("pending", "signed")
     ]
-    show_contact = ticket_service.may_see_contact(me)
+    show_contact = ticket_service.log_contact_view(db, principal=me, tickets=[ticket], via="web_ticket")
     dups = duplicates.for_ticket(db, ticket_id=ticket.id, principal=me) if me.role in CENTRE else []
     return page(
         request,
