@@ -113,6 +113,15 @@ class Settings(BaseSettings):
         default_factory=lambda: {"tickets": 1.0, "people": 1.0, "supports": 0.5, "growth": 1.0}
     )
 
+    # rate limits of what anyone may call without signing in (per client address, a moving window)
+    rate_limit_public: str = "30/minute"  # submitting, supporting, answering a survey
+    rate_limit_login: str = "10/minute"  # sign-in attempts
+    rate_limit_storage: str = "memory://"  # redis://127.0.0.1:6379 to share the count between processes
+    trust_forwarded_for: bool = False
+    metrics_token: SecretStr | None = (
+        None  # required by GET /metrics when set  # behind a reverse proxy: the client is the first X-Forwarded-For
+    )
+
     # webhooks
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 8

@@ -261,6 +261,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Report format {format} is not supported (html, pdf, xlsx)",
     ),
     "topic_not_found": ("未找到热点 {id}", "Hotspot {id} not found"),
+    "rate_limited": (
+        "请求过于频繁，请 {seconds} 秒后再试；紧急情况请直接拨打12345",
+        "Too many requests: try again in {seconds} s; in an emergency call 12345",
+    ),
     "validation_error": ("提交的数据有误", "The submitted data is invalid"),
     "malformed_json": ("请求体不是有效的 JSON", "The request body is not valid JSON"),
     "body_too_large": ("请求体过大（上限 {limit} 字节）", "Request body too large (limit {limit} bytes)"),

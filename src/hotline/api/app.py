@@ -16,7 +16,10 @@ from hotline.analytics.api import dup_router as duplicates_router
 from hotline.analytics.api import router as analytics_router
 from hotline.api import errors
 from hotline.api.deps import DbSession
+from hotline.api.metrics import Metrics
+from hotline.api.metrics import router as metrics_router
 from hotline.api.middleware import BodySizeLimit, SecurityHeaders
+from hotline.api.ratelimit import RateLimit
 from hotline.bulk.api import router as bulk_router
 from hotline.categories.api import router as categories_router
 from hotline.config import get_settings
@@ -98,6 +101,7 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
         bulk_router,
         analytics_router,
         audit_router,
+        metrics_router,
         duplicates_router,
     ):
         app.include_router(router)
@@ -117,5 +121,7 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
 
     install_web(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(RateLimit)
+    app.add_middleware(Metrics)
     app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
     return app
