@@ -51,6 +51,29 @@ def db_upgrade(revision: str = "head") -> None:
     typer.echo(f"schema at {revision}: {get_settings().database_url.split('@')[-1]}")
 
 
+@db_app.command("backup")
+def db_backup(path: Path) -> None:
+    """Back up the whole database to a file (SQLite: online copy; PostgreSQL: pg_dump custom format)."""
+    from hotline import backup
+
+    target = backup.backup(get_settings().database_url, path)
+    typer.echo(f"backup written: {target} ({target.stat().st_size:,} bytes)")
+
+
+@db_app.command("restore")
+def db_restore(
+    path: Path,
+    yes: Annotated[bool, typer.Option("--yes", help="replace the database without asking")] = False,
+) -> None:
+    """Replace the database with a backup (stop API processes and workers first)."""
+    from hotline import backup
+
+    if not yes:
+        typer.confirm(f"replace the database {get_settings().database_url} with {path}?", abort=True)
+    backup.restore(get_settings().database_url, path)
+    typer.echo(f"restored from {path}")
+
+
 @db_app.command("downgrade")
 def db_downgrade(revision: str = typer.Argument(..., help="target revision, e.g. base")) -> None:
     """Take the schema down to a revision (destroys data above it)."""

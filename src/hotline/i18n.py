@@ -261,6 +261,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Report format {format} is not supported (html, pdf, xlsx)",
     ),
     "topic_not_found": ("未找到热点 {id}", "Hotspot {id} not found"),
+    "backup_sqlite_memory": ("内存数据库无法备份", "An in-memory database cannot be backed up"),
+    "backup_tool_missing": (
+        "找不到 {tool}（请安装 postgresql-client）",
+        "{tool} not found (install postgresql-client)",
+    ),
+    "backup_missing": ("备份文件不存在：{path}", "No backup file at {path}"),
+    "backup_restore_failed": (
+        "恢复失败，数据库未改变：{detail}",
+        "Restore failed, the database is unchanged: {detail}",
+    ),
     "rate_limited": (
         "请求过于频繁，请 {seconds} 秒后再试；紧急情况请直接拨打12345",
         "Too many requests: try again in {seconds} s; in an emergency call 12345",

@@ -91,7 +91,8 @@ def metrics(request: Request, db: DbSession) -> Response:
     from hotline.workflow.states import Status
 
     counts: dict[str, int] = {
-        str(k): int(v) for k, v in db.execute(select(Ticket.status, func.count()).group_by(Ticket.status)).all()
+        str(k): int(v)
+        for k, v in db.execute(select(Ticket.status, func.count()).group_by(Ticket.status)).all()
     }
     for status in Status:
         TICKETS.labels(status.value).set(counts.get(status.value, 0))
