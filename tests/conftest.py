@@ -19,6 +19,7 @@ os.environ.setdefault("HOTLINE_ENVIRONMENT", "test")
 # the analytics store of code that does not name its own (the scheduler's tick): out of the work tree
 os.environ.setdefault("HOTLINE_ANALYTICS_DIR", tempfile.mkdtemp(prefix="hotline-analytics-"))
 
+from hotline import db as hotline_db
 from hotline import migrate
 from hotline.accounts import service as accounts_service
 from hotline.accounts.principal import Principal
@@ -156,3 +157,34 @@ def llm() -> Iterator[FakeOpenAI]:
         yield fake
     for key, value in saved.items():
         setattr(settings, key, value)
+
+
+@pytest.fixture
+def fresh_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Engine]]:
+    """A database of the test's own, given by URL (a SQLite file, or a PostgreSQL schema named in the
+    URL's search_path), migrated, with the demo city and the test users; HOTLINE_DATABASE_URL points
+    to it for the commands under test."""
+    pg = os.environ.get("HOTLINE_TEST_DATABASE_URL")
+    if pg:
+        admin = make_engine(pg)
+        with admin.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS hotline_fresh CASCADE"))
+            conn.execute(text("CREATE SCHEMA hotline_fresh"))
+        admin.dispose()
+        url = pg + ("&" if "?" in pg else "?") + "options=-csearch_path%3Dhotline_fresh"
+    else:
+        url = f"sqlite:///{tmp_path / 'live.db'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as s:
+        bootstrap(s)
+        org_service.import_org(s, org=org_service.parse_org_file(demo_path("city.yaml")))
+        factories.create_users(s)
+        s.commit()
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+    get_settings.cache_clear()
+    hotline_db.reset_engine()
+    yield url, engine
+    engine.dispose()
+    hotline_db.reset_engine()
+    get_settings.cache_clear()

@@ -3,8 +3,6 @@ back up, change everything the platform changes, restore, and find the database 
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -13,46 +11,11 @@ from sqlalchemy import Engine, MetaData, select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from hotline import db as hotline_db
-from hotline import migrate
-from hotline.bootstrap import bootstrap
 from hotline.cli import app
-from hotline.config import get_settings
-from hotline.db import make_engine
-from hotline.demo.seed import demo_path
-from hotline.org import service as org_service
 from hotline.tickets.models import Ticket
 from tests import factories
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Engine]]:
-    pg = os.environ.get("HOTLINE_TEST_DATABASE_URL")
-    if pg:
-        admin = make_engine(pg)
-        with admin.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS hotline_backup CASCADE"))
-            conn.execute(text("CREATE SCHEMA hotline_backup"))
-        admin.dispose()
-        url = pg + ("&" if "?" in pg else "?") + "options=-csearch_path%3Dhotline_backup"
-    else:
-        url = f"sqlite:///{tmp_path / 'live.db'}"
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as s:
-        bootstrap(s)
-        org_service.import_org(s, org=org_service.parse_org_file(demo_path("city.yaml")))
-        factories.create_users(s)
-        s.commit()
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
-    get_settings.cache_clear()
-    hotline_db.reset_engine()
-    yield url, engine
-    engine.dispose()
-    hotline_db.reset_engine()
-    get_settings.cache_clear()
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
@@ -70,9 +33,9 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
 
 
 def test_backup_then_restore_gives_back_the_same_database(
-    database: tuple[str, Engine], tmp_path: Path, now: datetime
+    fresh_database: tuple[str, Engine], tmp_path: Path, now: datetime
 ) -> None:
-    _, engine = database
+    _, engine = fresh_database
     with Session(engine) as s:
         a = factories.actors(s)
         factories.ticket_in(s, a, factories.Status.closed, now=now)
@@ -102,9 +65,9 @@ def test_backup_then_restore_gives_back_the_same_database(
 
 
 def test_restore_of_a_missing_or_bad_file_changes_nothing(
-    database: tuple[str, Engine], tmp_path: Path
+    fresh_database: tuple[str, Engine], tmp_path: Path
 ) -> None:
-    _, engine = database
+    _, engine = fresh_database
     before = snapshot(engine)
     r = runner.invoke(app, ["db", "restore", str(tmp_path / "nope.dump"), "--yes"])
     assert r.exit_code != 0
