@@ -271,6 +271,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "恢复失败，数据库未改变：{detail}",
         "Restore failed, the database is unchanged: {detail}",
     ),
+    "value_out_of_range": (
+        "提交的数值超出范围或格式不对（如编号过大）",
+        "A value is out of range or malformed (an id too large, say)",
+    ),
     "rate_limited": (
         "请求过于频繁，请 {seconds} 秒后再试；紧急情况请直接拨打12345",
         "Too many requests: try again in {seconds} s; in an emergency call 12345",

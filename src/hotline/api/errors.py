@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline.config import get_settings
@@ -101,9 +103,30 @@ async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _model_error(request: Request, exc: Exception) -> Response:
+    """A model built inside a handler refused its data: the client's input, a 422, never a 500."""
+    assert isinstance(exc, ValidationError)
+    return await _validation_error(request, RequestValidationError(exc.errors()))
+
+
+async def _data_error(request: Request, exc: Exception) -> Response:
+    """The database refused a value the request carried (an id beyond the integer range, say): the
+    client's input, a 422 — found by the fuzz run on PostgreSQL."""
+    log.info("value refused by the database on %s %s: %s", request.method, request.url.path, exc)
+    if _is_page(request):
+        from hotline.web.app import domain_error_page
+
+        return domain_error_page(request, InvalidInput("value_out_of_range"), 422)
+    return JSONResponse(
+        error_body("invalid_input", translate("value_out_of_range", _lang(request))), status_code=422
+    )
+
+
 def install(app: FastAPI) -> None:
     """Register the error handlers on an app."""
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(ValidationError, _model_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unhandled)

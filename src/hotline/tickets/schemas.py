@@ -69,6 +69,12 @@ class PublicTicketCreate(BaseModel):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
 
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> PublicTicketCreate:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("latitude and longitude must be given together (经纬度须同时提供)")
+        return self
+
 
 class AttachmentOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
