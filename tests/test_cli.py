@@ -74,3 +74,20 @@ def test_analytics_and_report_commands(fresh_db: str, tmp_path: Path) -> None:
     assert r.exit_code == 0 and "topics" in r.output, r.output
     r = runner.invoke(app, ["analytics", "refresh"])
     assert r.exit_code == 0 and "months re-taken" in r.output
+
+
+def test_json_log_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import logging
+
+    from hotline.cli import _JsonLines
+
+    record = logging.LogRecord(
+        "hotline.test", logging.WARNING, __file__, 1, "工单 %s 超期", ("20261127-000001",), None
+    )
+    line = json.loads(_JsonLines().format(record))
+    assert (
+        line["level"] == "WARNING"
+        and line["message"] == "工单 20261127-000001 超期"
+        and line["logger"] == "hotline.test"
+    )

@@ -34,11 +34,29 @@ app.add_typer(kb_app, name="kb")
 log = logging.getLogger(__name__)
 
 
+class _JsonLines(logging.Formatter):
+    """One JSON object a line (HOTLINE_LOG_FORMAT=json), for a log collector."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "process": record.process,
+        }
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False)
+
+
 def _setup_logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler()
+    if os.environ.get("HOTLINE_LOG_FORMAT") == "json":
+        handler.setFormatter(_JsonLines())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=os.environ.get("HOTLINE_LOG_LEVEL", "INFO"), handlers=[handler])
 
 
 @db_app.command("upgrade")
