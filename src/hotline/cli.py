@@ -687,3 +687,7 @@ def main() -> None:
     except DomainError as exc:
         typer.echo(translate(exc.message_key, get_settings().default_language, **exc.params), err=True)
         raise SystemExit(2) from exc
+
+
+if __name__ == "__main__":
+    main()

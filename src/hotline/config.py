@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     notify_timeout_seconds: float = 10.0
     notify_max_attempts: int = 5
     notify_retry_seconds: float = 60.0
+    # a message or delivery claimed by a worker that died is taken up again after this
+    claim_timeout_seconds: float = Field(default=300.0, gt=0)
 
     # supervision (督办) and follow-up (回访)
     scheduler: Literal["inprocess", "off"] = "inprocess"  # "off" when `hotline worker` runs elsewhere

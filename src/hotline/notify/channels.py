@@ -24,7 +24,7 @@ class PermanentDeliveryError(DeliveryError):
 class Channel(Protocol):
     name: str
 
-    def send(self, *, recipient: str, subject: str, body: str) -> str | None: ...
+    def send(self, *, recipient: str, subject: str, body: str, key: str | None = None) -> str | None: ...
 
 
 class InAppChannel:
@@ -32,7 +32,7 @@ class InAppChannel:
 
     name = "in_app"
 
-    def send(self, *, recipient: str, subject: str, body: str) -> str | None:
+    def send(self, *, recipient: str, subject: str, body: str, key: str | None = None) -> str | None:
         return None
 
 
@@ -48,10 +48,14 @@ class SmsHttpChannel:
         self.sign = settings.sms_sign
         self.timeout = settings.notify_timeout_seconds
 
-    def send(self, *, recipient: str, subject: str, body: str) -> str | None:
+    def send(self, *, recipient: str, subject: str, body: str, key: str | None = None) -> str | None:
         if not self.url:
             raise PermanentDeliveryError("no SMS gateway configured (HOTLINE_SMS_GATEWAY_URL)")
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        if key:
+            # the same message sent again (a worker killed after sending, before recording it) carries
+            # the same key, so a gateway that honours Idempotency-Key delivers it once
+            headers["Idempotency-Key"] = key
         try:
             r = httpx.post(
                 self.url,
@@ -77,7 +81,7 @@ class SmtpChannel:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def send(self, *, recipient: str, subject: str, body: str) -> str | None:
+    def send(self, *, recipient: str, subject: str, body: str, key: str | None = None) -> str | None:
         s = self.settings
         if not s.smtp_host:
             raise PermanentDeliveryError("no SMTP server configured (HOTLINE_SMTP_HOST)")

@@ -23,8 +23,6 @@ from hotline.org.models import Department
 
 log = logging.getLogger(__name__)
 
-CLAIM_TIMEOUT = timedelta(minutes=5)
-
 
 @lru_cache
 def templates() -> dict[str, dict[str, str]]:
@@ -174,6 +172,7 @@ def deliver_due(
     settings = get_settings()
     registry = registry or channels(settings)
     counts = {"sent": 0, "retry": 0, "failed": 0}
+    claim_timeout = timedelta(seconds=settings.claim_timeout_seconds)  # a dead worker's claim expires
     with session_factory() as session:
         ids = list(
             session.scalars(
@@ -181,7 +180,7 @@ def deliver_due(
                 .where(
                     or_(
                         (Notification.status == "pending") & (Notification.next_attempt_at <= now),
-                        (Notification.status == "sending") & (Notification.claimed_at < now - CLAIM_TIMEOUT),
+                        (Notification.status == "sending") & (Notification.claimed_at < now - claim_timeout),
                     )
                 )
                 .order_by(Notification.next_attempt_at, Notification.id)
@@ -196,7 +195,7 @@ def deliver_due(
                     Notification.id == notification_id,
                     or_(
                         Notification.status == "pending",
-                        (Notification.status == "sending") & (Notification.claimed_at < now - CLAIM_TIMEOUT),
+                        (Notification.status == "sending") & (Notification.claimed_at < now - claim_timeout),
                     ),
                 )
                 .values(status="sending", claimed_at=now, attempts=Notification.attempts + 1)
@@ -210,7 +209,9 @@ def deliver_due(
             try:
                 if channel is None:
                     raise PermanentDeliveryError(f"unknown channel {row.channel}")
-                row.provider_id = channel.send(recipient=row.recipient, subject=row.subject, body=row.body)
+                row.provider_id = channel.send(
+                    recipient=row.recipient, subject=row.subject, body=row.body, key=f"notification-{row.id}"
+                )
                 row.status, row.sent_at, row.last_error = "sent", utcnow(), None
                 counts["sent"] += 1
             except PermanentDeliveryError as exc:

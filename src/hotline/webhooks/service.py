@@ -25,7 +25,6 @@ from hotline.webhooks.models import WebhookDelivery, WebhookSubscription
 log = logging.getLogger(__name__)
 
 EVENTS = ("ticket.created", "ticket.dispatched", "ticket.replied", "ticket.closed", "ticket.overdue")
-CLAIM_TIMEOUT = timedelta(minutes=5)
 
 
 def _rowcount(result: Any) -> int:
@@ -171,7 +170,8 @@ def deliver_due(
     counts = {"delivered": 0, "retry": 0, "failed": 0}
     due = or_(
         (WebhookDelivery.status == "pending") & (WebhookDelivery.next_attempt_at <= now),
-        (WebhookDelivery.status == "sending") & (WebhookDelivery.claimed_at < now - CLAIM_TIMEOUT),
+        (WebhookDelivery.status == "sending")
+        & (WebhookDelivery.claimed_at < now - timedelta(seconds=get_settings().claim_timeout_seconds)),
     )
     with session_factory() as session:
         ids = list(
