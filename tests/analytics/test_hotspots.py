@@ -80,6 +80,9 @@ def test_topics_are_mined_and_ranked_by_heat(
     assert hot["heat"] == pytest.approx(math.log(4) + math.log(4) + 0.5 * math.log(61), abs=1e-3)
     detail = hotspots.members(db, topic_id=hot["topic_id"])
     assert {t["id"] for t in detail["tickets"]} == set(parking)
+    # a department sees only its own tickets of a topic (none of these were sent to 城管局)
+    assert hotspots.members(db, topic_id=hot["topic_id"], principal=actors.cgj)["tickets"] == []
+    assert len(hotspots.members(db, topic_id=hot["topic_id"], principal=actors.leader)["tickets"]) == 3
     mixer_topic = hotspots.members(db, topic_id=top[1]["topic_id"])
     assert {t["id"] for t in mixer_topic["tickets"]} == set(mixer)
     assert "搅拌站" in mixer_topic["title"] and "丽发" in (mixer_topic["place"] or "")

@@ -181,10 +181,10 @@ def hotspot_list(
 
 @router.get("/hotspots/{topic_id}")
 def hotspot_detail(
-    topic_id: int, db: DbSession, _: Viewer, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    topic_id: int, db: DbSession, principal: Viewer, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> dict[str, Any]:
-    """A topic and its tickets, the most central first."""
-    return hotspots.members(db, topic_id=topic_id, limit=limit)
+    """A topic and its tickets (those you may see), the most central first."""
+    return hotspots.members(db, topic_id=topic_id, limit=limit, principal=principal)
 
 
 class MineIn(BaseModel):

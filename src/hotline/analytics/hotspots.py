@@ -33,6 +33,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from hotline.accounts.principal import Principal
 from hotline.analytics import facts
 from hotline.analytics.models import HotspotRun, TicketTopic, Topic
 from hotline.analytics.rates import ALL, Filter, Scope
@@ -43,6 +44,7 @@ from hotline.errors import NotFound
 from hotline.nlp.text import tokenize, word_part
 from hotline.org.models import Area
 from hotline.tickets.models import Ticket
+from hotline.tickets.service import visible_clause
 
 log = logging.getLogger(__name__)
 
@@ -283,8 +285,10 @@ def top(
     return out
 
 
-def members(session: Session, *, topic_id: int, limit: int = 20) -> dict[str, Any]:
-    """A topic with its tickets, most central first."""
+def members(
+    session: Session, *, topic_id: int, limit: int = 20, principal: Principal | None = None
+) -> dict[str, Any]:
+    """A topic with its tickets, most central first (only those the principal may see, when given)."""
     topic = session.get(Topic, topic_id)
     if topic is None:
         raise NotFound("topic_not_found", id=topic_id)
@@ -299,7 +303,9 @@ def members(session: Session, *, topic_id: int, limit: int = 20) -> dict[str, An
             TicketTopic.similarity,
         )
         .join(TicketTopic, TicketTopic.ticket_id == Ticket.id)
-        .where(TicketTopic.topic_id == topic_id)
+        .where(
+            TicketTopic.topic_id == topic_id, *([visible_clause(principal)] if principal is not None else [])
+        )
         .order_by(TicketTopic.similarity.desc(), Ticket.id)
         .limit(limit)
     ).all()

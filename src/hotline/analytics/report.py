@@ -83,7 +83,7 @@ def build(
         key=lambda r: -r["tickets"],
     )
     top = hotspots.top(con, flt, limit=10, scope=scope)
-    if session is not None:
+    if session is not None and scope == ALL:  # example titles only where every ticket may be seen
         for h in top[:5]:
             try:
                 h["examples"] = hotspots.members(session, topic_id=h["topic_id"], limit=3)["tickets"]
