@@ -28,6 +28,7 @@ from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import TicketFilter
 from hotline.tickets.service import (
     caller_hash,
+    content_hash,
     filtered_select,
     mask_phone,
     next_number,
@@ -196,6 +197,7 @@ def import_tickets(
             citizen_phone_hash=caller_hash(phone)
             if phone
             else (caller_hash("key:" + value["citizen_key"]) if value.get("citizen_key") else None),
+            content_hash=content_hash(value.get("content") or value["title"]),
             address=value.get("address") or None,
             area_id=areas.get(value.get("area_code") or ""),
             status=Status.closed.value if closed else Status.registered.value,

@@ -3,7 +3,6 @@ graded status with a logged, appealable, expiring decision, and evaluation fairn
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,9 +15,9 @@ from hotline.accounts.principal import Principal
 from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from hotline.nlp.text import normalize
 from hotline.screening import rules
 from hotline.screening.models import CallerDecision, CallerStatus, ScreeningFlag
+from hotline.tickets import service as ticket_service
 from hotline.tickets.enums import Satisfaction, Urgency
 from hotline.tickets.models import Ticket
 from hotline.tickets.service import record_event
@@ -36,10 +35,6 @@ SCRIPTS = {
     "graylist": "该来电人已列入重点关注名单，请转资深坐席受理。",
     "blacklist": "该来电人已被列入限制名单（可申诉、到期自动解除），请按规范告知并记录；如涉及紧急情况必须受理。",
 }
-
-
-def _content_hash(text: str) -> str:
-    return hashlib.sha256(normalize(text).encode()).hexdigest()
 
 
 def screen_ticket(session: Session, *, ticket: Ticket, now: datetime | None = None) -> list[ScreeningFlag]:
@@ -72,19 +67,17 @@ def _screen(session: Session, ticket: Ticket, now: datetime) -> list[ScreeningFl
                     kind="frequent", reason=f"24小时内来电 {day} 次", cues=[], details={"count_24h": day}
                 )
             )
-        mine = _content_hash(ticket.content)
-        same = sum(
-            1
-            for content in session.scalars(
-                select(Ticket.content)
-                .where(
+        mine = ticket.content_hash or ticket_service.content_hash(ticket.content)
+        same = (
+            session.scalar(
+                select(func.count(Ticket.id)).where(
                     Ticket.citizen_phone_hash == caller,
+                    Ticket.content_hash == mine,
                     Ticket.created_at >= now - timedelta(days=30),
                     Ticket.id != ticket.id,
                 )
-                .limit(200)
             )
-            if _content_hash(content) == mine
+            or 0
         )
         if same + 1 >= s.repeated_content_times:
             findings.append(

@@ -21,6 +21,7 @@ class Ticket(Base):
         UniqueConstraint("channel", "external_id"),
         Index("ix_tickets_status_due", "status", "due_at"),
         Index("ix_tickets_created", "created_at"),
+        Index("ix_tickets_caller_content", "citizen_phone_hash", "content_hash"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,6 +41,8 @@ class Ticket(Base):
     citizen_name: Mapped[str | None] = mapped_column(String(100))
     citizen_phone: Mapped[str | None] = mapped_column(String(32))
     citizen_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # sha256 of the normalised content: "the same text again" is one indexed lookup (screening)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
     no_contact: Mapped[bool] = mapped_column(default=False)  # citizen asked not to be called back
 
     address: Mapped[str | None] = mapped_column(String(500))

@@ -22,6 +22,7 @@ from hotline.categories.models import Category
 from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.errors import Conflict, NotFound, PermissionDenied, referencing
+from hotline.nlp.text import normalize
 from hotline.org import service as org_service
 from hotline.org.models import Area
 from hotline.tickets.models import Attachment, ContactView, Ticket, TicketCounter, TicketEvent, TicketSupport
@@ -122,6 +123,11 @@ def list_contact_views(
     return rows
 
 
+def content_hash(text: str) -> str:
+    """The key of "the same text": sha256 of the normalised content (full-width, case, spacing)."""
+    return hashlib.sha256(normalize(text).encode()).hexdigest()
+
+
 def caller_hash(phone: str) -> str:
     """The keyed hash a caller is known by (for screening and repeat-contact counts), never the number."""
     return keyed_digest(get_settings().secret_key, phone)
@@ -189,6 +195,7 @@ def create_ticket(
                 citizen_name=data.citizen.name,
                 citizen_phone=phone,
                 citizen_phone_hash=caller_hash(phone) if phone else None,
+                content_hash=content_hash(data.content),
                 no_contact=data.citizen.no_contact,
                 address=data.address,
                 area_id=area.id if area else None,
