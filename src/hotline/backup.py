@@ -40,18 +40,22 @@ def _tool(name: str) -> str:
     return found
 
 
+def _sqlite_copy(source: str, target: str) -> None:
+    """Copy one SQLite database into another with the online backup API (consistent while in use)."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        with dst:
+            src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
 def backup(url: str, target: Path) -> Path:
     """Write a backup of the database at `url` to `target` (a file)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("sqlite"):
-        src = sqlite3.connect(_sqlite_path(url))
-        dst = sqlite3.connect(str(target))
-        try:
-            with dst:
-                src.backup(dst)
-        finally:
-            src.close()
-            dst.close()
+        _sqlite_copy(_sqlite_path(url), str(target))
         return target
     conn, schema = _pg(url)
     subprocess.run(  # noqa: S603 - fixed program, arguments from settings
@@ -68,14 +72,7 @@ def restore(url: str, source: Path) -> None:
     if not source.exists():
         raise InvalidInput("backup_missing", path=str(source))
     if url.startswith("sqlite"):
-        src = sqlite3.connect(str(source))
-        dst = sqlite3.connect(_sqlite_path(url))
-        try:
-            with dst:
-                src.backup(dst)
-        finally:
-            src.close()
-            dst.close()
+        _sqlite_copy(str(source), _sqlite_path(url))
         return
     conn, schema = _pg(url)
     done = subprocess.run(  # noqa: S603

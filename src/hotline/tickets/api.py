@@ -15,7 +15,6 @@ from hotline.config import get_settings
 from hotline.i18n import pick_language
 from hotline.tickets import service, views
 from hotline.tickets.enums import Channel, RequestType, Urgency
-from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import (
     EventOut,
     Page,
@@ -27,7 +26,6 @@ from hotline.tickets.schemas import (
     TicketOut,
     TicketSummary,
 )
-from hotline.workflow.enums import AssignmentRole, AssignmentStatus
 from hotline.workflow.states import Status, StatusCategory
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
@@ -156,16 +154,7 @@ def track_public(
     """Track a request by its number and tracking code; shows the approved reply once there is one."""
     ticket = service.get_public_ticket(db, number=number, tracking_code=code)
     # a merged request (并单) shows the progress of the one it was merged into
-    shown = db.get(Ticket, ticket.master_id) if ticket.master_id else ticket
-    assert shown is not None  # a foreign key
-    reply = shown.answer
-    if shown.status in (Status.follow_up, Status.closed) and not shown.answered_directly:
-        replied = [
-            a
-            for a in service.list_assignments(db, ticket_id=shown.id)
-            if a.role == AssignmentRole.lead and a.status == AssignmentStatus.replied
-        ]
-        reply = replied[-1].reply if replied else None
+    shown, reply = service.public_progress(db, ticket)
     return PublicTicketStatus(
         number=ticket.number,
         title=ticket.title,

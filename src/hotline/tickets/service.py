@@ -27,6 +27,7 @@ from hotline.org import service as org_service
 from hotline.org.models import Area
 from hotline.tickets.models import Attachment, ContactView, Ticket, TicketCounter, TicketEvent, TicketSupport
 from hotline.tickets.schemas import TicketCreate, TicketFilter
+from hotline.workflow.enums import AssignmentRole, AssignmentStatus
 from hotline.workflow.models import Assignment
 from hotline.workflow.states import HANDLING_STATUSES, STATUSES, Status
 from hotline.workflow.transitions import Action
@@ -294,6 +295,23 @@ def get_public_ticket(session: Session, *, number: str, tracking_code: str) -> T
     if ticket is None or not secrets.compare_digest(ticket.tracking_code, tracking_code):
         raise NotFound("ticket_not_found", id=number)
     return ticket
+
+
+def public_progress(session: Session, ticket: Ticket) -> tuple[Ticket, str | None]:
+    """What a citizen is shown of their request: the ticket whose progress counts (its master, once
+    merged) and the reply approved for them (the direct answer, or the lead department's reply once
+    the centre approved it)."""
+    shown = session.get(Ticket, ticket.master_id) if ticket.master_id else ticket
+    assert shown is not None  # a foreign key
+    reply = shown.answer
+    if shown.status in (Status.follow_up, Status.closed) and not shown.answered_directly:
+        replied = [
+            a
+            for a in list_assignments(session, ticket_id=shown.id)
+            if a.role == AssignmentRole.lead and a.status == AssignmentStatus.replied
+        ]
+        reply = replied[-1].reply if replied else None
+    return shown, reply
 
 
 def support(session: Session, *, number: str, phone: str, now: datetime | None = None) -> tuple[Ticket, bool]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from hotline.accounts import service as accounts_service
 from hotline.accounts.enums import Role
@@ -55,6 +55,16 @@ async def _upload(form_file: object, tmp: str) -> Path:
     path = Path(tmp) / Path(form_file.filename).name
     path.write_bytes(data)
     return path
+
+
+async def _labeled(form: FormData) -> datasets.Examples:
+    """The labeled examples of an uploaded CSV/XLSX, with the text and label columns the form names."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = await _upload(form.get("file"), tmp)
+        columns = [c.strip() for c in str(form.get("text_columns") or "").split(",") if c.strip()]
+        return datasets.read_file(
+            path, text_columns=columns, label_column=str(form.get("label_column") or "")
+        )
 
 
 @router.post("/org")
@@ -191,12 +201,7 @@ async def model_train(request: Request, db: DbSession, me: Staff, form: Form) ->
         if form.get("source") == "tickets":
             examples = datasets.from_tickets(db)
         else:
-            with tempfile.TemporaryDirectory() as tmp:
-                path = await _upload(form.get("file"), tmp)
-                columns = [c.strip() for c in str(form.get("text_columns") or "").split(",") if c.strip()]
-                examples = datasets.read_file(
-                    path, text_columns=columns, label_column=str(form.get("label_column") or "")
-                )
+            examples = await _labeled(form)
         result = training.train_and_register(
             db, examples, created_by=me.name, activate=form.get("activate") == "on"
         )
@@ -215,12 +220,7 @@ async def model_train(request: Request, db: DbSession, me: Staff, form: Form) ->
 async def model_evaluate(request: Request, db: DbSession, me: Staff, form: Form) -> Response:
     need(me, Role.admin)
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = await _upload(form.get("file"), tmp)
-            columns = [c.strip() for c in str(form.get("text_columns") or "").split(",") if c.strip()]
-            examples = datasets.read_file(
-                path, text_columns=columns, label_column=str(form.get("label_column") or "")
-            )
+        examples = await _labeled(form)
         row, ev = training.evaluate_active(db, examples)
     except DomainError as exc:
         return _failed(request, db, exc)

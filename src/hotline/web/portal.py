@@ -19,12 +19,10 @@ from hotline.org.enums import AreaLevel
 from hotline.org.models import Area
 from hotline.tickets import service as ticket_service
 from hotline.tickets.enums import Channel, RequestType
-from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import CitizenIn, TicketCreate
 from hotline.web.render import page
 from hotline.web.session import Form, flash, lang
 from hotline.web.views import _validation_message
-from hotline.workflow import service as wf
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 
@@ -106,12 +104,7 @@ def track(request: Request, db: DbSession, number: str = "", code: str = "") -> 
             request_types=list(RequestType),
             values={},
         )
-    shown = db.get(Ticket, ticket.master_id) if ticket.master_id else ticket
-    assert shown is not None
-    reply = shown.answer
-    lead = wf.lead_reply(db, ticket_id=shown.id)
-    if lead is not None and shown.status in ("follow_up", "closed"):
-        reply = lead.reply
+    shown, reply = ticket_service.public_progress(db, ticket)
     task = db.scalar(
         select(FollowUpTask)
         .where(FollowUpTask.ticket_id == ticket.id, FollowUpTask.status.in_(["pending", "sent"]))

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from hotline import intake
 from hotline.accounts.enums import Role
+from hotline.accounts.principal import Principal
 from hotline.analytics import bottlenecks, duplicates, facts, hotspots, rates
 from hotline.analytics import service as analytics
 from hotline.analytics.store import Store
@@ -100,13 +101,24 @@ def _areas(db: DbSession) -> list[Area]:
 @router.get("/intake", response_class=HTMLResponse)
 def workstation(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
     need(me, *CENTRE)
+    return _workstation_page(request, db, me)
+
+
+OPERATOR_CHANNELS = [Channel.phone, Channel.walk_in, Channel.letter, Channel.email, Channel.other]
+
+
+def _workstation_page(
+    request: Request, db: DbSession, me: Principal, *, status: int = 200, values: dict[str, Any] | None = None
+) -> HTMLResponse:
     return page(
         request,
         "workstation.html",
         me,
+        status=status,
         areas=_areas(db),
         request_types=list(RequestType),
-        channels=[Channel.phone, Channel.walk_in, Channel.letter, Channel.email, Channel.other],
+        channels=OPERATOR_CHANNELS,
+        values=values or {},
     )
 
 
@@ -170,16 +182,7 @@ def register(request: Request, db: DbSession, me: Staff, form: Form) -> Response
         )
     except (ValidationError, ValueError) as exc:
         flash(request, _validation_message(exc, lang(request)), "error")
-        return page(
-            request,
-            "workstation.html",
-            me,
-            status=422,
-            areas=_areas(db),
-            request_types=list(RequestType),
-            channels=[Channel.phone, Channel.walk_in, Channel.letter, Channel.email, Channel.other],
-            values=dict(form),
-        )
+        return _workstation_page(request, db, me, status=422, values=dict(form))
     try:
         ticket, _ = intake.register(
             db, data=data, principal=me, idempotency_key=str(form.get("key") or "") or None
