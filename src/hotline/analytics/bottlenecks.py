@@ -14,15 +14,6 @@ from hotline.workflow.states import STATUSES, Status
 STEP_COLUMNS = {"department": "department_id", "category": "category_l1_id", "district": "district_id"}
 
 
-def _scope_sql(scope: Scope, allowed: set[str]) -> tuple[list[str], list[Any]]:
-    clauses, params = [], []
-    for col, value in scope.columns.items():
-        if col in allowed:
-            clauses.append(f"{col} = ?")
-            params.append(value)
-    return clauses, params
-
-
 def steps(
     con: duckdb.DuckDBPyConnection, flt: Filter, *, by: str | None = None, scope: Scope = ALL
 ) -> list[dict[str, Any]]:
@@ -37,7 +28,7 @@ def steps(
             raise InvalidInput("analytics_unknown_dimension", dimension=dim, known=", ".join(STEP_COLUMNS))
         clauses.append(f"{STEP_COLUMNS[dim]} = ?")
         params.append(value)
-    more, more_params = _scope_sql(scope, {"department_id", "district_id"})
+    more, more_params = scope.sql(allowed={"department_id", "district_id"})
     clauses += more
     params += more_params
     key = f", {STEP_COLUMNS[by]} AS key" if by else ""
@@ -91,7 +82,7 @@ def units(
     for dim, value in flt.where.items():
         clauses.append(f"{dims[dim].columns['tickets']} = ?")
         params.append(value)
-    more, more_params = _scope_sql(scope, {"department_id", "district_id", "street_id"})
+    more, more_params = scope.sql(allowed={"department_id", "district_id", "street_id"})
     clauses += more
     params += more_params
     sql = (

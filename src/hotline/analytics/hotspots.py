@@ -231,9 +231,9 @@ def top(
     recent_from = flt.end - timedelta(days=7)
     clauses = ["t.day >= ?", "t.day < ?", "t.topic_id IS NOT NULL"]
     params: list[Any] = [flt.start, flt.end]
-    for col, value in scope.columns.items():
-        clauses.append(f"t.{col} = ?")
-        params.append(value)
+    more, values = scope.sql(prefix="t.")
+    clauses += more
+    params += values
     from hotline.analytics.rates import dimensions
 
     for dim, value in flt.where.items():
@@ -336,10 +336,7 @@ def emerging(
     col = {"district": "district_id", "street": "street_id"}[by]
     start = end - timedelta(days=window_days)
     base_start = start - timedelta(days=7 * baseline_weeks)
-    clauses, params = [], []
-    for c, value in scope.columns.items():
-        clauses.append(f"{c} = ?")
-        params.append(value)
+    clauses, params = scope.sql()
     extra = (" AND " + " AND ".join(clauses)) if clauses else ""
     sql = f"""
     WITH w AS (
@@ -370,9 +367,9 @@ def repeats(
     third-level category) with several tickets."""
     clauses = ["t.day >= ?", "t.day < ?"]
     params: list[Any] = [flt.start, flt.end]
-    for c, value in scope.columns.items():
-        clauses.append(f"t.{c} = ?")
-        params.append(value)
+    more, values = scope.sql(prefix="t.")
+    clauses += more
+    params += values
     where = " AND ".join(clauses)
     callers = con.execute(
         f"SELECT caller_hash, COUNT(*) AS tickets, COUNT(DISTINCT category_id) AS categories, "

@@ -67,6 +67,12 @@ class Scope:
     columns: dict[str, int] = field(default_factory=dict)  # e.g. {"district_id": 3}
     calls: bool = True
 
+    def sql(self, prefix: str = "", allowed: set[str] | None = None) -> tuple[list[str], list[Any]]:
+        """The WHERE clauses (and their bound values) that keep a query inside the scope; columns a
+        table does not have (`allowed` names those it has) are left out."""
+        items = [(c, v) for c, v in self.columns.items() if allowed is None or c in allowed]
+        return [f"{prefix}{c} = ?" for c, _ in items], [v for _, v in items]
+
     @staticmethod
     def of(principal: Principal, area_level: str | None = None, area_id: int | None = None) -> Scope:
         if principal.role in (Role.leader, Role.admin, Role.dispatcher, Role.system):
@@ -143,9 +149,9 @@ def _where(rate: RateDef, flt: Filter, scope: Scope) -> tuple[list[str], list[An
         clauses.append(f"{_column(rate, dim)} = ?")
         params.append(value)
     if rate.table != "calls":
-        for col, value in scope.columns.items():
-            clauses.append(f"{col} = ?")
-            params.append(value)
+        more, values = scope.sql()
+        clauses += more
+        params += values
     return clauses, params
 
 

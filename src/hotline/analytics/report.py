@@ -117,9 +117,9 @@ def _notable(con: duckdb.DuckDBPyConnection, flt: Filter, scope: Scope) -> list[
     """Cases a leader should know of: the most supported, the most returned, the longest overdue."""
     clauses = ["day >= ?", "day < ?", "NOT merged"]
     params: list[Any] = [flt.start, flt.end]
-    for col, value in scope.columns.items():
-        clauses.append(f"{col} = ?")
-        params.append(value)
+    more, values = scope.sql()
+    clauses += more
+    params += values
     where = " AND ".join(clauses)
     rows = con.execute(
         f"""
