@@ -487,33 +487,45 @@ def kb_ask(question: str, llm: Annotated[bool, typer.Option("--llm/--no-llm")] =
 def worker(
     once: Annotated[bool, typer.Option("--once", help="one pass, then exit (cron-style)")] = False,
     interval: Annotated[float | None, typer.Option(help="seconds between passes")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(help="jobs run at once (PostgreSQL; default HOTLINE_JOB_CONCURRENCY)")
+    ] = None,
 ) -> None:
-    """Run the background sweeps (deadline watch, follow-up, notifications); several may run at once."""
+    """Run the background work: the timed sweeps (deadline watch, follow-up, notifications) and, on
+    PostgreSQL, the job queue (tickets screened and routed after intake). Several may run at once."""
+    import asyncio
     import signal
-    import time
+    import threading
 
     from hotline.db import session_factory
+    from hotline.jobs import queue
     from hotline.scheduler import tick
 
     _setup_logging()
-    every = interval or get_settings().scheduler_interval_seconds
-    stop = False
+    settings = get_settings()
+    every = interval or settings.scheduler_interval_seconds
+    stop = threading.Event()
 
-    def _stop(*_: object) -> None:
-        nonlocal stop
-        stop = True
+    def sweeps() -> None:
+        while True:
+            typer.echo(json.dumps(tick(session_factory()), ensure_ascii=False, default=str))
+            if once or stop.wait(every):
+                return
 
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    while True:
-        typer.echo(json.dumps(tick(session_factory()), ensure_ascii=False, default=str))
-        if once or stop:
-            return
-        deadline = time.monotonic() + every
-        while not stop and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if stop:
-            return
+    if not settings.database_url.startswith("postgresql"):
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        sweeps()
+        return
+    thread = threading.Thread(target=sweeps, name="sweeps", daemon=True)
+    thread.start()
+    jobs_app = queue.make_app()
+    # procrastinate handles SIGTERM/SIGINT: it finishes the jobs in hand, then returns
+    asyncio.run(
+        queue.run_worker(jobs_app, concurrency=concurrency or settings.job_concurrency, wait=not once)
+    )
+    stop.set()
+    thread.join(timeout=60)
 
 
 import_app = typer.Typer(help="Bulk import of historical tickets", no_args_is_help=True)

@@ -39,8 +39,9 @@ class Settings(BaseSettings):
     dispatch_lexicon: str | None = None  # replaces the packaged request-type/urgency cues
     # a suggestion at or above this confidence is dispatched without a person; below → triage queue
     dispatch_auto_threshold: float = Field(default=0.9, ge=0.0, le=1.0)
-    # "sync": suggest (and auto-dispatch) inside the intake request; "background": the scheduler does it
-    # within a tick — intake then costs no model inference (see bench/intake.py)
+    # "sync": screen and suggest (and auto-dispatch) inside the intake request; "background": a job
+    # does it right after (a `hotline worker` on PostgreSQL; the scheduler's sweep on SQLite) — intake
+    # then only stores the request (see bench/intake.py)
     dispatch_on_intake: Literal["sync", "background"] = "sync"
     # channels whose tickets may be auto-dispatched (an operator on the phone confirms in one click)
     dispatch_auto_channels: list[str] = Field(
@@ -72,6 +73,11 @@ class Settings(BaseSettings):
     notify_retry_seconds: float = 60.0
     # a message or delivery claimed by a worker that died is taken up again after this
     claim_timeout_seconds: float = Field(default=300.0, gt=0)
+
+    # the job queue (PostgreSQL): jobs each `hotline worker` runs at once; a worker silent this long
+    # is taken for dead and its jobs are run by another
+    job_concurrency: int = Field(default=4, ge=1, le=64)
+    job_stalled_seconds: float = Field(default=30.0, gt=0)
 
     # supervision (督办) and follow-up (回访)
     scheduler: Literal["inprocess", "off"] = "inprocess"  # "off" when `hotline worker` runs elsewhere

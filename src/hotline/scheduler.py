@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 def tick(session_factory: sessionmaker[Session], *, now: datetime | None = None) -> dict[str, Any]:
     """One pass of every sweep, each in its own transaction; a failing sweep does not stop the others."""
-    from hotline.dispatch import service as dispatch
+    from hotline import intake
     from hotline.followup import service as followup
     from hotline.notify import service as notify
     from hotline.supervision import watch
@@ -33,7 +33,7 @@ def tick(session_factory: sessionmaker[Session], *, now: datetime | None = None)
     out: dict[str, Any] = {}
     sweeps: list[tuple[str, Any]] = [("deadlines", watch.sweep), ("follow_up", followup.sweep)]
     if get_settings().dispatch_on_intake == "background":
-        sweeps.insert(0, ("dispatch", dispatch.route_pending))
+        sweeps.insert(0, ("intake", intake.process_pending))
     for name, run in sweeps:
         try:
             with session_factory() as session:

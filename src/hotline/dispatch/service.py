@@ -268,23 +268,6 @@ def route_new_ticket(
         return None
 
 
-def route_pending(session: Session, *, now: datetime | None = None, limit: int = 200) -> int:
-    """Suggest for registered tickets that have no suggestion yet (HOTLINE_DISPATCH_ON_INTAKE=background)."""
-    now = now or utcnow()
-    has_suggestion = select(DispatchSuggestion.id).where(DispatchSuggestion.ticket_id == Ticket.id).exists()
-    tickets = list(
-        session.scalars(
-            select(Ticket)
-            .where(Ticket.status == Status.registered.value, ~has_suggestion)
-            .order_by(Ticket.created_at)
-            .limit(limit)
-        )
-    )
-    for ticket in tickets:
-        route_new_ticket(session, ticket=ticket, now=now)
-    return len(tickets)
-
-
 def _route(session: Session, *, ticket: Ticket, now: datetime) -> DispatchSuggestion:
     s = suggest(
         session,

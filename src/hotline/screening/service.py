@@ -52,11 +52,15 @@ def _screen(session: Session, ticket: Ticket, now: datetime) -> list[ScreeningFl
     s = get_settings()
     findings = rules.screen_text(ticket.title, ticket.content)
     caller = ticket.citizen_phone_hash
+    # counted as of the ticket's arrival: screened later (by a job, a sweep), it sees the same history
+    at = ticket.created_at or now
     if caller:
         day = (
             session.scalar(
                 select(func.count(Ticket.id)).where(
-                    Ticket.citizen_phone_hash == caller, Ticket.created_at >= now - timedelta(days=1)
+                    Ticket.citizen_phone_hash == caller,
+                    Ticket.created_at >= at - timedelta(days=1),
+                    Ticket.created_at <= at,
                 )
             )
             or 0
@@ -73,7 +77,8 @@ def _screen(session: Session, ticket: Ticket, now: datetime) -> list[ScreeningFl
                 select(func.count(Ticket.id)).where(
                     Ticket.citizen_phone_hash == caller,
                     Ticket.content_hash == mine,
-                    Ticket.created_at >= now - timedelta(days=30),
+                    Ticket.created_at >= at - timedelta(days=30),
+                    Ticket.created_at <= at,
                     Ticket.id != ticket.id,
                 )
             )

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -70,22 +71,33 @@ def visible_clause(principal: Principal) -> ColumnElement[bool]:
     return false()
 
 
-def next_number(session: Session, *, now: datetime) -> str:
-    """Return the next readable ticket number of the local day, e.g. 20261125-000123."""
+def next_number(session: Session, *, now: datetime, own_transaction: bool = True) -> str:
+    """Return the next readable ticket number of the local day, e.g. 20261125-000123.
+
+    On PostgreSQL the day's counter is advanced in its own one-statement transaction, so the counter
+    row is locked for that statement only and not until the registration commits (which made every
+    intake in every process wait in line behind the slowest). A registration that then fails leaves
+    its number unused, as a torn-out receipt would; numbers stay unique and increasing. Bulk imports,
+    which commit many tickets at once, pass own_transaction=False. SQLite has a single writer, so
+    there the counter stays in the caller's transaction."""
     day = now.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y%m%d")
-    if session.get(TicketCounter, day) is None:
-        try:
-            with session.begin_nested():
-                session.add(TicketCounter(day=day, last=0))
-        except IntegrityError:
-            pass  # another transaction created today's counter first
-    seq = session.execute(
-        update(TicketCounter)
-        .where(TicketCounter.day == day)
-        .values(last=TicketCounter.last + 1)
-        .returning(TicketCounter.last)
-    ).scalar_one()
+    bind = session.get_bind()
+    upsert_stmt = _counter_upsert(bind.dialect.name, day)
+    if own_transaction and bind.dialect.name == "postgresql":
+        with bind.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            seq = conn.execute(upsert_stmt).scalar_one()
+    else:
+        seq = session.execute(upsert_stmt).scalar_one()
     return f"{day}-{seq:06d}"
+
+
+def _counter_upsert(dialect: str, day: str) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE … RETURNING: one statement creates or advances the counter."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(TicketCounter).values(day=day, last=1)
+    return stmt.on_conflict_do_update(
+        index_elements=[TicketCounter.day], set_={"last": TicketCounter.last + 1}
+    ).returning(TicketCounter.last)
 
 
 def log_contact_view(
