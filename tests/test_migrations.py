@@ -14,7 +14,8 @@ from hotline.db import Base, make_engine
 
 def test_models_match_migrations(engine: Engine) -> None:
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": migrate.include_name})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
 
@@ -30,3 +31,15 @@ def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
         migrate.upgrade(connection=conn)
     assert "tickets" in inspect(eng).get_table_names()
     eng.dispose()
+
+
+def test_the_job_queue_goes_down_and_up_again(fresh_database: tuple[str, Engine]) -> None:
+    """Revision 0011 puts in procrastinate's schema on PostgreSQL (and nothing on SQLite)."""
+    url, engine = fresh_database
+    queue_tables = {"procrastinate_jobs", "procrastinate_workers", "procrastinate_events"}
+    on_pg = url.startswith("postgresql")
+    assert (queue_tables <= set(inspect(engine).get_table_names())) is on_pg
+    migrate.downgrade(url, revision="0010")
+    assert not queue_tables & set(inspect(engine).get_table_names())
+    migrate.upgrade(url)
+    assert (queue_tables <= set(inspect(engine).get_table_names())) is on_pg

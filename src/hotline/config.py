@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # roles that may see a citizen's full phone number; everyone else sees it masked
     contact_visible_roles: list[str] = Field(default_factory=lambda: ["operator", "dispatcher", "admin"])
     token_ttl_hours: int = 12
+    # API processes remember who a token is this long (0: ask the database on every request); a revoked
+    # token or a deactivated user is refused by every process within this time
+    token_cache_seconds: float = Field(default=10.0, ge=0, le=300)
     max_body_bytes: int = 1_000_000
     page_size_max: int = 200
     default_language: Literal["zh", "en"] = "zh"

@@ -198,6 +198,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "该幂等键或外部编号已用于另一内容不同的诉求（工单 {number}）",
         "This Idempotency-Key or external id was already used for a different request (ticket {number})",
     ),
+    "ticket_conflict": (
+        "登记与另一条同时提交的诉求冲突，未保存，请重新提交",
+        "The registration collided with another one submitted at the same moment and was not saved; submit it again",
+    ),
     "co_departments_distinct": (
         "协办单位不能重复，也不能与主办单位相同",
         "Co-handling departments must be distinct and differ from the lead",

@@ -10,6 +10,12 @@ from alembic.config import Config
 from sqlalchemy import Connection
 
 
+def include_name(name: str | None, type_: str, _parent: object) -> bool:
+    """What autogenerate compares: not the job queue's tables (procrastinate's own schema, put in by
+    revision 0011 as its authors wrote it)."""
+    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
+
+
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
     """Return an Alembic config pointing at the packaged migrations."""
     cfg = Config()

@@ -107,10 +107,23 @@ def principal_for(user: User) -> Principal:
 
 def principal_from_token(session: Session, *, token: str, now: datetime | None = None) -> Principal:
     """Resolve a bearer token to its principal, or raise Unauthenticated."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    return resolve_token(session, token=token, now=now)[0]
+
+
+def resolve_token(
+    session: Session, *, token: str, now: datetime | None = None
+) -> tuple[Principal, datetime | None]:
+    """Resolve a bearer token to its principal and the token's expiry, or raise Unauthenticated (one
+    query: this runs on API requests)."""
+    found = session.execute(
+        select(User, ApiToken.revoked, ApiToken.expires_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_digest(token))
+    ).first()
     now = now or utcnow()
-    if row is None or row.revoked or (row.expires_at is not None and row.expires_at <= now):
+    if found is None:
         raise Unauthenticated("bad_token")
-    if not row.user.active:
+    user, revoked, expires_at = found
+    if revoked or (expires_at is not None and expires_at <= now) or not user.active:
         raise Unauthenticated("bad_token")
-    return principal_for(row.user)
+    return principal_for(user), expires_at

@@ -7,14 +7,10 @@ from sqlalchemy import engine_from_config, pool
 
 import hotline.models  # noqa: F401 - registers every table on the metadata
 from hotline.db import Base
+from hotline.migrate import include_name
 
 config = context.config
 target_metadata = Base.metadata
-
-
-def include_name(name: str | None, type_: str, _parent: object) -> bool:
-    """Leave the job queue's tables (procrastinate's own schema, revision 0011) out of autogenerate."""
-    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
 
 
 def run_migrations_offline() -> None:

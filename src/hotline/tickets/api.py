@@ -53,7 +53,9 @@ def create_ticket(
     if not created:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
-    return views.detail(db, ticket, principal, lang=lang(request))
+    # just registered and not (yet) dispatched: no assignment to look up
+    undispatched = created and ticket.status == Status.registered
+    return views.detail(db, ticket, principal, lang=lang(request), undispatched=undispatched)
 
 
 @router.get("", response_model=Page[TicketSummary])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -10,10 +11,23 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline.accounts.enums import Role
 from hotline.accounts.principal import Principal
@@ -82,19 +96,28 @@ def next_number(session: Session, *, now: datetime, own_transaction: bool = True
     there the counter stays in the caller's transaction."""
     day = now.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y%m%d")
     bind = session.get_bind()
-    upsert_stmt = _counter_upsert(bind.dialect.name, day)
+    upsert_stmt = _counter_upsert(bind.dialect.name)
     if own_transaction and bind.dialect.name == "postgresql":
         with bind.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            seq = conn.execute(upsert_stmt).scalar_one()
+            seq = conn.execute(upsert_stmt, {"day": day}).scalar_one()
     else:
-        seq = session.execute(upsert_stmt).scalar_one()
+        seq = session.execute(upsert_stmt, {"day": day}).scalar_one()
     return f"{day}-{seq:06d}"
 
 
-def _counter_upsert(dialect: str, day: str) -> Any:
-    """INSERT … ON CONFLICT DO UPDATE … RETURNING: one statement creates or advances the counter."""
+@functools.cache
+def _insert_ticket(dialect: str) -> Any:
+    """The ORM-enabled INSERT of a new ticket that skips a conflicting one and returns the entity."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(TicketCounter).values(day=day, last=1)
+    return insert(Ticket).on_conflict_do_nothing().returning(Ticket)
+
+
+@functools.cache
+def _counter_upsert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE … RETURNING: one statement creates or advances the day's counter
+    (built once per dialect; the day is a bound parameter)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(TicketCounter).values(day=bindparam("day"), last=1)
     return stmt.on_conflict_do_update(
         index_elements=[TicketCounter.day], set_={"last": TicketCounter.last + 1}
     ).returning(TicketCounter.last)
@@ -180,9 +203,8 @@ def create_ticket(
     now = now or utcnow()
     key = f"{principal.user_id or principal.role.value}:{idempotency_key}" if idempotency_key else None
     request_hash = _request_hash(data)
-    existing = _find_existing(session, key=key, data=data, request_hash=request_hash)
-    if existing is not None:
-        return existing, False
+    # No look-up first: a new request (nearly all of them) goes straight to the insert, and a retry is
+    # recognised by the unique key or external id refusing it (its number then stays unused).
     with referencing():
         category = (
             category_service.get_category(session, code_or_name=data.category_code)
@@ -191,63 +213,64 @@ def create_ticket(
         )
         area = org_service.get_area_by_code(session, code=data.area_code) if data.area_code else None
     phone = data.citizen.phone
-    try:
-        with session.begin_nested():
-            ticket = Ticket(
-                number=next_number(session, now=now),
-                tracking_code=secrets.token_hex(4),
-                channel=data.channel,
-                external_id=data.external_id,
-                idempotency_key=key,
-                request_hash=request_hash,
-                title=data.title or data.content[:30],
-                content=data.content,
-                request_type=data.request_type,
-                category_id=category.id if category else None,
-                urgency=data.urgency,
-                citizen_name=data.citizen.name,
-                citizen_phone=phone,
-                citizen_phone_hash=caller_hash(phone) if phone else None,
-                content_hash=content_hash(data.content),
-                no_contact=data.citizen.no_contact,
-                address=data.address,
-                area_id=area.id if area else None,
-                latitude=data.latitude,
-                longitude=data.longitude,
-                status=Status.registered,
-                created_at=now,
-                updated_at=now,
-                registered_by_id=principal.user_id,
-            )
-            ticket.attachments = [
-                Attachment(
-                    filename=a.filename,
-                    content_type=a.content_type,
-                    size_bytes=a.size_bytes,
-                    url=str(a.url),
-                    sha256=a.sha256,
-                    created_at=now,
-                )
-                for a in data.attachments
-            ]
-            session.add(ticket)
-            session.flush()
-            record_event(
-                session,
-                ticket=ticket,
-                principal=principal,
-                action=Action.register.value,
-                from_status=None,
-                to_status=Status.registered,
-                data={"channel": data.channel.value},
-                now=now,
-            )
-    except IntegrityError:
-        # a concurrent request with the same key or external id won the race
+    values = {
+        "number": next_number(session, now=now),
+        "tracking_code": secrets.token_hex(4),
+        "channel": data.channel,
+        "external_id": data.external_id,
+        "idempotency_key": key,
+        "request_hash": request_hash,
+        "title": data.title or data.content[:30],
+        "content": data.content,
+        "request_type": data.request_type,
+        "category_id": category.id if category else None,
+        "urgency": data.urgency,
+        "citizen_name": data.citizen.name,
+        "citizen_phone": phone,
+        "citizen_phone_hash": caller_hash(phone) if phone else None,
+        "content_hash": content_hash(data.content),
+        "no_contact": data.citizen.no_contact,
+        "address": data.address,
+        "area_id": area.id if area else None,
+        "latitude": data.latitude,
+        "longitude": data.longitude,
+        "status": Status.registered,
+        "created_at": now,
+        "updated_at": now,
+        "registered_by_id": principal.user_id,
+    }
+    # INSERT … ON CONFLICT DO NOTHING RETURNING: a retry (same key or external id) inserts nothing
+    # and is answered with the first ticket; no savepoint, no failed statement
+    ticket = session.scalars(_insert_ticket(session.get_bind().dialect.name).values(**values)).one_or_none()
+    if ticket is None:
         existing = _find_existing(session, key=key, data=data, request_hash=request_hash)
         if existing is None:
-            raise
+            raise Conflict("ticket_conflict")
         return existing, False
+    attachments = [
+        Attachment(
+            ticket_id=ticket.id,
+            filename=a.filename,
+            content_type=a.content_type,
+            size_bytes=a.size_bytes,
+            url=str(a.url),
+            sha256=a.sha256,
+            created_at=now,
+        )
+        for a in data.attachments
+    ]
+    session.add_all(attachments)
+    set_committed_value(ticket, "attachments", attachments)  # known: no query to load them back
+    record_event(
+        session,
+        ticket=ticket,
+        principal=principal,
+        action=Action.register.value,
+        from_status=None,
+        to_status=Status.registered,
+        data={"channel": data.channel.value},
+        now=now,
+    )
     log.info("ticket %s registered via %s", ticket.number, ticket.channel)
     return ticket, True
 

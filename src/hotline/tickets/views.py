@@ -55,13 +55,22 @@ def summary(
 
 
 def detail(
-    session: Session, ticket: Ticket, principal: Principal, *, now: datetime | None = None, lang: str = "zh"
+    session: Session,
+    ticket: Ticket,
+    principal: Principal,
+    *,
+    now: datetime | None = None,
+    lang: str = "zh",
+    undispatched: bool = False,
 ) -> TicketOut:
-    """Return the full view of a ticket with its assignments and the actions the principal may take."""
+    """Return the full view of a ticket with its assignments and the actions the principal may take
+    (undispatched: the caller knows there are none, e.g. a ticket just registered)."""
     base = summary(ticket, principal, now=now, lang=lang)
-    assignments = [
-        AssignmentOut.model_validate(a) for a in service.list_assignments(session, ticket_id=ticket.id)
-    ]
+    assignments = (
+        []
+        if undispatched
+        else [AssignmentOut.model_validate(a) for a in service.list_assignments(session, ticket_id=ticket.id)]
+    )
     return TicketOut(
         **base.model_dump(),
         content=ticket.content,
