@@ -12,8 +12,10 @@ from sqlalchemy import Connection
 
 def include_name(name: str | None, type_: str, _parent: object) -> bool:
     """What autogenerate compares: not the job queue's tables (procrastinate's own schema, put in by
-    revision 0011 as its authors wrote it)."""
-    return not (type_ == "table" and name is not None and name.startswith("procrastinate_"))
+    revision 0011 as its authors wrote it), nor the PostgreSQL-only search index of revision 0012."""
+    if type_ == "table" and name is not None and name.startswith("procrastinate_"):
+        return False
+    return not (type_ == "index" and name == "ix_tickets_search_trgm")
 
 
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:

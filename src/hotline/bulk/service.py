@@ -184,7 +184,7 @@ def import_tickets(
         phone = value.get("citizen_phone") or None
         closed = mapping.status == "closed"
         ticket = Ticket(
-            number=next_number(session, now=created_at, own_transaction=False),
+            number=next_number(session, now=created_at),
             tracking_code=secrets.token_hex(4),
             channel=channel,
             external_id=ext,
