@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from hotline.tickets import service
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import TicketFilter
+from tests.conftest import principal_token
 from tests.factories import Actors, make_ticket
 
 
@@ -48,3 +50,19 @@ def test_postgresql_answers_the_search_from_the_trigram_index(
     db.execute(text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(db.execute(text(f"EXPLAIN {sql}")).scalars())
     assert "ix_tickets_search_trgm" in plan, plan
+
+
+def test_a_common_search_is_counted_up_to_the_cap(
+    client: TestClient, db: Session, actors: Actors, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "SEARCH_COUNT_CAP", 3)
+    for i in range(5):
+        make_ticket(db, actors, now=now, title=f"井盖缺失{i}", content="人行道井盖缺失很危险")
+    db.commit()
+    headers = principal_token(db, actors.dispatcher)
+    page = client.get("/api/v1/tickets", params={"q": "井盖缺失", "limit": 2}, headers=headers).json()
+    assert (len(page["items"]), page["total"], page["total_capped"]) == (2, 3, True)
+    page = client.get("/api/v1/tickets", params={"q": "井盖缺失0"}, headers=headers).json()
+    assert (page["total"], page["total_capped"]) == (1, False)
+    # without a text search every ticket is counted
+    assert client.get("/api/v1/tickets", headers=headers).json()["total_capped"] is False

@@ -96,11 +96,13 @@ def list_tickets(
     rows, total = service.list_tickets(db, principal=principal, filters=filters, limit=limit, offset=offset)
     service.log_contact_view(db, principal=principal, tickets=rows, via="api_list")
     language = lang(request)
+    capped = bool(filters.q) and total > service.SEARCH_COUNT_CAP
     return Page[TicketSummary](
         items=[views.summary(t, principal, lang=language) for t in rows],
-        total=total,
+        total=service.SEARCH_COUNT_CAP if capped else total,
         limit=limit,
         offset=offset,
+        total_capped=capped,
     )
 
 

@@ -192,6 +192,7 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+    total_capped: bool = False  # a text search counted only so far: there are more than `total`
 
 
 class EventOut(BaseModel):

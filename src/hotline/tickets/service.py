@@ -469,6 +469,9 @@ def search_text() -> ColumnElement[str]:
     )
 
 
+SEARCH_COUNT_CAP = 500
+
+
 def list_tickets(
     session: Session,
     *,
@@ -478,10 +481,14 @@ def list_tickets(
     offset: int = 0,
     now: datetime | None = None,
 ) -> tuple[list[Ticket], int]:
-    """Return one page of the tickets the principal may see, newest first, and the total count."""
+    """Return one page of the tickets the principal may see, newest first, and the total count. A
+    text search counts at most SEARCH_COUNT_CAP + 1 matches (a common word in a city's years of
+    tickets would otherwise be counted row by row on every keystroke): a total above the cap means
+    "more than SEARCH_COUNT_CAP"."""
     now = now or utcnow()
     base = filtered_select(session, select(Ticket).where(visible_clause(principal)), filters, now)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    counted = base.limit(SEARCH_COUNT_CAP + 1) if filters.q else base
+    total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
     rows = session.scalars(
         base.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit).offset(offset)
     )

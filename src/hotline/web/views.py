@@ -218,7 +218,9 @@ def ticket_list(
     except ValidationError:
         filters = TicketFilter()
     rows, total = ticket_service.list_tickets(db, principal=me, filters=filters, limit=50)
-    return page(request, "tickets.html", me, rows=rows, total=total, q=q or "", chosen=status or "")
+    cap = ticket_service.SEARCH_COUNT_CAP
+    shown = f"{cap}+" if filters.q and total > cap else str(total)
+    return page(request, "tickets.html", me, rows=rows, total=shown, q=q or "", chosen=status or "")
 
 
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
