@@ -46,8 +46,8 @@ bench: install
 	$(PY) bench/hotspots.py
 	$(PY) bench/analytics.py
 	$(PY) bench/followup.py --pg-url $(PG_TEST_URL)
-	$(PY) bench/intake.py --db sqlite
-	$(PY) bench/intake.py --db postgresql --pg-url $(PG_TEST_URL)
+	$(PY) bench/intake.py --db sqlite --api-processes 1 --dispatch sync
+	$(PY) bench/intake.py --db postgresql --pg-url $(PG_TEST_URL) --job-workers 2
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache hotline.db* var

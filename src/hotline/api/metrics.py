@@ -84,6 +84,7 @@ def metrics(request: Request, db: DbSession) -> Response:
         sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not secrets.compare_digest(sent, token.get_secret_value()):
             raise Unauthenticated("unauthenticated")
+    from hotline.jobs import queue
     from hotline.notify.models import Notification
     from hotline.tickets.models import Ticket
     from hotline.tickets.service import overdue_clause
@@ -107,4 +108,6 @@ def metrics(request: Request, db: DbSession) -> Response:
         )
         or 0
     )
+    if queue.available(db):  # the job queue: jobs waiting or running (PostgreSQL)
+        QUEUE.labels("jobs").set(queue.waiting(db))
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

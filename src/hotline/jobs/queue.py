@@ -9,7 +9,7 @@ from typing import Any
 
 import procrastinate
 from procrastinate.sync_psycopg_connector import SyncPsycopgConnector
-from sqlalchemy import make_url
+from sqlalchemy import make_url, text
 from sqlalchemy.orm import Session
 
 from hotline.config import get_settings
@@ -29,12 +29,20 @@ def available(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def defer(session: Session, task: str, **kwargs: Any) -> int:
+def defer(session: Session, task: str, *, priority: int = 0, **kwargs: Any) -> int:
     """Defer a job in the session's transaction: it exists if and only if the transaction commits.
-    Returns the job id."""
+    Jobs of higher priority are taken first. Returns the job id."""
     dbapi = session.connection().connection.driver_connection
-    job = app.configure_task(task, queue=QUEUE, connection=dbapi).defer(**kwargs)
+    job = app.configure_task(task, queue=QUEUE, connection=dbapi, priority=priority).defer(**kwargs)
     return int(job)
+
+
+def waiting(session: Session) -> int:
+    """Jobs not finished yet (waiting or running)."""
+    found = session.execute(
+        text("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing')")
+    ).scalar()
+    return int(found or 0)
 
 
 def conninfo(database_url: str) -> str:
