@@ -9,13 +9,14 @@ import logging
 import secrets
 import weakref
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
     Engine,
     Select,
+    Table,
     and_,
     bindparam,
     exists,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy import insert as sql_insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session
@@ -317,24 +319,29 @@ def record_event(
     comment: str | None = None,
     data: dict[str, Any] | None = None,
     now: datetime | None = None,
-) -> TicketEvent:
-    """Append one event to the ticket's log."""
-    event = TicketEvent(
-        ticket_id=ticket.id,
-        created_at=now or utcnow(),
-        actor_id=principal.user_id,
-        actor_role=principal.role.value,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        assignment_id=assignment_id,
-        department_id=department_id,
-        comment=comment,
-        data=data or {},
-    )
-    session.add(event)
+) -> None:
+    """Append one event to the ticket's log: pending changes are flushed first, then one INSERT on
+    the events table (the log is append-only and read back by queries, never as loaded objects)."""
     session.flush()
-    return event
+    session.execute(
+        _EVENTS_INSERT,
+        {
+            "ticket_id": ticket.id,
+            "created_at": now or utcnow(),
+            "actor_id": principal.user_id,
+            "actor_role": principal.role.value,
+            "action": action,
+            "from_status": from_status,
+            "to_status": to_status,
+            "assignment_id": assignment_id,
+            "department_id": department_id,
+            "comment": comment,
+            "data": data or {},
+        },
+    )
+
+
+_EVENTS_INSERT = sql_insert(cast(Table, TicketEvent.__table__))  # Core: no ORM object to build and flush
 
 
 def get_ticket(session: Session, *, ticket_id: int, principal: Principal) -> Ticket:
