@@ -455,7 +455,12 @@ def filtered_select(session: Session, stmt: Select[Any], f: TicketFilter, now: d
     if f.created_to:
         stmt = stmt.where(Ticket.created_at < f.created_to)
     if f.q:
-        pattern = f"%{_escape_like(f.q.strip())}%"
+        # the pattern is written into the statement (safely quoted) rather than bound, so PostgreSQL
+        # plans each search for its own words: a prepared statement's generic plan cannot know how
+        # rare they are and read a 200,000-ticket history row by row (p99 of searches 2 s → 0.3 s)
+        pattern: ColumnElement[str] = bindparam(
+            "search_pattern", f"%{_escape_like(f.q.strip())}%", literal_execute=True
+        )
         stmt = stmt.where(search_text().like(pattern, escape="\\"))
     return stmt
 
@@ -496,8 +501,17 @@ def list_tickets(
     base = filtered_select(session, select(Ticket).where(visible_clause(principal)), filters, now)
     counted = base.limit(SEARCH_COUNT_CAP + 1) if filters.q else base
     total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    page = base
+    if filters.q and total <= SEARCH_COUNT_CAP:
+        # Few matches: find them first (through the search index), then sort them. Asked for "newest
+        # first" directly, PostgreSQL may walk the date index through the whole history testing
+        # every ticket, when it misjudges how rare the words are (seconds, on 200,000 tickets).
+        matches = (
+            base.with_only_columns(Ticket.id).cte("matches").prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        page = select(Ticket).join(matches, matches.c.id == Ticket.id)
     rows = session.scalars(
-        base.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit).offset(offset)
+        page.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit).offset(offset)
     )
     return list(rows), total
 
