@@ -1,8 +1,7 @@
 """The front door: store a request, then screen it and suggest its dispatch.
 
-The ticket is committed before anything else runs, so it is durable before it is acknowledged and its
-day's number counter is released at once (screening and the suggestion never hold it); screening and
-dispatch may fail without losing the request.
+The ticket is committed before anything else runs, so it is durable before it is acknowledged;
+screening and dispatch may fail without losing the request.
 
 With HOTLINE_DISPATCH_ON_INTAKE=background the request only stores the ticket: on PostgreSQL a job
 (hotline.process_ticket) is deferred in the same transaction and a `hotline worker` screens and routes
@@ -10,7 +9,6 @@ it moments later; on SQLite the scheduler's sweep does (`process_pending`)."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, select
@@ -30,8 +28,6 @@ from hotline.tickets.enums import Urgency
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import TicketCreate
 from hotline.workflow.states import Status
-
-log = logging.getLogger(__name__)
 
 PENDING_GRACE = timedelta(minutes=5)
 
