@@ -290,11 +290,15 @@ def preload(url: str, n: int) -> None:
 
 
 def count_jobs(url: str) -> int:
+    from sqlalchemy.orm import Session
+
+    from hotline.jobs import queue
+
     eng = create_engine(url)
-    with eng.connect() as conn:
-        n = conn.scalar(text("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing')"))
+    with Session(eng) as session:
+        n = queue.waiting(session)
     eng.dispose()
-    return int(n or 0)
+    return n
 
 
 def main() -> None:

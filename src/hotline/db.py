@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -53,6 +55,11 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """Return the current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def upsert_insert(dialect: str) -> Any:
+    """The dialect's INSERT construct that has ON CONFLICT (PostgreSQL's or SQLite's)."""
+    return pg_dialect.insert if dialect == "postgresql" else sqlite_dialect.insert
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

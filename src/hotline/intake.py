@@ -73,7 +73,8 @@ def process(session: Session, *, ticket_id: int, now: datetime | None = None) ->
         return "missing"
     if ticket.status != Status.registered or _routed(session, ticket.id):
         return "already"
-    _screen_and_route(session, ticket, now=now)
+    screened = session.scalar(select(exists().where(ScreeningFlag.ticket_id == ticket.id)))
+    _screen_and_route(session, ticket, now=now, screened=bool(screened))
     return "done"
 
 
@@ -96,8 +97,10 @@ def _routed(session: Session, ticket_id: int) -> bool:
     return bool(session.scalar(select(exists().where(DispatchSuggestion.ticket_id == ticket_id))))
 
 
-def _screen_and_route(session: Session, ticket: Ticket, *, now: datetime | None = None) -> None:
-    screened = session.scalar(select(exists().where(ScreeningFlag.ticket_id == ticket.id)))
+def _screen_and_route(
+    session: Session, ticket: Ticket, *, now: datetime | None = None, screened: bool = False
+) -> None:
+    """Screen (unless an earlier run did) and route; a ticket just registered has no flags yet."""
     if not screened:
         screening_service.screen_ticket(session, ticket=ticket, now=now)
     dispatch_service.route_new_ticket(session, ticket=ticket, now=now)

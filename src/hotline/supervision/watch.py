@@ -10,13 +10,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hotline.accounts.principal import SYSTEM
 from hotline.config import get_settings
-from hotline.db import utcnow
+from hotline.db import upsert_insert, utcnow
 from hotline.notify import service as notify
 from hotline.org import service as org_service
 from hotline.org.enums import DepartmentKind
@@ -79,7 +77,7 @@ def _claim_all(
         }
         for a, _ in rows
     ]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = upsert_insert(session.get_bind().dialect.name)
     won: set[int] = set()
     for start in range(0, len(values), CLAIM_BATCH):  # stay well under the drivers' parameter limits
         stmt = (

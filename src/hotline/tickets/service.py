@@ -30,7 +30,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import insert as sql_insert
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -41,7 +40,7 @@ from hotline.accounts.security import keyed_digest
 from hotline.categories import service as category_service
 from hotline.categories.models import Category
 from hotline.config import get_settings
-from hotline.db import utcnow
+from hotline.db import upsert_insert, utcnow
 from hotline.errors import Conflict, NotFound, PermissionDenied, referencing
 from hotline.nlp.text import normalize
 from hotline.org import service as org_service
@@ -139,16 +138,14 @@ def _create_day_sequence(engine: Engine, name: str, day: str) -> None:
 @functools.cache
 def _insert_ticket(dialect: str) -> Any:
     """The ORM-enabled INSERT of a new ticket that skips a conflicting one and returns the entity."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(Ticket).on_conflict_do_nothing().returning(Ticket)
+    return upsert_insert(dialect)(Ticket).on_conflict_do_nothing().returning(Ticket)
 
 
 @functools.cache
 def _counter_upsert(dialect: str) -> Any:
     """INSERT … ON CONFLICT DO UPDATE … RETURNING: one statement creates or advances the day's counter
     (built once per dialect; the day is a bound parameter)."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(TicketCounter).values(day=bindparam("day"), last=1)
+    stmt = upsert_insert(dialect)(TicketCounter).values(day=bindparam("day"), last=1)
     return stmt.on_conflict_do_update(
         index_elements=[TicketCounter.day], set_={"last": TicketCounter.last + 1}
     ).returning(TicketCounter.last)
