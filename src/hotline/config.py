@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 log = logging.getLogger(__name__)
 
 DEFAULT_SECRET = "dev-secret-change-me"  # noqa: S105 - a known placeholder, refused outside development
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -30,10 +31,27 @@ class Settings(BaseSettings):
     # roles that may see a citizen's full phone number; everyone else sees it masked
     contact_visible_roles: list[str] = Field(default_factory=lambda: ["operator", "dispatcher", "admin"])
     token_ttl_hours: int = 12
+    # a console session ends after this long without a request (and at token_ttl_hours at the latest)
+    session_idle_minutes: float = Field(default=30.0, gt=0)
+    # sign-in: after this many failed passwords in a row an account is locked for login_lockout_minutes
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_minutes: float = Field(default=15.0, gt=0)
+    password_min_length: int = Field(default=10, ge=8, le=128)
+    # personal data at rest: Fernet keys, comma-separated, newest first (hotline keys generate / rotate);
+    # unset outside production: one key derived from secret_key
+    data_keys: SecretStr | None = None
+    # key of the blind index citizens' phones are looked up by (default: secret_key)
+    blind_index_key: SecretStr | None = None
     # API processes remember who a token is this long (0: ask the database on every request); a revoked
     # token or a deactivated user is refused by every process within this time
     token_cache_seconds: float = Field(default=10.0, ge=0, le=300)
     max_body_bytes: int = 1_000_000
+    # file uploads (knowledge-base files, ticket and call-record imports, model training files)
+    max_upload_bytes: int = 50_000_000
+    # the database must answer within these, or the request is refused with 503 and Retry-After
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    db_statement_timeout_seconds: float = Field(default=30.0, gt=0)
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
     page_size_max: int = 200
     default_language: Literal["zh", "en"] = "zh"
 
@@ -126,12 +144,14 @@ class Settings(BaseSettings):
 
     # rate limits of what anyone may call without signing in (per client address, a moving window)
     rate_limit_public: str = "30/minute"  # submitting, supporting, answering a survey
-    rate_limit_login: str = "10/minute"  # sign-in attempts
+    rate_limit_track: str = "20/minute"  # tracking look-ups (number + code) and supports
+    rate_limit_login: str = "10/minute"  # failed sign-in attempts (successful ones are not counted)
     rate_limit_storage: str = "memory://"  # redis://127.0.0.1:6379 to share the count between processes
-    trust_forwarded_for: bool = False
-    metrics_token: SecretStr | None = (
-        None  # required by GET /metrics when set  # behind a reverse proxy: the client is the first X-Forwarded-For
-    )
+    # addresses (or CIDR ranges) of the reverse proxies in front of the API: only from these is
+    # X-Forwarded-For believed, and the client is its right-most address that is not one of them
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # GET /metrics needs "Authorization: Bearer <metrics_token>"; required in production
+    metrics_token: SecretStr | None = None
 
     # webhooks
     webhook_timeout_seconds: float = 10.0
@@ -140,11 +160,25 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
-        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
-            raise ValueError(
-                "HOTLINE_SECRET_KEY must be set to a private value in production "
-                "(生产环境必须设置 HOTLINE_SECRET_KEY)"
-            )
+        if self.environment == "production":
+            if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    f"生产环境必须把 HOTLINE_SECRET_KEY 设为至少 {MIN_SECRET_LENGTH} 个字符的私密随机值"
+                    f"（例如 python -c 'import secrets; print(secrets.token_urlsafe(48))' 的输出） / "
+                    f"HOTLINE_SECRET_KEY must be a private random value of at least {MIN_SECRET_LENGTH} "
+                    "characters in production"
+                )
+            if self.data_keys is None:
+                raise ValueError(
+                    "生产环境必须设置 HOTLINE_DATA_KEYS（市民电话、身份证号的加密密钥，hotline keys generate 生成）"
+                    " / HOTLINE_DATA_KEYS (the keys citizens' phone and ID numbers are encrypted with; "
+                    "`hotline keys generate`) must be set in production"
+                )
+            if self.metrics_token is None:
+                raise ValueError(
+                    "生产环境必须设置 HOTLINE_METRICS_TOKEN（/metrics 的访问令牌） / "
+                    "HOTLINE_METRICS_TOKEN (the bearer token /metrics asks for) must be set in production"
+                )
         if self.work_end <= self.work_start:
             raise ValueError("HOTLINE_WORK_END must be later than HOTLINE_WORK_START")
         return self

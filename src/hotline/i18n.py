@@ -174,6 +174,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "role_not_assignable": ("不能创建该角色的用户：{role}", "Users cannot be given the role {role}"),
     "department_required": ("角色 {role} 必须属于某个承办单位", "Role {role} must belong to a department"),
     "bad_credentials": ("用户名或密码错误", "Wrong username or password"),
+    "account_locked": (
+        "密码错误次数过多，账号已锁定，请 {minutes} 分钟后再试或联系管理员",
+        "Too many wrong passwords: the account is locked; try again in {minutes} minutes or ask an administrator",
+    ),
+    "current_password_wrong": ("当前密码不正确", "The current password is wrong"),
+    "password_unchanged": ("新密码不能与当前密码相同", "The new password must differ from the current one"),
+    "password_too_short": ("密码至少需要 {min} 个字符", "A password needs at least {min} characters"),
+    "password_has_username": ("密码不能包含用户名", "A password may not contain the username"),
+    "password_common": (
+        "密码过于常见或容易猜到（如 12345678、password、键盘连续字符），请换一个更长、更不规则的密码",
+        "This password is common or easy to guess (12345678, password, keyboard runs): choose a longer, less regular one",
+    ),
+    "cannot_deactivate_self": ("不能停用自己的账号", "You cannot deactivate your own account"),
+    "token_not_found": ("令牌不存在：{id}", "Token not found: {id}"),
     "bad_token": ("登录已失效，请重新登录", "Your session has expired or the token is invalid; log in again"),
     "auth_required": ("请先登录", "Authentication required"),
     "role_forbidden": ("角色 {role} 无权执行操作 {action}", "Role {role} may not perform {action}"),
@@ -193,6 +207,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "concurrent_update": (
         "工单已被他人同时修改，请刷新后重试",
         "The ticket was changed by someone else at the same time; reload and try again",
+    ),
+    "idempotency_mismatch_public": (
+        "该幂等键已用于另一内容不同的诉求，请刷新页面后重新提交",
+        "This Idempotency-Key was already used for a different request: reload the page and submit again",
     ),
     "idempotency_mismatch": (
         "该幂等键或外部编号已用于另一内容不同的诉求（工单 {number}）",

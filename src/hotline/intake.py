@@ -33,12 +33,17 @@ PENDING_GRACE = timedelta(minutes=5)
 
 
 def register(
-    session: Session, *, data: TicketCreate, principal: Principal, idempotency_key: str | None = None
+    session: Session,
+    *,
+    data: TicketCreate,
+    principal: Principal,
+    idempotency_key: str | None = None,
+    client: str | None = None,
 ) -> tuple[Ticket, bool]:
     """Create the ticket (or find the one this key or external id already made); a new one is then
     screened and routed — in a second transaction of this request, or by a job (background mode)."""
     ticket, created = ticket_service.create_ticket(
-        session, data=data, principal=principal, idempotency_key=idempotency_key
+        session, data=data, principal=principal, idempotency_key=idempotency_key, client=client
     )
     if not created:
         return ticket, False

@@ -55,11 +55,12 @@ def test_services_and_definitions(client: TestClient, fmt: str) -> None:
         assert body["service_code"] == "01.02" and {a["code"] for a in body["attributes"]} == {
             "request_type",
             "urgency",
+            "public",
         }
     else:
         root = ET.fromstring(r.content)
         assert root.tag == "service_definition" and root.find("service_code").text == "01.02"  # type: ignore[union-attr]
-        assert [a.find("code").text for a in root.find("attributes")] == ["request_type", "urgency"]  # type: ignore[union-attr]
+        assert [a.find("code").text for a in root.find("attributes")] == ["request_type", "urgency", "public"]  # type: ignore[union-attr]
     r = client.get(f"/open311/v2/services/99.99.{fmt}")
     assert r.status_code == 404 and str(_items(r, fmt)[0]["code"]) == "404"
 
@@ -78,7 +79,11 @@ def test_post_a_request_and_read_it_back(client: TestClient, db: Session, api_ke
         last_name="李",
         phone="13812340000",
         description="湖心一社区3栋门口路灯坏了一周，晚上很黑，请尽快修复。",
-        **{"attribute[request_type]": "help", "media_url": "https://img.example.org/lamp.jpg"},
+        **{
+            "attribute[request_type]": "help",
+            "attribute[public]": "true",
+            "media_url": "https://img.example.org/lamp.jpg",
+        },
     )
     assert r.status_code == 201, r.text  # type: ignore[attr-defined]
     (created,) = _items(r, fmt)
@@ -97,6 +102,8 @@ def test_post_a_request_and_read_it_back(client: TestClient, db: Session, api_ke
     (item,) = _items(r, fmt)
     assert item["status"] == "open" and item["service_code"] == "01.02" and item["status_notes"]
     assert "13812340000" not in r.text and item["requested_datetime"]
+    # read without a key: the public view, the house number gone from the text and the address
+    assert "3栋" not in r.text and item["description"].startswith("湖心一社区*栋门口路灯坏了")
     r = client.get(f"/open311/v2/requests.{fmt}", params={"service_request_id": f"{number},NOPE"})
     assert [i["service_request_id"] for i in _items(r, fmt)] == [number]
     r = client.get(f"/open311/v2/requests.{fmt}", params={"service_code": "01", "status": "open"})

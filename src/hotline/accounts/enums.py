@@ -15,3 +15,14 @@ class Role(StrEnum):
 
 
 DEPARTMENT_ROLES = frozenset({Role.handler, Role.area_center})
+
+
+class AccountEventKind(StrEnum):
+    login_failed = "login_failed"
+    locked = "locked"
+    password_changed = "password_changed"  # noqa: S105 - by the user
+    password_reset = "password_reset"  # noqa: S105 - by an admin
+    deactivated = "deactivated"
+    activated = "activated"
+    token_revoked = "token_revoked"  # noqa: S105
+    sessions_revoked = "sessions_revoked"

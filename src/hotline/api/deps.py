@@ -120,6 +120,14 @@ async def _principal(
 CurrentPrincipal = Annotated[Principal, Depends(_principal)]
 
 
+def forget_principals(app: Any) -> None:
+    """Forget this process's remembered token principals (after a revocation, so it holds at once
+    here; other processes follow within HOTLINE_TOKEN_CACHE_SECONDS)."""
+    cache = getattr(app.state, "principal_cache", None)
+    if cache is not None:
+        cache.clear()
+
+
 def require(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
     """Return a dependency that admits only these roles."""
 

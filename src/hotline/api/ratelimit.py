@@ -1,6 +1,9 @@
 """Rate limits on what anyone may call without signing in (submitting requests, supports, surveys,
-sign-in): per client address, a moving window, counted in memory by default or in Redis when several
-API processes must share the count (HOTLINE_RATE_LIMIT_STORAGE=redis://127.0.0.1:6379)."""
+tracking look-ups, sign-in): per client address (hotline.api.clients), a moving window, counted in
+memory by default or in Redis when several API processes must share the count
+(HOTLINE_RATE_LIMIT_STORAGE=redis://127.0.0.1:6379). Sign-in counts only failed attempts, so a whole
+shift signing in behind one NAT address is never locked out; the account itself is locked after
+HOTLINE_LOGIN_MAX_FAILURES failures (accounts.service)."""
 
 from __future__ import annotations
 
@@ -8,18 +11,22 @@ import json
 import logging
 import time
 
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hotline.api.clients import client_address
 from hotline.config import get_settings
 from hotline.i18n import pick_language, translate
 
 log = logging.getLogger(__name__)
 
-# (method, path prefix, limit kind)
+# (method, path prefix, limit kind); the first that matches
 LIMITED: list[tuple[str, str, str]] = [
+    ("POST", "/api/v1/public/tickets/", "track"),  # …/{number}/track and …/supports
+    ("GET", "/api/v1/public/tickets/", "track"),
+    ("POST", "/portal/track", "track"),
     ("POST", "/api/v1/public/", "public"),
     ("POST", "/portal/submit", "public"),
     ("POST", "/open311/v2/requests", "public"),
@@ -27,6 +34,8 @@ LIMITED: list[tuple[str, str, str]] = [
     ("POST", "/api/v1/auth/token", "login"),
     ("POST", "/ui/login", "login"),
 ]
+# statuses that mean a sign-in failed (counted); anything else is not
+FAILED_LOGIN = {401, 403, 422}
 
 
 class RateLimit:
@@ -35,17 +44,12 @@ class RateLimit:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         s = get_settings()
-        self.limits = {"public": parse(s.rate_limit_public), "login": parse(s.rate_limit_login)}
+        self.limits = {
+            "public": parse(s.rate_limit_public),
+            "track": parse(s.rate_limit_track),
+            "login": parse(s.rate_limit_login),
+        }
         self.limiter = MovingWindowRateLimiter(storage_from_string(s.rate_limit_storage))
-        self.trust_forwarded = s.trust_forwarded_for
-
-    def _client(self, scope: Scope) -> str:
-        if self.trust_forwarded:
-            for k, v in scope.get("headers", []):
-                if k == b"x-forwarded-for":
-                    return v.decode("latin-1").split(",")[0].strip()
-        client = scope.get("client")
-        return str(client[0]) if client else "unknown"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -55,12 +59,20 @@ class RateLimit:
         kind = next((k for m, prefix, k in LIMITED if method == m and path.startswith(prefix)), None)
         if kind is not None:
             item = self.limits[kind]
-            who = self._client(scope)
+            who = client_address(scope)
             try:
-                allowed = self.limiter.hit(item, kind, who)
+                # sign-in: only failures count, so look first and count after the answer
+                allowed = (
+                    self.limiter.test(item, kind, who)
+                    if kind == "login"
+                    else self.limiter.hit(item, kind, who)
+                )
             except Exception:  # the shared store is down: serve rather than refuse everyone
                 log.exception("rate-limit store unavailable; request let through")
                 allowed = True
+            if allowed and kind == "login":
+                await self.app(scope, receive, self._count_failure(send, item, who))
+                return
             if not allowed:
                 reset = self.limiter.get_window_stats(item, kind, who).reset_time
                 retry = max(1, int(reset - time.time()))
@@ -84,3 +96,19 @@ class RateLimit:
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
+
+    def _count_failure(self, send: Send, item: RateLimitItem, who: str) -> Send:
+        async def counting(message: Message) -> None:
+            if message["type"] == "http.response.start" and _failed_login(message):
+                try:
+                    self.limiter.hit(item, "login", who)
+                except Exception:
+                    log.exception("rate-limit store unavailable; failed sign-in not counted")
+            await send(message)
+
+        return counting
+
+
+def _failed_login(message: Message) -> bool:
+    """A failed sign-in: refused credentials (401), a refused form (403), or invalid input (422)."""
+    return int(message["status"]) in FAILED_LOGIN

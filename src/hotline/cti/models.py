@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, utcnow
+from hotline.privacy.crypto import EncryptedText
 
 
 class CallRecord(Base):
@@ -17,7 +18,8 @@ class CallRecord(Base):
         String(64), unique=True
     )  # the switch's id: events of one call update it
     caller_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    caller_phone: Mapped[str | None] = mapped_column(String(32))  # kept for the call-back; shown by role
+    # kept for the call-back, encrypted at rest; shown by role
+    caller_phone: Mapped[str | None] = mapped_column(EncryptedText)
     queue: Mapped[str | None] = mapped_column(String(64))
     agent: Mapped[str | None] = mapped_column(String(64))
     offered_at: Mapped[datetime]
@@ -49,7 +51,7 @@ class CallbackTask(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[str] = mapped_column(String(64), unique=True)
     caller_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    caller_phone: Mapped[str | None] = mapped_column(String(32))
+    caller_phone: Mapped[str | None] = mapped_column(EncryptedText)
     due_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(
         String(16), default="pending"

@@ -17,6 +17,7 @@ from hotline.api.deps import DbSession, require
 from hotline.errors import Conflict, NotFound
 from hotline.followup import service
 from hotline.followup.models import FollowUpTask
+from hotline.privacy.redact import redact
 from hotline.tickets.enums import Satisfaction
 from hotline.tickets.models import Ticket
 from hotline.tickets.service import mask_phone
@@ -65,6 +66,12 @@ def _reply(db: Any, ticket: Ticket) -> str | None:
         return ticket.answer
     lead = lead_reply(db, ticket_id=ticket.id)
     return lead.reply if lead else None
+
+
+def _public_reply(db: Any, ticket: Ticket) -> str | None:
+    """The reply as a survey link's holder is shown it: personal data redacted."""
+    reply = _reply(db, ticket)
+    return redact(reply) if reply else reply
 
 
 def _out(db: Any, task: FollowUpTask, ticket: Ticket, show_phone: bool = True) -> TaskOut:
@@ -134,8 +141,8 @@ def survey(token: str, db: DbSession) -> SurveyOut:
     task, ticket = service.get_by_token(db, token)
     return SurveyOut(
         number=ticket.number,
-        title=ticket.title,
-        reply=_reply(db, ticket),
+        title=redact(ticket.title),
+        reply=_public_reply(db, ticket),
         answered=task.answered_at is not None,
     )
 
@@ -153,7 +160,9 @@ def answer_survey(token: str, body: AnswerIn, db: DbSession) -> SurveyOut:
         via="survey",
         principal=CITIZEN,
     )
-    return SurveyOut(number=ticket.number, title=ticket.title, reply=_reply(db, ticket), answered=True)
+    return SurveyOut(
+        number=ticket.number, title=redact(ticket.title), reply=_public_reply(db, ticket), answered=True
+    )
 
 
 PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -172,8 +181,8 @@ def survey_page(token: str, db: DbSession) -> HTMLResponse:
         )
     if task.answered_at is not None:
         return HTMLResponse(PAGE.format(content="<p>您已完成评价，感谢您的支持！</p>"))
-    reply = html.escape(_reply(db, ticket) or "")
-    content = f"""<p>工单号：{html.escape(ticket.number)}<br>您反映的问题：{html.escape(ticket.title)}</p>
+    reply = html.escape(_public_reply(db, ticket) or "")
+    content = f"""<p>工单号：{html.escape(ticket.number)}<br>您反映的问题：{html.escape(redact(ticket.title))}</p>
 <p>承办单位答复：{reply}</p><form method="post">
 <fieldset><legend>您的问题解决了吗？</legend>
 <label><input type="radio" name="resolved" value="true" required> 已解决</label>

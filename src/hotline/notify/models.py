@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, utcnow
+from hotline.privacy.crypto import EncryptedText
 
 
 class Notification(Base):
@@ -20,7 +21,7 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))  # in_app | sms | email
-    recipient: Mapped[str] = mapped_column(String(255))  # user id, phone or address
+    recipient: Mapped[str] = mapped_column(EncryptedText)  # user id, phone or address; encrypted at rest
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     template: Mapped[str] = mapped_column(String(48))

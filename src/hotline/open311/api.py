@@ -1,8 +1,12 @@
 """GeoReport v2 endpoints under /open311/v2/.
 
 Services are the category tree's first two levels (service_code = category code). Posting a request
-needs an `api_key`: an API token of an integration user (`hotline users token …`). Reads are public and
-never show contact details. Status is open/closed; our richer status is in `status_notes`."""
+needs an `api_key`: an API token of an integration user (`hotline users token …`). Reads without a key
+list only the requests the public may see (the citizen chose to publish, the type allows it: see
+hotline.privacy.public), their text redacted and their place generalised to the street; reads with an
+`api_key` (query parameter or `Authorization: Bearer`) list what that user may see, in full. No read
+ever shows the citizen's name, phone or ID number. Status is open/closed; our richer status is in
+`status_notes`."""
 
 from __future__ import annotations
 
@@ -17,15 +21,19 @@ from sqlalchemy import or_, select
 
 from hotline import intake
 from hotline.accounts import service as accounts_service
+from hotline.accounts.principal import Principal
 from hotline.api.deps import DbSession
 from hotline.categories.models import Category
 from hotline.db import utcnow
 from hotline.errors import DomainError, NotFound, PermissionDenied, Unauthenticated
 from hotline.i18n import translate
 from hotline.org.models import Department
+from hotline.privacy.public import public_clause, public_coordinate, public_place
+from hotline.privacy.redact import redact
 from hotline.tickets.enums import Channel, RequestType, Urgency
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import AttachmentIn, CitizenIn, TicketCreate
+from hotline.tickets.service import visible_clause
 from hotline.tickets.views import status_label
 from hotline.workflow.states import STATUSES, StatusCategory
 
@@ -67,6 +75,16 @@ ATTRIBUTES = [
             {"key": Urgency.normal.value, "name": "一般"},
             {"key": Urgency.urgent.value, "name": "紧急"},
         ],
+    },
+    {
+        "variable": True,
+        "code": "public",
+        "datatype": "singlevaluelist",
+        "required": False,
+        "order": 3,
+        "datatype_description": "是否公开",
+        "description": "是否同意公开（隐去个人信息后公示；举报件不公开） (publish the request, redacted)",
+        "values": [{"key": "false", "name": "不公开"}, {"key": "true", "name": "公开"}],
     },
 ]
 
@@ -253,6 +271,9 @@ async def create_request(fmt: str, request: Request, db: DbSession) -> Response:
             urgency = Urgency(attributes.get("urgency", Urgency.normal.value))
         except ValueError as exc:
             raise Open311Error(400, 400, f"attribute value not allowed: {exc}") from exc
+        public = str(attributes.get("public", "false")).lower()
+        if public not in ("true", "false"):
+            raise Open311Error(400, 400, "attribute public must be true or false")
         name = " ".join(str(form.get(k) or "").strip() for k in ("last_name", "first_name")).strip() or None
         media = str(form.get("media_url") or "").strip()
         data = TicketCreate(
@@ -269,6 +290,7 @@ async def create_request(fmt: str, request: Request, db: DbSession) -> Response:
             attachments=[AttachmentIn(filename=media.rsplit("/", 1)[-1] or "media", url=media, size_bytes=0)]
             if media
             else [],
+            public=public == "true",
         )
         ticket, _ = intake.register(db, data=data, principal=principal)
         item = {
@@ -299,26 +321,45 @@ def token_lookup(token: str, fmt: str, db: DbSession) -> Response:
     return _wrap(run, fmt)
 
 
-def _request(db: Any, t: Ticket, depts: dict[int, str]) -> dict[str, Any]:
+def _reader(db: Any, request: Request, api_key: str | None) -> Principal | None:
+    """Who reads: the user of a valid API key (query parameter or bearer token), or None (the public)."""
+    key = api_key or ""
+    auth = request.headers.get("authorization", "")
+    if not key and auth.lower().startswith("bearer "):
+        key = auth[7:].strip()
+    if not key:
+        return None
+    try:
+        return accounts_service.principal_from_token(db, token=key)
+    except DomainError as exc:
+        raise Open311Error(403, 403, "api_key is not valid") from exc
+
+
+def _readable(reader: Principal | None) -> Any:
+    return public_clause() if reader is None else visible_clause(reader)
+
+
+def _request(db: Any, t: Ticket, depts: dict[int, str], reader: Principal | None) -> dict[str, Any]:
     info = STATUSES[t.status]
     cat = db.get(Category, t.category_id) if t.category_id else None
+    public = reader is None
     return {
         "service_request_id": t.number,
         "status": "closed" if info.category == StatusCategory.closed else "open",
         "status_notes": status_label(t.status, "zh"),
         "service_name": cat.name if cat else None,
         "service_code": ".".join(cat.code.split(".")[:2]) if cat else None,
-        "description": t.content,
+        "description": redact(t.content) if public else t.content,
         "agency_responsible": depts.get(t.lead_department_id) if t.lead_department_id else None,
         "service_notice": None,
         "requested_datetime": _iso(t.created_at),
         "updated_datetime": _iso(t.updated_at),
         "expected_datetime": _iso(t.due_at),
-        "address": t.address,
+        "address": public_place(db, t.area_id) if public else t.address,
         "address_id": None,
         "zipcode": None,
-        "lat": t.latitude,
-        "long": t.longitude,
+        "lat": public_coordinate(t.latitude) if public else t.latitude,
+        "long": public_coordinate(t.longitude) if public else t.longitude,
         "media_url": None,
     }
 
@@ -337,18 +378,22 @@ def _parse_date(value: str | None, name: str) -> datetime | None:
 def list_requests(
     fmt: str,
     db: DbSession,
+    request: Request,
+    api_key: str | None = None,
     service_request_id: str | None = None,
     service_code: str | None = None,
     start_date: str | None = None,
     end_date: str | None = None,
     status: str | None = None,
 ) -> Response:
-    """Service requests: by id list, or by service, date range (90 days by default) and status."""
+    """Service requests: by id list, or by service, date range (90 days by default) and status. Without
+    an api_key only public requests, redacted."""
 
     def run() -> Response:
         _fmt(fmt)
+        reader = _reader(db, request, api_key)
         depts = dict(db.execute(select(Department.id, Department.name)).all())
-        stmt = select(Ticket)
+        stmt = select(Ticket).where(_readable(reader))
         if service_request_id:
             ids = [i.strip() for i in service_request_id.split(",") if i.strip()]
             stmt = stmt.where(Ticket.number.in_(ids))
@@ -372,19 +417,24 @@ def list_requests(
                 elif wanted == {"closed"}:
                     stmt = stmt.where(Ticket.status.in_(closed))
         rows = db.scalars(stmt.order_by(Ticket.created_at.desc()).limit(MAX_RESULTS))
-        return _respond(fmt, "service_requests", "request", [_request(db, t, depts) for t in rows])
+        return _respond(fmt, "service_requests", "request", [_request(db, t, depts, reader) for t in rows])
 
     return _wrap(run, fmt)
 
 
 @router.get("/requests/{request_id}.{fmt}")
-def get_request(request_id: str, fmt: str, db: DbSession) -> Response:
+def get_request(
+    request_id: str, fmt: str, db: DbSession, request: Request, api_key: str | None = None
+) -> Response:
+    """One service request (a public one, redacted, without an api_key)."""
+
     def run() -> Response:
         _fmt(fmt)
-        ticket = db.scalar(select(Ticket).where(Ticket.number == request_id))
+        reader = _reader(db, request, api_key)
+        ticket = db.scalar(select(Ticket).where(Ticket.number == request_id, _readable(reader)))
         if ticket is None:
             raise Open311Error(404, 404, f"service_request_id {request_id} not found")
         depts = dict(db.execute(select(Department.id, Department.name)).all())
-        return _respond(fmt, "service_requests", "request", [_request(db, ticket, depts)])
+        return _respond(fmt, "service_requests", "request", [_request(db, ticket, depts, reader)])
 
     return _wrap(run, fmt)

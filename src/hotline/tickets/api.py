@@ -13,6 +13,7 @@ from hotline.accounts.principal import CITIZEN
 from hotline.api.deps import AdminPrincipal, CurrentPrincipal, DbSession
 from hotline.config import get_settings
 from hotline.i18n import pick_language
+from hotline.privacy.redact import redact
 from hotline.tickets import service, views
 from hotline.tickets.enums import Channel, RequestType, Urgency
 from hotline.tickets.schemas import (
@@ -161,7 +162,7 @@ def track_public(
     shown, reply = service.public_progress(db, ticket)
     return PublicTicketStatus(
         number=ticket.number,
-        title=ticket.title,
+        title=redact(ticket.title),
         status=Status(shown.status),
         status_label=views.status_label(shown.status, lang(request)),
         created_at=ticket.created_at,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from hotline.categories.models import Category
 from hotline.db import Base, utcnow
 from hotline.org.models import Area
+from hotline.privacy.crypto import EncryptedText
 from hotline.tickets.enums import Channel, LinkKind, RequestType, Satisfaction, Urgency
 from hotline.workflow.states import Status
 
@@ -29,7 +30,7 @@ class Ticket(Base):
     tracking_code: Mapped[str] = mapped_column(String(16))  # lets a citizen look the ticket up
     channel: Mapped[Channel] = mapped_column(String(16))
     external_id: Mapped[str | None] = mapped_column(String(100))
-    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(160), unique=True)  # idempotency_scope()
     request_hash: Mapped[str | None] = mapped_column(String(64))
 
     title: Mapped[str] = mapped_column(String(200))
@@ -39,11 +40,17 @@ class Ticket(Base):
     urgency: Mapped[Urgency] = mapped_column(String(16), default=Urgency.normal)
 
     citizen_name: Mapped[str | None] = mapped_column(String(100))
-    citizen_phone: Mapped[str | None] = mapped_column(String(32))
+    # personal data at rest: encrypted with the data keys; looked up by the blind index (phone hash)
+    citizen_phone: Mapped[str | None] = mapped_column(EncryptedText)
     citizen_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    citizen_id_number: Mapped[str | None] = mapped_column(EncryptedText)  # 身份证号, when given
     # sha256 of the normalised content: "the same text again" is one indexed lookup (screening)
     content_hash: Mapped[str | None] = mapped_column(String(64))
     no_contact: Mapped[bool] = mapped_column(default=False)  # citizen asked not to be called back
+    # 公开: the citizen agreed to publish the request (redacted); staff may mark it confidential (保密),
+    # which no choice overrides — the rule is hotline.privacy.public
+    public: Mapped[bool] = mapped_column(default=False, server_default=false())
+    confidential: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     address: Mapped[str | None] = mapped_column(String(500))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, AnyUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from hotline.tickets.enums import Channel, RequestType, Satisfaction, Urgency
 from hotline.workflow.states import Status, StatusCategory
@@ -13,11 +13,40 @@ from hotline.workflow.states import Status, StatusCategory
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Content = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9\- ]{2,30}$")]
+# attachments live in object storage or on the web; never a script or a file on the server
+ATTACHMENT_SCHEMES = frozenset({"http", "https", "s3"})
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def _id_number(value: str) -> str:
+    """A mainland resident ID number (居民身份证号码, GB 11643): 18 characters with a valid check digit."""
+    value = value.strip().upper()
+    if len(value) != 18 or not value[:17].isdigit() or value[17] not in "0123456789X":
+        raise ValueError("身份证号应为 18 位（最后一位可为 X） / an ID number has 18 characters")
+    if _ID_CHECK[sum(int(c) * w for c, w in zip(value[:17], _ID_WEIGHTS, strict=True)) % 11] != value[17]:
+        raise ValueError("身份证号校验位不正确，请核对 / the ID number's check digit is wrong")
+    return value
+
+
+IdNumber = Annotated[str, AfterValidator(_id_number)]
+
+
+def _attachment_url(url: AnyUrl) -> AnyUrl:
+    if url.scheme not in ATTACHMENT_SCHEMES:
+        raise ValueError(
+            f"附件地址须以 http、https 或 s3 开头，不接受 {url.scheme}: / "
+            f"attachment URLs must be http, https or s3, not {url.scheme}:"
+        )
+    return url
 
 
 class CitizenIn(BaseModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     phone: Phone | None = None
+    id_number: IdNumber | None = Field(
+        default=None, description="身份证号; stored encrypted, never shown in full"
+    )
     no_contact: bool = Field(default=False, description="the citizen asked not to be called back")
 
 
@@ -25,7 +54,7 @@ class AttachmentIn(BaseModel):
     filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
     content_type: str = Field(default="application/octet-stream", max_length=100)
     size_bytes: int = Field(ge=0, le=200 * 1024 * 1024)
-    url: AnyUrl
+    url: Annotated[AnyUrl, AfterValidator(_attachment_url)]
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
 
@@ -47,6 +76,10 @@ class TicketCreate(BaseModel):
     longitude: float | None = Field(default=None, ge=-180, le=180)
     external_id: str | None = Field(default=None, min_length=1, max_length=100)
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
+    public: bool = Field(
+        default=False,
+        description="the citizen agrees to publish the request, redacted (never a 举报): hotline.privacy.public",
+    )
 
     @model_validator(mode="after")
     def _both_coordinates(self) -> TicketCreate:
@@ -68,6 +101,7 @@ class PublicTicketCreate(BaseModel):
     area_code: str | None = Field(default=None, max_length=64)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
+    public: bool = Field(default=False, description="publish the request, redacted (公开)")
 
     @model_validator(mode="after")
     def _both_coordinates(self) -> PublicTicketCreate:

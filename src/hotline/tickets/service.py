@@ -36,7 +36,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from hotline.accounts.enums import Role
 from hotline.accounts.principal import Principal
-from hotline.accounts.security import keyed_digest
 from hotline.categories import service as category_service
 from hotline.categories.models import Category
 from hotline.config import get_settings
@@ -45,6 +44,9 @@ from hotline.errors import Conflict, NotFound, PermissionDenied, referencing
 from hotline.nlp.text import normalize
 from hotline.org import service as org_service
 from hotline.org.models import Area
+from hotline.privacy.crypto import blind_index
+from hotline.privacy.public import may_publish
+from hotline.privacy.redact import redact
 from hotline.tickets.models import Attachment, ContactView, Ticket, TicketCounter, TicketEvent, TicketSupport
 from hotline.tickets.schemas import TicketCreate, TicketFilter
 from hotline.workflow.enums import AssignmentRole, AssignmentStatus
@@ -194,7 +196,16 @@ def content_hash(text: str) -> str:
 
 def caller_hash(phone: str) -> str:
     """The keyed hash a caller is known by (for screening and repeat-contact counts), never the number."""
-    return keyed_digest(get_settings().secret_key, phone)
+    return blind_index(phone)
+
+
+def idempotency_scope(principal: Principal, key: str, client: str | None) -> str:
+    """The stored form of an Idempotency-Key: a user's keys are theirs alone; the anonymous public's
+    are kept apart per client address, so nobody can replay or probe another citizen's key."""
+    if principal.user_id is not None:
+        return f"{principal.user_id}:{key}"
+    who = blind_index(f"client:{client or 'unknown'}")[:12]
+    return f"{principal.role.value}:{who}:{key}"
 
 
 def _request_hash(data: TicketCreate) -> str:
@@ -213,6 +224,8 @@ def _find_existing(
             select(Ticket).where(Ticket.channel == data.channel, Ticket.external_id == data.external_id)
         )
     if ticket is not None and ticket.request_hash != request_hash:
+        if ticket.registered_by_id is None:  # a citizen's: name no ticket to whoever sent the key
+            raise Conflict("idempotency_mismatch_public")
         raise Conflict("idempotency_mismatch", number=ticket.number)
     return ticket
 
@@ -223,13 +236,15 @@ def create_ticket(
     data: TicketCreate,
     principal: Principal,
     idempotency_key: str | None = None,
+    client: str | None = None,
     now: datetime | None = None,
 ) -> tuple[Ticket, bool]:
-    """Register a request; return the ticket and whether it is new (False: an idempotent replay)."""
+    """Register a request; return the ticket and whether it is new (False: an idempotent replay).
+    `client` (the caller's address) keeps anonymous citizens' keys apart."""
     if principal.role not in INTAKE_ROLES:
         raise PermissionDenied("role_forbidden", action="register", role=principal.role.value)
     now = now or utcnow()
-    key = f"{principal.user_id or principal.role.value}:{idempotency_key}" if idempotency_key else None
+    key = idempotency_scope(principal, idempotency_key, client) if idempotency_key else None
     request_hash = _request_hash(data)
     # No look-up first: a new request (nearly all of them) goes straight to the insert, and a retry is
     # recognised by the unique key or external id refusing it (its number then stays unused).
@@ -256,8 +271,10 @@ def create_ticket(
         "citizen_name": data.citizen.name,
         "citizen_phone": phone,
         "citizen_phone_hash": caller_hash(phone) if phone else None,
+        "citizen_id_number": data.citizen.id_number,
         "content_hash": content_hash(data.content),
         "no_contact": data.citizen.no_contact,
+        "public": data.public and may_publish(data.request_type),
         "address": data.address,
         "area_id": area.id if area else None,
         "latitude": data.latitude,
@@ -368,7 +385,7 @@ def get_public_ticket(session: Session, *, number: str, tracking_code: str) -> T
 def public_progress(session: Session, ticket: Ticket) -> tuple[Ticket, str | None]:
     """What a citizen is shown of their request: the ticket whose progress counts (its master, once
     merged) and the reply approved for them (the direct answer, or the lead department's reply once
-    the centre approved it)."""
+    the centre approved it), personal data redacted — whoever holds a number and code sees it."""
     shown = session.get(Ticket, ticket.master_id) if ticket.master_id else ticket
     assert shown is not None  # a foreign key
     reply = shown.answer
@@ -379,7 +396,7 @@ def public_progress(session: Session, ticket: Ticket) -> tuple[Ticket, str | Non
             if a.role == AssignmentRole.lead and a.status == AssignmentStatus.replied
         ]
         reply = replied[-1].reply if replied else None
-    return shown, reply
+    return shown, redact(reply) if reply else reply
 
 
 def support(session: Session, *, number: str, phone: str, now: datetime | None = None) -> tuple[Ticket, bool]:

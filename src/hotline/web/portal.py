@@ -17,6 +17,7 @@ from hotline.i18n import translate
 from hotline.kb import qa
 from hotline.org.enums import AreaLevel
 from hotline.org.models import Area
+from hotline.privacy.redact import redact
 from hotline.tickets import service as ticket_service
 from hotline.tickets.enums import Channel, RequestType
 from hotline.tickets.schemas import CitizenIn, TicketCreate
@@ -54,6 +55,7 @@ def submit(request: Request, db: DbSession, form: Form) -> Response:
             ),
             address=values.get("address", "").strip() or None,
             area_code=values.get("area_code") or None,
+            public=values.get("public") == "true",
         )
         ticket, _ = intake.register(
             db, data=data, principal=CITIZEN, idempotency_key=values.get("key") or None
@@ -111,7 +113,15 @@ def track(request: Request, db: DbSession, number: str = "", code: str = "") -> 
         .order_by(FollowUpTask.id.desc())
         .limit(1)
     )
-    return page(request, "portal_track.html", ticket=ticket, shown=shown, reply=reply, survey=task)
+    return page(
+        request,
+        "portal_track.html",
+        ticket=ticket,
+        title=redact(ticket.title),
+        shown=shown,
+        reply=reply,
+        survey=task,
+    )
 
 
 @router.get("/ask", response_class=HTMLResponse)

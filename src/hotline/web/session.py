@@ -11,9 +11,10 @@ from starlette.datastructures import FormData
 from hotline.accounts import service as accounts_service
 from hotline.accounts.enums import Role
 from hotline.accounts.principal import Principal
+from hotline.api.clients import client_address
 from hotline.api.deps import DbSession
 from hotline.config import get_settings
-from hotline.errors import NotFound
+from hotline.errors import Unauthenticated
 
 
 class LoginRequired(Exception):
@@ -49,15 +50,12 @@ Form = Annotated[FormData, Depends(check_csrf)]
 
 
 def current(request: Request, db: DbSession) -> Principal:
-    user_id = request.session.get("user_id")
-    if user_id is None:
-        raise LoginRequired(str(request.url.path))
-    try:
-        user = accounts_service.get_user(db, user_id=int(user_id))
-    except NotFound:
-        request.session.clear()
-        raise LoginRequired(str(request.url.path)) from None
-    if not user.active:
+    """The signed-in user of a page. The cookie holds only a random session id; the session itself
+    lives in the database, so signing out, a password change or deactivation ends it everywhere, and
+    it ends by itself after HOTLINE_SESSION_IDLE_MINUTES without a request."""
+    sid = request.session.get("sid")
+    user = accounts_service.resolve_session(db, sid=sid) if isinstance(sid, str) else None
+    if user is None:
         request.session.clear()
         raise LoginRequired(str(request.url.path))
     return accounts_service.principal_for(user)
@@ -72,11 +70,23 @@ def need(principal: Principal, *roles: Role) -> None:
 
 
 def sign_in(request: Request, db: DbSession, username: str, password: str) -> Principal:
-    user = accounts_service.authenticate(db, username=username, password=password)
-    request.session.clear()  # a new session id for the signed-in user
-    request.session["user_id"] = user.id
+    client = client_address(request.scope)
+    try:
+        user = accounts_service.authenticate(db, username=username, password=password, client=client)
+    except Unauthenticated:
+        db.commit()  # the failure count stands although the sign-in fails
+        raise
+    request.session.clear()  # a new session for the signed-in user
+    request.session["sid"] = accounts_service.open_session(db, user=user, client=client)
     csrf_token(request)
     return accounts_service.principal_for(user)
+
+
+def sign_out(request: Request, db: DbSession) -> None:
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        accounts_service.close_session(db, sid=sid)
+    request.session.clear()
 
 
 def lang(request: Request) -> str:

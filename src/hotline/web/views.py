@@ -32,7 +32,7 @@ from hotline.tickets.enums import Channel, RequestType, Satisfaction
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import CitizenIn, TicketCreate, TicketFilter
 from hotline.web.render import page
-from hotline.web.session import Form, Staff, flash, lang, need, sign_in
+from hotline.web.session import Form, Staff, flash, lang, need, sign_in, sign_out
 from hotline.workflow import service as wf
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -75,8 +75,8 @@ def login(request: Request, db: DbSession, form: Form) -> Response:
 
 
 @router.post("/logout")
-def logout(request: Request, form: Form) -> Response:
-    request.session.clear()
+def logout(request: Request, db: DbSession, form: Form) -> Response:
+    sign_out(request, db)
     return _back("/ui/login")
 
 

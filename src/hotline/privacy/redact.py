@@ -1,0 +1,111 @@
+"""Redaction of personal data from text the public may be shown: ID numbers, phone numbers, e-mail
+addresses, house and room numbers (rules), and people's names (LAC's person entities; a name keeps
+its surname and any form of address: 王建国 → 王某某, 刘女士 stays 刘女士)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from hotline.nlp.entities import persons
+
+ID_NUMBER = "[身份证号已隐去]"
+PHONE = "[电话已隐去]"
+EMAIL = "[邮箱已隐去]"
+
+_ID = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# seven or more digits, possibly in groups (+86 139 1234 5678, 0571-8888 1234): a phone, a card or an
+# account number — all personal; a date written as digits (20261125) is kept
+_DIGITS = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?\d(?:[- ]?\d){6,}(?![0-9])")
+_DATE = re.compile(r"^(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
+_NUM = r"(?:\d+|[一二三四五六七八九十百零〇两]+)"
+# house, building, unit, floor and room numbers: 幸福路12号3栋2单元502室, 3-502, 5号楼, 十二层
+_HOUSE = re.compile(
+    rf"(?<![月0-9一二三四五六七八九十百零〇两]){_NUM}(?:-{_NUM})*(?=号楼|号院|号(?!线)|栋|幢|座|单元|楼|层|室|户|弄|门)|\d+(?:-\d+)+(?=室|号|$|[^0-9])"
+)
+_COMPOUND_SURNAMES = [
+    "欧阳",
+    "司马",
+    "诸葛",
+    "上官",
+    "东方",
+    "皇甫",
+    "尉迟",
+    "公孙",
+    "慕容",
+    "长孙",
+    "宇文",
+    "司徒",
+    "夏侯",
+    "令狐",
+    "端木",
+    "轩辕",
+    "钟离",
+    "独孤",
+    "南宫",
+    "西门",
+]
+_FORMS_OF_ADDRESS = [
+    "女士",
+    "先生",
+    "小姐",
+    "师傅",
+    "老师",
+    "阿姨",
+    "叔叔",
+    "大爷",
+    "大妈",
+    "大姐",
+    "大哥",
+    "奶奶",
+    "爷爷",
+    "老板",
+    "经理",
+    "主任",
+    "科长",
+    "处长",
+    "局长",
+    "书记",
+    "队长",
+    "所长",
+    "站长",
+    "村长",
+    "组长",
+    "医生",
+    "律师",
+    "警官",
+    "同志",
+    "老人",
+    "某",
+]
+
+
+def _mask_name(name: str) -> str:
+    if name.startswith(("老", "小")) and len(name) == 2:  # 老王, 小李: a surname alone
+        return name
+    surname = next((s for s in _COMPOUND_SURNAMES if name.startswith(s)), name[:1])
+    rest = name[len(surname) :]
+    tail = next((f for f in _FORMS_OF_ADDRESS if rest.endswith(f)), "")
+    given = rest[: len(rest) - len(tail)]
+    return surname + ("某" * min(2, len(given))) + tail
+
+
+def _digits(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return run if _DATE.match(run) else PHONE
+
+
+@lru_cache(maxsize=20_000)
+def redact(text: str) -> str:
+    """Return the text with personal data replaced; the same text gives the same result (cached)."""
+    if not text:
+        return text
+    out = _ID.sub(ID_NUMBER, text)
+    out = _EMAIL.sub(EMAIL, out)
+    out = _DIGITS.sub(_digits, out)
+    out = _HOUSE.sub("*", out)
+    names = persons(out)
+    for e in reversed(names):
+        out = out[: e.start] + _mask_name(e.text) + out[e.end :]
+    return out
