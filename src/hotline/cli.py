@@ -7,7 +7,7 @@ import logging
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +23,7 @@ model_app = typer.Typer(
 routing_app = typer.Typer(help="The routing table (派单目录)", no_args_is_help=True)
 kb_app = typer.Typer(help="Knowledge base (知识库): import, search, ask", no_args_is_help=True)
 gazetteer_app = typer.Typer(help="Place names used to locate requests", no_args_is_help=True)
+keys_app = typer.Typer(help="Keys of personal data at rest: generate, rotate", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(users_app, name="users")
@@ -30,6 +31,12 @@ app.add_typer(model_app, name="model")
 app.add_typer(routing_app, name="routing")
 app.add_typer(gazetteer_app, name="gazetteer")
 app.add_typer(kb_app, name="kb")
+app.add_typer(keys_app, name="keys")
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from hotline.accounts.principal import Principal
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +234,114 @@ def users_token(username: str, days: int = 365, name: str = "integration") -> No
             raise typer.BadParameter(f"no user {username}")
         secret, _ = service.issue_token(session, user=user, ttl=timedelta(days=days), name=name)
     typer.echo(secret)
+
+
+def _user_id(session: Session, username: str) -> int:
+    from sqlalchemy import select
+
+    from hotline.accounts.models import User
+
+    user_id = session.scalar(select(User.id).where(User.username == username))
+    if user_id is None:
+        raise typer.BadParameter(f"no user {username}")
+    return int(user_id)
+
+
+def _cli_admin() -> Principal:
+    """The principal the command line acts as (an administrator at the console of the server)."""
+    from hotline.accounts.enums import Role
+    from hotline.accounts.principal import Principal
+
+    return Principal(user_id=None, role=Role.admin, name="cli")
+
+
+@users_app.command("password")
+def users_password(
+    username: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+) -> None:
+    """Set a user's password; every token and console session of theirs ends."""
+    from hotline.accounts import service
+    from hotline.db import session_scope
+
+    with session_scope() as session:
+        service.reset_password(session, user_id=_user_id(session, username), new=password, actor=_cli_admin())
+    typer.echo(f"password of {username} changed; their tokens and sessions ended")
+
+
+@users_app.command("deactivate")
+def users_deactivate(username: str) -> None:
+    """Deactivate a user: they cannot sign in, every token and session of theirs ends."""
+    from hotline.accounts import service
+    from hotline.db import session_scope
+
+    with session_scope() as session:
+        service.set_active(session, user_id=_user_id(session, username), active=False, actor=_cli_admin())
+    typer.echo(f"{username} deactivated")
+
+
+@users_app.command("activate")
+def users_activate(username: str) -> None:
+    """Reactivate a user (and lift a sign-in lock)."""
+    from hotline.accounts import service
+    from hotline.db import session_scope
+
+    with session_scope() as session:
+        service.set_active(session, user_id=_user_id(session, username), active=True, actor=_cli_admin())
+    typer.echo(f"{username} activated")
+
+
+@users_app.command("tokens")
+def users_tokens(username: str) -> None:
+    """List a user's API tokens (id, name, created, expires, revoked)."""
+    from hotline.accounts import service
+    from hotline.db import session_scope
+
+    with session_scope() as session:
+        for t in service.list_tokens(session, user_id=_user_id(session, username)):
+            state = "revoked" if t.revoked else "active"
+            typer.echo(f"{t.id}\t{t.name}\t{t.created_at:%Y-%m-%d %H:%M}\t{t.expires_at or '-'}\t{state}")
+
+
+@users_app.command("revoke-token")
+def users_revoke_token(username: str, token_id: int) -> None:
+    """Revoke one API token of a user (ids from `hotline users tokens`)."""
+    from hotline.accounts import service
+    from hotline.db import session_scope
+
+    with session_scope() as session:
+        service.revoke_token_by_id(
+            session,
+            user_id=_user_id(session, username),
+            token_id=token_id,
+            actor=_cli_admin(),
+        )
+    typer.echo(f"token {token_id} of {username} revoked")
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """Print a new data key (put it in front of HOTLINE_DATA_KEYS, then run `hotline keys rotate`)."""
+    from cryptography.fernet import Fernet
+
+    typer.echo(Fernet.generate_key().decode())
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    blind_index: Annotated[
+        bool, typer.Option("--blind-index", help="also recompute caller hashes with HOTLINE_BLIND_INDEX_KEY")
+    ] = False,
+) -> None:
+    """Re-encrypt every stored phone and ID number with the newest key of HOTLINE_DATA_KEYS."""
+    from hotline.db import session_scope
+    from hotline.privacy import keys
+
+    with session_scope() as session:
+        counts = keys.rotate(session)
+        if blind_index:
+            counts |= {f"rehashed {k}": v for k, v in keys.rehash(session).items()}
+    typer.echo(json.dumps(counts, ensure_ascii=False))
 
 
 TextColumns = Annotated[

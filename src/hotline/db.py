@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, make_url, text
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -88,9 +88,34 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
+    from hotline.config import get_settings
+
+    s = get_settings()
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
+    # a database that does not answer must cost a request seconds, not minutes: waiting for a pooled
+    # connection, connecting, and (server side) a statement all have a limit
+    kwargs.setdefault("pool_timeout", s.db_pool_timeout_seconds)
+    if url.startswith("postgresql"):
+        given = dict(kwargs.pop("connect_args", {}))
+        # options given in the URL or by the caller (a search_path, say) are kept beside ours
+        from_url = make_url(url).query.get("options")
+        options = " ".join(
+            str(o)
+            for o in (
+                from_url,
+                given.get("options"),
+                f"-c statement_timeout={int(s.db_statement_timeout_seconds * 1000)}",
+            )
+            if o
+        )
+        kwargs["connect_args"] = {
+            # libpq's connect_timeout is whole seconds, at least 2
+            "connect_timeout": max(2, round(s.db_connect_timeout_seconds)),
+            **given,
+            "options": options,
+        }
     return create_engine(url, **kwargs)
 
 
@@ -142,3 +167,34 @@ def session_scope() -> Iterator[Session]:
 def ping(session: Session) -> None:
     """Run a trivial query; raises if the database does not answer."""
     session.execute(text("SELECT 1"))
+
+
+def not_ready(session: Session) -> str | None:
+    """Why the database cannot serve requests (None: it can): it does not answer, it has not been
+    migrated to this version's schema, or it cannot be written to (a read-only file or server). The
+    write probe changes nothing and is rolled back."""
+    from sqlalchemy.exc import DBAPIError
+
+    from hotline import migrate
+
+    try:
+        version = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError as exc:
+        session.rollback()
+        return (
+            f"数据库未初始化或无法读取（请先运行 hotline init） / not initialised or unreadable: {exc.orig}"
+        )
+    head = migrate.head_revision()
+    if version != head:
+        session.rollback()
+        return (
+            f"数据库结构版本为 {version}，本程序需要 {head}（请运行 hotline init 升级） / "
+            f"schema at revision {version}, this version needs {head}: run hotline init"
+        )
+    try:
+        session.execute(text("UPDATE alembic_version SET version_num = version_num"))
+    except DBAPIError as exc:
+        return f"数据库不可写（只读文件或只读服务器） / the database cannot be written to: {exc.orig}"
+    finally:
+        session.rollback()
+    return None

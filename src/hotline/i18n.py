@@ -208,6 +208,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "工单已被他人同时修改，请刷新后重试",
         "The ticket was changed by someone else at the same time; reload and try again",
     ),
+    "database_unavailable": (
+        "系统暂时无法访问数据库，您的请求未被处理，请稍后重试（如急需帮助请拨打 12345）",
+        "The database is not answering: your request was not processed; please try again shortly",
+    ),
+    "nul_character": (
+        "请求中含有空字符（NUL，\\u0000 或 %00），请删除后重试",
+        "The request holds a NUL character (\\u0000 or %00): remove it and try again",
+    ),
     "idempotency_mismatch_public": (
         "该幂等键已用于另一内容不同的诉求，请刷新页面后重新提交",
         "This Idempotency-Key was already used for a different request: reload the page and submit again",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -27,6 +28,14 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The revision this version of the code needs the database at."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def upgrade(url: str | None = None, *, revision: str = "head", connection: Connection | None = None) -> None:

@@ -142,7 +142,7 @@ def test_merge_from_the_queue_and_follow_up_of_every_citizen(
     assert all(q["ticket_id"] != dup.id for q in client.get("/api/v1/duplicates", headers=headers).json())
 
     # the merged citizen follows the master's progress
-    track = client.get(f"/api/v1/public/tickets/{dup.number}", params={"code": dup.tracking_code}).json()
+    track = client.post(f"/api/v1/public/tickets/{dup.number}/track", json={"code": dup.tracking_code}).json()
     assert track["merged_into"] == master.number and track["status"] == "processing"
 
     # the master is replied and approved: both citizens get a follow-up task
@@ -152,7 +152,7 @@ def test_merge_from_the_queue_and_follow_up_of_every_citizen(
     assert counts["created"] == 1 and counts["merged"] == 1
     task = db.scalar(select(FollowUpTask).where(FollowUpTask.ticket_id == dup.id))
     assert task is not None and task.method == "sms_survey"
-    track = client.get(f"/api/v1/public/tickets/{dup.number}", params={"code": dup.tracking_code}).json()
+    track = client.post(f"/api/v1/public/tickets/{dup.number}/track", json={"code": dup.tracking_code}).json()
     assert track["reply"] == "已更换路灯。"
     followup.record(
         db,
@@ -196,8 +196,16 @@ def test_dismiss_keeps_the_ticket(
 def test_supports_count_once_per_person(
     client: TestClient, db: Session, actors: factories.Actors, now: datetime
 ) -> None:
-    t = factories.make_ticket(db, actors, now=now)
+    t = factories.make_ticket(db, actors, now=now, public=True)
+    private = factories.make_ticket(db, actors, now=now)
     db.commit()
+    # a request the citizen did not publish cannot be supported: nobody outside may know it exists
+    assert (
+        client.post(
+            f"/api/v1/public/tickets/{private.number}/supports", json={"phone": "13811112222"}
+        ).status_code
+        == 404
+    )
     url = f"/api/v1/public/tickets/{t.number}/supports"
     first: dict[str, Any] = client.post(url, json={"phone": "13811112222"}).json()
     assert first == {"number": t.number, "supports": 1, "counted": True}

@@ -177,10 +177,21 @@ def test_public_portal_submit_and_track(client: TestClient, db: Session, actors:
     assert r.status_code == 201, r.text
     receipt = r.json()
     assert set(receipt) == {"number", "tracking_code", "status", "status_label"}
-    wrong = client.get(f"/api/v1/public/tickets/{receipt['number']}", params={"code": "00000000"})
+    wrong = client.post(f"/api/v1/public/tickets/{receipt['number']}/track", json={"code": "00000000"})
     assert wrong.status_code == 404
-    ok = client.get(f"/api/v1/public/tickets/{receipt['number']}", params={"code": receipt["tracking_code"]})
+    ok = client.post(
+        f"/api/v1/public/tickets/{receipt['number']}/track", json={"code": receipt["tracking_code"]}
+    )
     assert ok.status_code == 200 and ok.json()["status"] == "registered"
+    by_header = client.get(
+        f"/api/v1/public/tickets/{receipt['number']}", headers={"X-Tracking-Code": receipt["tracking_code"]}
+    )
+    assert by_header.json() == ok.json()
+    # the code is never taken from the URL (it would land in access logs)
+    in_url = client.get(
+        f"/api/v1/public/tickets/{receipt['number']}", params={"code": receipt["tracking_code"]}
+    )
+    assert in_url.status_code == 422
     assert "citizen_phone" not in ok.json()
     stored = ticket_service.get_ticket_by_number(db, number=receipt["number"], principal=actors.dispatcher)
     assert stored.channel == "web" and stored.registered_by_id is None

@@ -151,7 +151,10 @@ def test_a_ticket_from_portal_to_dashboard(server: Server, browser: Any, no_auto
 
     # the scheduler makes the follow-up; the citizen answers the survey from the tracking page
     tick(server.factory)
-    citizen.goto(f"{server.url}/portal/track?number={number}&code={code}")
+    citizen.goto(f"{server.url}/portal")
+    citizen.fill("#number", number)
+    citizen.fill("#code", code)
+    citizen.click("#track button[type=submit]")
     assert "更换灯具" in citizen.inner_text("#reply")
     shot(citizen, "portal-track")
     citizen.click("#survey")

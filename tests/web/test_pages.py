@@ -115,7 +115,7 @@ def test_portal_refuses_bad_input_with_a_message(client: TestClient, db: Session
     r = client.post("/portal/submit", data={"csrf": token, "content": "", "phone": "12"})
     assert r.status_code == 422 and "请检查" in r.text
     assert count(db) == before
-    r = client.get("/portal/track", params={"number": "20990101-000001", "code": "nope"})
+    r = client.post("/portal/track", data={"csrf": token, "number": "20990101-000001", "code": "nope"})
     assert r.status_code == 404 and "未找到该工单" in r.text
     ok = client.post(
         "/portal/submit", data={"csrf": token, "content": "小区垃圾桶满了没人清理", "request_type": "help"}

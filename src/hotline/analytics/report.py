@@ -269,6 +269,8 @@ def to_xlsx(report: Report) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from hotline.spreadsheets import xlsx_row
+
     wb = Workbook()
     sheets: list[tuple[str, list[str], list[list[Any]]]] = [
         (
@@ -374,7 +376,7 @@ def to_xlsx(report: Report) -> bytes:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append(row)
+            ws.append(xlsx_row(ws, row))  # titles and examples are citizens' text
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -8,7 +8,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 import hotline
@@ -16,7 +21,6 @@ from hotline.accounts.api import router as accounts_router
 from hotline.analytics.api import dup_router as duplicates_router
 from hotline.analytics.api import router as analytics_router
 from hotline.api import errors
-from hotline.api.deps import DbSession
 from hotline.api.metrics import Metrics
 from hotline.api.metrics import router as metrics_router
 from hotline.api.middleware import BodySizeLimit, SecurityHeaders
@@ -25,7 +29,7 @@ from hotline.bulk.api import router as bulk_router
 from hotline.categories.api import router as categories_router
 from hotline.config import get_settings
 from hotline.cti.api import router as cti_router
-from hotline.db import ping
+from hotline.db import not_ready
 from hotline.dispatch.api import router as dispatch_router
 from hotline.dispatch.api import ticket_router as dispatch_ticket_router
 from hotline.followup.api import pages as followup_pages
@@ -50,15 +54,30 @@ from hotline.workflow.api import router as workflow_router
 log = logging.getLogger(__name__)
 
 
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
     """Return the API application; `session_factory` overrides the configured database."""
     settings = get_settings()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        from hotline.db import session_factory as default_factory
+
+        # refuse to start on a database that cannot serve (missing, not migrated, read-only), saying
+        # what to fix, rather than answer every request with an error
+        with (session_factory or default_factory())() as session:
+            try:
+                reason = not_ready(session)
+            except DBAPIError as exc:
+                reason = f"数据库无法连接 / the database does not answer: {exc.orig}"
+        if reason is not None:
+            log.error("cannot start: %s (HOTLINE_DATABASE_URL=%s)", reason, _safe_url(settings.database_url))
+            raise RuntimeError(f"{reason} (HOTLINE_DATABASE_URL={_safe_url(settings.database_url)})")
         scheduler = None
         if settings.scheduler == "inprocess" and settings.environment != "test":
-            from hotline.db import session_factory as default_factory
             from hotline.scheduler import Scheduler
 
             scheduler = Scheduler(session_factory or default_factory())
@@ -113,20 +132,33 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
         app.include_router(router)
 
     @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, Any]:
-        """Liveness: the process answers."""
+    async def healthz() -> dict[str, Any]:
+        """Liveness: the process answers (on the event loop: no database, no thread pool)."""
         return {"status": "ok", "version": hotline.__version__}
 
-    @app.get("/readyz", tags=["ops"])
-    def readyz(db: DbSession) -> dict[str, Any]:
-        """Readiness: the database answers."""
-        ping(db)
-        return {"status": "ready"}
+    @app.get("/readyz", tags=["ops"], responses={503: {"description": "not ready, with the reason"}})
+    async def readyz(request: Request) -> JSONResponse:
+        """Readiness: the database answers, is at this version's schema and can be written to."""
+        from hotline.db import session_factory as default_factory
+
+        def check() -> str | None:
+            with (session_factory or default_factory())() as session:
+                return not_ready(session)
+
+        try:
+            reason = await run_in_threadpool(check)
+        except (DBAPIError, SATimeoutError) as exc:
+            reason = f"数据库无法连接 / the database does not answer: {getattr(exc, 'orig', exc)}"
+        if reason is not None:
+            return JSONResponse(
+                {"status": "not_ready", "reason": reason}, status_code=503, headers={"Retry-After": "5"}
+            )
+        return JSONResponse({"status": "ready"})
 
     from hotline.web.app import install as install_web
 
     install_web(app)
-    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes)
     app.add_middleware(RateLimit)
     app.add_middleware(Metrics)
     app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")

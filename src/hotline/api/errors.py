@@ -9,7 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline.config import get_settings
@@ -122,10 +123,33 @@ async def _data_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database did not answer in time, refused a connection, or cannot be written to: 503 with
+    Retry-After and a message a person can act on — never a hang, never a bare 500."""
+    log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    message = translate("database_unavailable", _lang(request))
+    response: Response
+    if _is_page(request):
+        from hotline.web.app import domain_error_page
+
+        response = domain_error_page(request, ServiceUnavailable("database_unavailable"), 503)
+    else:
+        response = JSONResponse(error_body("database_unavailable", message), status_code=503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+RETRY_AFTER_SECONDS = 10
+
+
 def install(app: FastAPI) -> None:
     """Register the error handlers on an app."""
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(OverflowError, _data_error)  # SQLite: an integer beyond 64 bits
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(InterfaceError, _database_unavailable)
+    app.add_exception_handler(SATimeoutError, _database_unavailable)
     app.add_exception_handler(ValidationError, _model_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

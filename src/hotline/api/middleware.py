@@ -1,4 +1,5 @@
-"""ASGI middleware: refuse oversized request bodies before they are read into memory."""
+"""ASGI middleware: refuse oversized request bodies before they are read into memory, and NUL
+characters anywhere a database would choke on them; security headers on every response."""
 
 from __future__ import annotations
 
@@ -15,12 +16,30 @@ class _TooLarge(Exception):
     pass
 
 
-class BodySizeLimit:
-    """Answer 413 when a request body exceeds `limit` bytes (by header or while streaming)."""
+class _HasNul(Exception):
+    pass
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+
+# bodies read as text (a NUL in them is refused); file uploads are bytes and may hold NULs
+TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "text/")
+# file uploads (multipart forms, CSV bodies) may be as large as HOTLINE_MAX_UPLOAD_BYTES
+UPLOAD_BODIES = ("multipart/form-data", "text/csv")
+_NULS = (b"\x00", b"\\u0000", b"%00")
+
+
+def _has_nul(data: bytes) -> bool:
+    return any(n in data for n in _NULS)
+
+
+class BodySizeLimit:
+    """Answer 413 when a request body exceeds its limit (`limit` bytes; `upload_limit` for file
+    uploads), by header or while streaming; 422 for a NUL character in the path, the query or a text
+    body (no database stores one: PostgreSQL refuses it, and nothing a person writes holds one)."""
+
+    def __init__(self, app: ASGIApp, limit: int, upload_limit: int | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.upload_limit = upload_limit or limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -28,20 +47,31 @@ class BodySizeLimit:
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
         lang = pick_language(headers.get("accept-language"))
-        declared = headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(send, lang)
+        kind = headers.get("content-type", "").lower()
+        limit = self.upload_limit if kind.startswith(UPLOAD_BODIES) else self.limit
+        if _has_nul(scope.get("raw_path") or b"") or _has_nul(scope.get("query_string") or b""):
+            await self._refuse_nul(send, lang)
             return
+        declared = headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, lang, limit)
+            return
+        check_nul = kind.startswith(TEXT_BODIES) and not kind.startswith("text/csv")
         seen = 0
+        tail = b""
         started = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, tail
             message = await receive()
             if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
+                chunk = message.get("body", b"")
+                seen += len(chunk)
+                if seen > limit:
                     raise _TooLarge
+                if check_nul and _has_nul(tail + chunk):
+                    raise _HasNul
+                tail = chunk[-6:]
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -54,24 +84,23 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send, lang)
+                await self._refuse(send, lang, limit)
+        except _HasNul:
+            if not started:
+                await self._refuse_nul(send, lang)
 
-    async def _refuse(self, send: Send, lang: str) -> None:
-        body: dict[str, Any] = error_body(
-            "body_too_large", translate("body_too_large", lang, limit=self.limit)
-        )
-        payload = json.dumps(body, ensure_ascii=False).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+    async def _refuse(self, send: Send, lang: str, limit: int) -> None:
+        await _answer(send, 413, error_body("body_too_large", translate("body_too_large", lang, limit=limit)))
+
+    async def _refuse_nul(self, send: Send, lang: str) -> None:
+        await _answer(send, 422, error_body("nul_character", translate("nul_character", lang)))
+
+
+async def _answer(send: Send, status: int, body: dict[str, Any]) -> None:
+    payload = json.dumps(body, ensure_ascii=False).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
 
 
 PAGE_PREFIXES = (b"/ui", b"/portal", b"/s/")

@@ -14,6 +14,7 @@ from hotline.accounts.enums import Role
 from hotline.accounts.principal import Principal
 from hotline.api.deps import CurrentPrincipal, DbSession, require
 from hotline.bulk import service
+from hotline.config import get_settings
 from hotline.errors import InvalidInput
 from hotline.tickets.enums import Channel
 from hotline.tickets.models import ContactView
@@ -23,7 +24,6 @@ from hotline.workflow.states import Status
 
 router = APIRouter(prefix="/api/v1", tags=["import and export"])
 Importer = Annotated[Principal, Depends(require(Role.admin, Role.dispatcher))]
-MAX_UPLOAD = 50 * 1024 * 1024
 
 
 @router.post("/import/tickets")
@@ -37,9 +37,11 @@ async def import_tickets(
     """Import historical tickets. Every bad row is reported; if there is one, nothing is written (422).
     A dry run (the default) only reports."""
     name = Path(file.filename or "upload.csv").name
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise InvalidInput("kb_file_too_large", path=name, limit_mb=MAX_UPLOAD // 1024 // 1024)
+    data = await file.read(get_settings().max_upload_bytes + 1)
+    if len(data) > get_settings().max_upload_bytes:
+        raise InvalidInput(
+            "kb_file_too_large", path=name, limit_mb=get_settings().max_upload_bytes // 1_000_000
+        )
     plan = service.load_mapping(mapping)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name

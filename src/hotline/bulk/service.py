@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import secrets
 from collections.abc import Iterable, Iterator
@@ -23,6 +22,7 @@ from hotline.db import utcnow
 from hotline.dispatch.datasets import read_rows
 from hotline.errors import InvalidInput
 from hotline.org.models import Area, Department
+from hotline.spreadsheets import csv_rows, xlsx_row
 from hotline.tickets.enums import Channel, RequestType
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import TicketFilter
@@ -310,26 +310,19 @@ def export_rows(
 
 
 def export_csv(rows: Iterable[list[Any]]) -> Iterator[str]:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    buf.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
-    writer.writerow(EXPORT_COLUMNS)
-    yield buf.getvalue()
-    for row in rows:
-        buf.seek(0)
-        buf.truncate()
-        writer.writerow(row)
-        yield buf.getvalue()
+    """The rows as CSV (BOM for Excel), every cell safe to open in a spreadsheet."""
+    return csv_rows(EXPORT_COLUMNS, rows)
 
 
 def export_xlsx(rows: Iterable[list[Any]]) -> bytes:
+    """The rows as an XLSX workbook, text always written as text."""
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("工单")
-    ws.append(list(EXPORT_COLUMNS))
+    ws.append(xlsx_row(ws, EXPORT_COLUMNS))
     for row in rows:
-        ws.append(row)
+        ws.append(xlsx_row(ws, row))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

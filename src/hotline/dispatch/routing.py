@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ from hotline.i18n import translate
 from hotline.org import service as org_service
 from hotline.org.enums import DepartmentKind
 from hotline.org.models import Area, Department
+from hotline.spreadsheets import csv_rows
 
 
 @dataclass
@@ -227,10 +229,8 @@ def import_rules(session: Session, *, path: Path, actor: str | None) -> int:
 
 
 def export_rules(session: Session) -> str:
-    """Write the active routing table as CSV (the import format)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    """Write the active routing table as CSV (the import format), cells safe for a spreadsheet."""
+    rows: list[list[Any]] = []
     for rule in list_rules(session):
         if not rule.active:
             continue
@@ -243,7 +243,7 @@ def export_rules(session: Session) -> str:
                 select(Department).where(Department.id.in_(rule.co_department_ids or []))
             )
         ]
-        writer.writerow(
+        rows.append(
             [
                 category.full_name if category else "",
                 area.code if area else "",
@@ -254,4 +254,4 @@ def export_rules(session: Session) -> str:
                 rule.note or "",
             ]
         )
-    return out.getvalue()
+    return "".join(csv_rows(CSV_COLUMNS, rows, bom=False))

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
 from hotline.accounts.enums import Role
 from hotline.accounts.principal import Principal
 from hotline.api.deps import CurrentPrincipal, DbSession, require
+from hotline.config import get_settings
 from hotline.errors import InvalidInput, referencing
 from hotline.kb import assist, qa, service
 from hotline.kb.enums import ArticleStatus
@@ -35,7 +36,6 @@ public = APIRouter(prefix="/api/v1/public", tags=["public"])
 CenterPrincipal = Annotated[
     Principal, Depends(require(Role.operator, Role.dispatcher, Role.admin, Role.leader))
 ]
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 def _out(article: Article) -> ArticleOut:
@@ -115,9 +115,11 @@ async def import_file(
     """Import a document (one article) or an FAQ list (one article per row); a re-import of the same
     file updates its articles as new versions."""
     name = Path(file.filename or "upload").name
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise InvalidInput("kb_file_too_large", path=name, limit_mb=MAX_UPLOAD // 1024 // 1024)
+    data = await file.read(get_settings().max_upload_bytes + 1)
+    if len(data) > get_settings().max_upload_bytes:
+        raise InvalidInput(
+            "kb_file_too_large", path=name, limit_mb=get_settings().max_upload_bytes // 1_000_000
+        )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)

@@ -152,11 +152,29 @@ def submit_public(
     )
 
 
+class TrackIn(BaseModel):
+    code: str = Field(min_length=1, max_length=16, description="the tracking code on the receipt")
+
+
+@public.post("/tickets/{number}/track", response_model=PublicTicketStatus)
+def track_public(number: str, body: TrackIn, db: DbSession, request: Request) -> PublicTicketStatus:
+    """Track a request by its number and tracking code (in the body, so the code never lands in an
+    access log); shows the approved reply once there is one, personal data redacted."""
+    return _tracked(db, request, number, body.code)
+
+
 @public.get("/tickets/{number}", response_model=PublicTicketStatus)
-def track_public(
-    number: str, db: DbSession, request: Request, code: Annotated[str, Query(min_length=1, max_length=16)]
+def track_public_get(
+    number: str,
+    db: DbSession,
+    request: Request,
+    code: Annotated[str, Header(alias="X-Tracking-Code", min_length=1, max_length=16)],
 ) -> PublicTicketStatus:
-    """Track a request by its number and tracking code; shows the approved reply once there is one."""
+    """The same as POST …/track, the code in the X-Tracking-Code header (never in the URL)."""
+    return _tracked(db, request, number, code)
+
+
+def _tracked(db: DbSession, request: Request, number: str, code: str) -> PublicTicketStatus:
     ticket = service.get_public_ticket(db, number=number, tracking_code=code)
     # a merged request (并单) shows the progress of the one it was merged into
     shown, reply = service.public_progress(db, ticket)

@@ -45,7 +45,7 @@ from hotline.nlp.text import normalize
 from hotline.org import service as org_service
 from hotline.org.models import Area
 from hotline.privacy.crypto import blind_index
-from hotline.privacy.public import may_publish
+from hotline.privacy.public import may_publish, public_clause
 from hotline.privacy.redact import redact
 from hotline.tickets.models import Attachment, ContactView, Ticket, TicketCounter, TicketEvent, TicketSupport
 from hotline.tickets.schemas import TicketCreate, TicketFilter
@@ -403,11 +403,10 @@ def support(session: Session, *, number: str, phone: str, now: datetime | None =
     """Record one person's support (点赞/附议) of a request; a second one by the same phone counts once.
     Returns the ticket and whether this support was new."""
     now = now or utcnow()
-    ticket = session.scalar(select(Ticket).where(Ticket.number == number))
+    # only a request the public may see can be supported: the others are not known to exist
+    ticket = session.scalar(select(Ticket).where(Ticket.number == number, public_clause()))
     if ticket is None:
         raise NotFound("ticket_not_found", id=number)
-    if ticket.status in (Status.merged, Status.handed_off):
-        raise Conflict("support_not_public", number=number)
     try:
         with session.begin_nested():
             session.add(TicketSupport(ticket_id=ticket.id, supporter_hash=caller_hash(phone), created_at=now))

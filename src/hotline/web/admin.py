@@ -17,6 +17,7 @@ from hotline.accounts import service as accounts_service
 from hotline.accounts.enums import Role
 from hotline.accounts.schemas import UserIn
 from hotline.api.deps import DbSession
+from hotline.config import get_settings
 from hotline.dispatch import datasets, registry, routing, training
 from hotline.errors import DomainError, InvalidInput
 from hotline.i18n import translate
@@ -28,7 +29,6 @@ from hotline.web.session import Form, Staff, flash, lang, need
 from hotline.web.views import _validation_message
 
 router = APIRouter(prefix="/ui/admin", include_in_schema=False)
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 def _done(request: Request, zh: str, en: str) -> Response:
@@ -49,9 +49,13 @@ def _failed(request: Request, db: DbSession, exc: Exception) -> Response:
 async def _upload(form_file: object, tmp: str) -> Path:
     if not isinstance(form_file, UploadFile) or not form_file.filename:
         raise InvalidInput("validation_error")
-    data = await form_file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise InvalidInput("kb_file_too_large", path=form_file.filename, limit_mb=MAX_UPLOAD // 1024 // 1024)
+    data = await form_file.read(get_settings().max_upload_bytes + 1)
+    if len(data) > get_settings().max_upload_bytes:
+        raise InvalidInput(
+            "kb_file_too_large",
+            path=form_file.filename,
+            limit_mb=get_settings().max_upload_bytes // 1_000_000,
+        )
     path = Path(tmp) / Path(form_file.filename).name
     path.write_bytes(data)
     return path

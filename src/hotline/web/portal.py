@@ -85,11 +85,20 @@ def submit(request: Request, db: DbSession, form: Form) -> Response:
 
 
 @router.get("/track", response_class=HTMLResponse)
-def track(request: Request, db: DbSession, number: str = "", code: str = "") -> Response:
-    if not number or not code:
-        return RedirectResponse("/portal", status_code=303)
+def track_form(request: Request) -> Response:
+    """The tracking form is on the home page; codes are never taken from the URL."""
+    return RedirectResponse("/portal#track", status_code=303)
+
+
+@router.post("/track", response_class=HTMLResponse)
+def track(request: Request, db: DbSession, form: Form) -> Response:
+    """Progress of a request, for whoever holds its number and tracking code (sent in the form, so
+    the code never lands in an access log or the browser's history)."""
+    number, code = str(form.get("number") or "").strip(), str(form.get("code") or "").strip()
     try:
-        ticket = ticket_service.get_public_ticket(db, number=number.strip(), tracking_code=code.strip())
+        if not number or not code:
+            raise NotFound("ticket_not_found", id=number)
+        ticket = ticket_service.get_public_ticket(db, number=number, tracking_code=code)
     except NotFound:
         flash(
             request,
