@@ -169,6 +169,12 @@ def ping(session: Session) -> None:
     session.execute(text("SELECT 1"))
 
 
+_UNWRITABLE = (
+    "数据库不可写（只读文件、目录无写权限或只读服务器），请检查 HOTLINE_DATABASE_URL 指向的文件或服务器 / "
+    "the database cannot be written to: {}"
+)
+
+
 def not_ready(session: Session) -> str | None:
     """Why the database cannot serve requests (None: it can): it does not answer, it has not been
     migrated to this version's schema, or it cannot be written to (a read-only file or server). The
@@ -181,6 +187,8 @@ def not_ready(session: Session) -> str | None:
         version = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except DBAPIError as exc:
         session.rollback()
+        if "readonly" in str(exc.orig).lower() or "read-only" in str(exc.orig).lower():
+            return _UNWRITABLE.format(exc.orig)  # SQLite takes the write lock at BEGIN
         return (
             f"数据库未初始化或无法读取（请先运行 hotline init） / not initialised or unreadable: {exc.orig}"
         )
@@ -194,7 +202,7 @@ def not_ready(session: Session) -> str | None:
     try:
         session.execute(text("UPDATE alembic_version SET version_num = version_num"))
     except DBAPIError as exc:
-        return f"数据库不可写（只读文件或只读服务器） / the database cannot be written to: {exc.orig}"
+        return _UNWRITABLE.format(exc.orig)
     finally:
         session.rollback()
     return None

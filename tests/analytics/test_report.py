@@ -52,6 +52,15 @@ def test_xlsx_tables_hold_the_same_figures(built: report.Report) -> None:
     assert built.notable and notable == [n["number"] for n in built.notable]
 
 
+def test_xlsx_writes_a_citizens_formula_as_text(built: report.Report) -> None:
+    """Hotspot and case titles are citizens' words: never a live formula in the workbook."""
+    formula = '=HYPERLINK("http://evil.example/","点击")'
+    built.notable[0]["title"] = formula + "\x1b"
+    wb = load_workbook(io.BytesIO(report.to_xlsx(built)))
+    cell = next(c for row in wb["典型案例"].iter_rows(min_row=2) for c in row if c.value == formula)
+    assert cell.data_type == "s"
+
+
 def test_unknown_format_is_refused(built: report.Report) -> None:
     with pytest.raises(InvalidInput):
         report.render(built, "docx")

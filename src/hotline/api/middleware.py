@@ -16,10 +16,6 @@ class _TooLarge(Exception):
     pass
 
 
-class _HasNul(Exception):
-    pass
-
-
 # bodies read as text (a NUL in them is refused); file uploads are bytes and may hold NULs
 TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "text/")
 # file uploads (multipart forms, CSV bodies) may be as large as HOTLINE_MAX_UPLOAD_BYTES
@@ -56,22 +52,46 @@ class BodySizeLimit:
         if declared and declared.isdigit() and int(declared) > limit:
             await self._refuse(send, lang, limit)
             return
-        check_nul = kind.startswith(TEXT_BODIES) and not kind.startswith("text/csv")
+        if kind.startswith(TEXT_BODIES) and not kind.startswith("text/csv") and scope["method"] != "GET":
+            # a text body (at most `limit` bytes) is read whole and looked at before the app sees it
+            chunks: list[bytes] = []
+            seen = 0
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return  # the client went away
+                chunks.append(message.get("body", b""))
+                seen += len(chunks[-1])
+                if seen > limit:
+                    await self._refuse(send, lang, limit)
+                    return
+                more = message.get("more_body", False)
+            body = b"".join(chunks)
+            if _has_nul(body):
+                await self._refuse_nul(send, lang)
+                return
+            replayed = False
+
+            async def replay() -> Message:
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            await self.app(scope, replay, send)
+            return
         seen = 0
-        tail = b""
         started = False
 
         async def limited_receive() -> Message:
-            nonlocal seen, tail
+            nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
-                chunk = message.get("body", b"")
-                seen += len(chunk)
+                seen += len(message.get("body", b""))
                 if seen > limit:
                     raise _TooLarge
-                if check_nul and _has_nul(tail + chunk):
-                    raise _HasNul
-                tail = chunk[-6:]
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -85,9 +105,6 @@ class BodySizeLimit:
         except _TooLarge:
             if not started:
                 await self._refuse(send, lang, limit)
-        except _HasNul:
-            if not started:
-                await self._refuse_nul(send, lang)
 
     async def _refuse(self, send: Send, lang: str, limit: int) -> None:
         await _answer(send, 413, error_body("body_too_large", translate("body_too_large", lang, limit=limit)))
