@@ -130,7 +130,16 @@ def serve(
     import uvicorn
 
     _setup_logging()
-    uvicorn.run("hotline.api.asgi:app", host=host, port=port, workers=workers, log_level="info")
+    # forwarded headers are read by the app itself, only from HOTLINE_TRUSTED_PROXIES (api/clients.py);
+    # uvicorn's own handling would believe any client on 127.0.0.1
+    uvicorn.run(
+        "hotline.api.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=False,
+    )
 
 
 @app.command()

@@ -142,6 +142,21 @@ def test_malformed_json_is_400(client: TestClient, db: Session, op: dict[str, st
     assert counts(db) == before
 
 
+def test_file_uploads_have_the_upload_limit_not_the_json_one(
+    client: TestClient, db: Session, actors: Actors
+) -> None:
+    """A 5 MB knowledge-base file goes through (the KB import allows uploads up to
+    HOTLINE_MAX_UPLOAD_BYTES); a 5 MB JSON body does not (HOTLINE_MAX_BODY_BYTES)."""
+    admin = principal_token(db, actors.admin)
+    text = ("# 大文件\n\n" + "这是一段政策说明文字。" * 180_000).encode()
+    assert len(text) > 5_000_000
+    r = client.post("/api/v1/kb/import", files={"file": ("big.md", text, "text/markdown")}, headers=admin)
+    assert r.status_code != 413, r.text[:200]
+    big = json.dumps(VALID | {"content": "x" * 5_000_000})
+    r = client.post("/api/v1/tickets", content=big, headers=admin | {"content-type": "application/json"})
+    assert r.status_code == 413
+
+
 def test_oversized_body_is_413(client: TestClient, db: Session, op: dict[str, str]) -> None:
     before = counts(db)
     big = json.dumps(VALID | {"content": "x" * 1_100_000})

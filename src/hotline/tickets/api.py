@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from hotline import intake
 from hotline.accounts.principal import CITIZEN
+from hotline.api.clients import client_address
 from hotline.api.deps import AdminPrincipal, CurrentPrincipal, DbSession
 from hotline.config import get_settings
 from hotline.i18n import pick_language
@@ -141,7 +142,13 @@ def submit_public(
 ) -> PublicTicketReceipt:
     """Submit a request as a citizen on the web portal; keep the number and tracking code to follow it."""
     request_in = TicketCreate(channel=Channel.web, **data.model_dump())
-    ticket, created = intake.register(db, data=request_in, principal=CITIZEN, idempotency_key=idempotency_key)
+    ticket, created = intake.register(
+        db,
+        data=request_in,
+        principal=CITIZEN,
+        idempotency_key=idempotency_key,
+        client=client_address(request.scope),
+    )
     if not created:
         response.status_code = status.HTTP_200_OK
     return PublicTicketReceipt(

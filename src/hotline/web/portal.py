@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from hotline import intake
 from hotline.accounts.principal import CITIZEN
+from hotline.api.clients import client_address
 from hotline.api.deps import DbSession
 from hotline.errors import DomainError, NotFound
 from hotline.followup.models import FollowUpTask
@@ -58,7 +59,11 @@ def submit(request: Request, db: DbSession, form: Form) -> Response:
             public=values.get("public") == "true",
         )
         ticket, _ = intake.register(
-            db, data=data, principal=CITIZEN, idempotency_key=values.get("key") or None
+            db,
+            data=data,
+            principal=CITIZEN,
+            idempotency_key=values.get("key") or None,
+            client=client_address(request.scope),
         )
     except (ValidationError, ValueError) as exc:
         flash(request, _validation_message(exc, lang(request)), "error")

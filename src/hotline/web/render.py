@@ -38,6 +38,8 @@ NAV: list[tuple[str, str, str, tuple[Role, ...]]] = [
 
 # labels of stored values shown on pages (zh, en)
 LABELS: dict[str, tuple[str, str]] = {
+    "operator": ("话务员", "Operator"), "dispatcher": ("派单员", "Dispatcher"), "handler": ("承办人员", "Handler"),
+    "area_center": ("区/街道分中心", "Area centre"), "leader": ("领导", "Leader"), "admin": ("系统管理员", "Administrator"),
     "phone": ("电话", "Phone"), "web": ("网站", "Web"), "app": ("移动端", "App"), "sms": ("短信", "SMS"),
     "grid": ("网格", "Grid"), "open311": ("Open311", "Open311"), "email": ("邮件", "Email"),
     "letter": ("来信", "Letter"), "walk_in": ("来访", "Walk-in"), "other": ("其他", "Other"),

@@ -550,6 +550,7 @@ def admin(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
         holidays=sla_service.list_calendar_days(db),
         articles=list(db.scalars(select(Article).order_by(Article.id).limit(200))),
         users=accounts_service.list_users(db),
+        now=utcnow(),
         models=registry.list_versions(db),
         units=["working_hours", "working_days", "calendar_hours"],
     )

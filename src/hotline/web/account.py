@@ -1,0 +1,133 @@
+"""The console's account pages: one's password and tokens (我的账号), and an administrator's actions on
+users (deactivate, reactivate, set a password, end every session and token) — over the same
+accounts services as the API and the CLI."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from hotline.accounts import service as accounts_service
+from hotline.accounts.enums import Role
+from hotline.api.deps import DbSession, forget_principals
+from hotline.errors import DomainError
+from hotline.i18n import translate
+from hotline.web.render import page
+from hotline.web.session import Form, Staff, flash, lang, need
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+
+
+def _back(
+    request: Request, db: DbSession, url: str, exc: DomainError | None = None, *, zh: str = "", en: str = ""
+) -> Response:
+    if exc is not None:
+        db.rollback()
+        flash(request, translate(exc.message_key, lang(request), **exc.params), "error")
+    else:
+        flash(request, en if lang(request) == "en" else zh)
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
+    assert me.user_id is not None
+    return page(
+        request,
+        "account.html",
+        me,
+        user=accounts_service.get_user(db, user_id=me.user_id),
+        tokens=accounts_service.list_tokens(db, user_id=me.user_id),
+    )
+
+
+@router.post("/account/password")
+def change_password(request: Request, db: DbSession, me: Staff, form: Form) -> Response:
+    assert me.user_id is not None
+    new, again = str(form.get("new_password") or ""), str(form.get("new_password_again") or "")
+    if new != again:
+        return _back(
+            request, db, "/ui/account", zh="两次输入的新密码不一致", en="The two new passwords differ"
+        )
+    try:
+        accounts_service.change_password(
+            db, user_id=me.user_id, current=str(form.get("current_password") or ""), new=new
+        )
+        db.commit()
+    except DomainError as exc:
+        return _back(request, db, "/ui/account", exc)
+    forget_principals(request.app)
+    request.session.clear()  # this session ended with the others
+    return _back(
+        request,
+        db,
+        "/ui/login",
+        zh="密码已修改，所有设备上的登录均已退出，请用新密码登录",
+        en="Password changed: you were signed out everywhere; sign in with the new one",
+    )
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(request: Request, db: DbSession, me: Staff, token_id: int, form: Form) -> Response:
+    assert me.user_id is not None
+    try:
+        accounts_service.revoke_token_by_id(db, user_id=me.user_id, token_id=token_id, actor=me)
+        db.commit()
+    except DomainError as exc:
+        return _back(request, db, "/ui/account", exc)
+    forget_principals(request.app)
+    return _back(request, db, "/ui/account", zh=f"令牌 {token_id} 已吊销", en=f"Token {token_id} revoked")
+
+
+@router.post("/admin/users/{user_id}/active")
+def set_active(request: Request, db: DbSession, me: Staff, user_id: int, form: Form) -> Response:
+    need(me, Role.admin)
+    active = form.get("active") == "true"
+    try:
+        user = accounts_service.set_active(db, user_id=user_id, active=active, actor=me)
+        db.commit()
+    except DomainError as exc:
+        return _back(request, db, "/ui/admin#users", exc)
+    forget_principals(request.app)
+    zh = f"用户 {user.username} 已{'启用' if active else '停用，其全部登录和令牌已失效'}"
+    en = f"User {user.username} {'activated' if active else 'deactivated: every session and token ended'}"
+    return _back(request, db, "/ui/admin#users", zh=zh, en=en)
+
+
+@router.post("/admin/users/{user_id}/password")
+def reset_password(request: Request, db: DbSession, me: Staff, user_id: int, form: Form) -> Response:
+    need(me, Role.admin)
+    try:
+        user = accounts_service.reset_password(
+            db, user_id=user_id, new=str(form.get("new_password") or ""), actor=me
+        )
+        db.commit()
+    except DomainError as exc:
+        return _back(request, db, "/ui/admin#users", exc)
+    forget_principals(request.app)
+    return _back(
+        request,
+        db,
+        "/ui/admin#users",
+        zh=f"已重设 {user.username} 的密码，其全部登录和令牌已失效",
+        en=f"Password of {user.username} set: every session and token of theirs ended",
+    )
+
+
+@router.post("/admin/users/{user_id}/sessions")
+def end_sessions(request: Request, db: DbSession, me: Staff, user_id: int, form: Form) -> Response:
+    need(me, Role.admin)
+    try:
+        user = accounts_service.get_user(db, user_id=user_id)
+        n = accounts_service.end_all(db, user_id=user_id, actor_id=me.user_id)
+        db.commit()
+    except DomainError as exc:
+        return _back(request, db, "/ui/admin#users", exc)
+    forget_principals(request.app)
+    return _back(
+        request,
+        db,
+        "/ui/admin#users",
+        zh=f"{user.username} 的 {n} 个登录和令牌已全部失效",
+        en=f"{n} sessions and tokens of {user.username} ended",
+    )
