@@ -154,3 +154,26 @@ def test_tracking_the_portal_supports_and_the_survey_show_no_personal_data(
     tracked = answers[0].json()
     assert "更换灯具" in tracked["reply"] and "王某某" in tracked["reply"]
     assert "更换灯具" in answers[-1].text
+
+
+def test_staff_mark_a_request_confidential_and_it_leaves_public_view(
+    client: TestClient, db: Session, actors: Actors, now: datetime
+) -> None:
+    t = _ticket(db, actors, now)
+    db.commit()
+    assert t.number in _listed(client)
+    operator = principal_token(db, actors.operator)
+    r = client.post(
+        f"/api/v1/tickets/{t.id}/confidential",
+        json={"confidential": True, "comment": "市民来电要求不公开"},
+        headers=operator,
+    )
+    assert r.status_code == 200 and r.json()["confidential"] is True and r.json()["public"] is True
+    assert t.number not in _listed(client)
+    handler = principal_token(db, actors.zjj)
+    refused = client.post(
+        f"/api/v1/tickets/{t.id}/confidential", json={"confidential": False, "comment": "x"}, headers=handler
+    )
+    assert refused.status_code in (403, 404)
+    events = client.get(f"/api/v1/tickets/{t.id}/events", headers=operator).json()
+    assert events[-1]["action"] == "set_confidential" and events[-1]["comment"] == "市民来电要求不公开"

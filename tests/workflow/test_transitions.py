@@ -112,6 +112,9 @@ PERFORM: dict[Action, Perform] = {
     Action.comment: lambda db, a, t, n: wf.add_comment(
         db, ticket_id=t.id, comment="备注", principal=a.operator, now=n
     ),
+    Action.set_confidential: lambda db, a, t, n: wf.set_confidential(
+        db, ticket_id=t.id, confidential=True, comment="涉及个人隐私", principal=a.operator, now=n
+    ),
 }
 
 

@@ -164,6 +164,8 @@ class TicketSummary(BaseModel):
 
 class TicketOut(TicketSummary):
     content: str
+    public: bool  # the citizen agreed to publish it (redacted)
+    confidential: bool  # staff marked it 保密: never public
     address: str | None
     latitude: float | None
     longitude: float | None

@@ -74,6 +74,8 @@ def detail(
     return TicketOut(
         **base.model_dump(),
         content=ticket.content,
+        public=ticket.public,
+        confidential=ticket.confidential,
         address=ticket.address,
         latitude=ticket.latitude,
         longitude=ticket.longitude,

@@ -62,6 +62,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "merge": ("并单", "Merged"), "merged_in": ("并入工单", "Merged in"), "hand_off": ("移交应急", "Handed off"),
     "withdraw": ("撤单", "Withdrawn"), "comment": ("备注", "Comment"), "import": ("导入", "Imported"),
     "suggestion_applied": ("采纳智能派单", "Suggestion applied"), "screened": ("甄别", "Screened"),
+    "set_confidential": ("保密设置", "Confidentiality"),
 }  # fmt: skip
 
 

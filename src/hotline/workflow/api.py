@@ -20,6 +20,7 @@ from hotline.workflow.schemas import (
     AcceptReturnIn,
     AnswerIn,
     CommentIn,
+    ConfidentialIn,
     DispatchIn,
     ExtensionDecisionIn,
     ExtensionIn,
@@ -345,6 +346,17 @@ def withdraw(
 ) -> TicketOut:
     """Withdraw at the citizen's request (撤单)."""
     ticket = service.withdraw(db, ticket_id=ticket_id, reason=body.comment, principal=principal)
+    return _out(db, ticket, principal, request)
+
+
+@router.post(T + "/confidential", response_model=TicketOut)
+def confidential(
+    ticket_id: int, body: ConfidentialIn, db: DbSession, principal: CurrentPrincipal, request: Request
+) -> TicketOut:
+    """Mark the ticket confidential (保密) — never public, whatever the citizen chose — or lift it."""
+    ticket = service.set_confidential(
+        db, ticket_id=ticket_id, confidential=body.confidential, comment=body.comment, principal=principal
+    )
     return _out(db, ticket, principal, request)
 
 

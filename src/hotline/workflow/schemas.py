@@ -49,6 +49,11 @@ class CommentIn(_Action):
     comment: Required
 
 
+class ConfidentialIn(_Action):
+    confidential: bool
+    comment: Required
+
+
 class ExtensionIn(_Action):
     days: int = Field(ge=1, le=60)
     reason: Required

@@ -848,6 +848,33 @@ def add_comment(
     return ticket
 
 
+def set_confidential(
+    session: Session,
+    *,
+    ticket_id: int,
+    confidential: bool,
+    comment: str,
+    principal: Principal,
+    now: datetime | None = None,
+) -> Ticket:
+    """Mark a ticket confidential (保密: never shown to the public, whatever the citizen chose) or lift
+    the mark; the reason goes to the log."""
+    now = now or utcnow()
+    ticket = _load(session, ticket_id, principal)
+    old = ticket.confidential
+    ticket.confidential = confidential
+    _apply(
+        session,
+        ticket,
+        principal,
+        Action.set_confidential,
+        now=now,
+        comment=comment,
+        data={"confidential": confidential, "was": old},
+    )
+    return ticket
+
+
 def list_extensions(
     session: Session, *, principal: Principal, status: ExtensionStatus | None = None
 ) -> list[ExtensionRequest]:

@@ -42,6 +42,7 @@ class Action(StrEnum):
     hand_off = "hand_off"  # 移交 110/119/120/122
     withdraw = "withdraw"  # 撤单 at the citizen's request
     comment = "comment"  # 备注
+    set_confidential = "set_confidential"  # 保密: never public, whatever the citizen chose
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.hand_off: _t({S.registered}, (S.handed_off,), INTAKE),
     Action.withdraw: _t({S.registered, S.dispatched}, (S.closed,), INTAKE),
     Action.comment: _t(ALL, (), INTAKE | DEPARTMENT | {Role.leader}),
+    Action.set_confidential: _t(ALL, (), INTAKE),
 }
 
 
