@@ -320,6 +320,15 @@ def act(request: Request, db: DbSession, me: Staff, ticket_id: int, form: Form) 
             )
         elif action == "comment":
             wf.add_comment(db, ticket_id=ticket_id, comment=text, principal=me, now=now)
+        elif action == "confidential":
+            wf.set_confidential(
+                db,
+                ticket_id=ticket_id,
+                confidential=form.get("confidential") == "true",
+                comment=text,
+                principal=me,
+                now=now,
+            )
         else:
             raise NotFound("not_found")
         db.commit()
