@@ -41,7 +41,7 @@ def test_no_server_errors_anywhere(
             nonlocal calls
             calls += 1
             response = case.call(headers=headers)
-            if response.status_code >= 500:
+            if response.status_code >= 500 and not _remote_refusal(response):
                 failures.append(
                     f"{case.method} {case.formatted_path} → {response.status_code}: {response.text[:200]}"
                 )
@@ -50,6 +50,17 @@ def test_no_server_errors_anywhere(
     print(f"\nfuzz: {operations} operations, {calls} requests, {len(failures)} server errors")
     assert operations > 100
     assert not failures, "\n".join(failures[:20])
+
+
+def _remote_refusal(response: Any) -> bool:
+    """The documented 503 of an optional remote service that is not configured here (the large
+    model): an answer with a message, not a server error."""
+    if response.status_code != 503:
+        return False
+    try:
+        return bool(response.json()["error"]["code"] == "service_unavailable")
+    except (ValueError, KeyError, TypeError):
+        return False
 
 
 def test_half_a_position_is_refused_not_a_crash(client: Any) -> None:
