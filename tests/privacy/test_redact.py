@@ -39,9 +39,12 @@ def test_numbers_and_names_are_redacted(text: str, gone: list[str], kept: list[s
     assert all(k in out for k in kept), out
 
 
-def test_forms_of_address_and_dates_stay() -> None:
-    out = redact("刘女士反映，2026年11月25号晚上，20261125那天，地铁3号线站口积水")
+def test_forms_of_address_dates_and_document_numbers_stay() -> None:
+    out = redact(
+        "刘女士反映，2026年11月25号晚上，20261125那天，2026-11-25，地铁3号线站口积水，依据国办函〔2025〕66号"
+    )
     assert "刘女士" in out and "25号晚上" in out and "20261125" in out and "3号线" in out
+    assert "2026-11-25" in out and "〔2025〕66号" in out
 
 
 def test_text_without_personal_data_is_unchanged() -> None:

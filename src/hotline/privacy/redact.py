@@ -20,9 +20,19 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DIGITS = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?\d(?:[- ]?\d){6,}(?![0-9])")
 _DATE = re.compile(r"^(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
 _NUM = r"(?:\d+|[一二三四五六七八九十百零〇两]+)"
-# house, building, unit, floor and room numbers: 幸福路12号3栋2单元502室, 3-502, 5号楼, 十二层
+# house, building, unit, floor and room numbers: 幸福路12号3栋2单元502室, 3-502室, 5号楼, 十二层 (not
+# document numbers such as 〔2025〕66号, dates such as 25号 after 月, or metro lines such as 3号线)
 _HOUSE = re.compile(
-    rf"(?<![月0-9一二三四五六七八九十百零〇两]){_NUM}(?:-{_NUM})*(?=号楼|号院|号(?!线)|栋|幢|座|单元|楼|层|室|户|弄|门)|\d+(?:-\d+)+(?=室|号|$|[^0-9])"
+    rf"(?<![月0-9一二三四五六七八九十百零〇两\]〕】）)]){_NUM}(?:-{_NUM})*(?=号楼|号院|号(?!线)|栋|幢|座|单元|楼|层|室|户|弄|门)|(?<!\d)\d{1, 3}(?:-\d{1, 4}){1, 2}(?=室|号|户)"
+)
+# a room number written bare after its building or unit: 3栋502, 2单元301
+_ROOM = re.compile(r"(?:(?<=单元)|(?<=[栋幢])|(?<=号楼))\d{2,4}(?![0-9号楼层室])")
+# what LAC sometimes takes for a person but is a place or a thing (贺龙体校路, 水木轩, 梁混凝土)
+_NOT_A_PERSON = ("路", "路上", "街", "店", "厂", "府", "馆", "站", "混凝土", "电梯")
+# a name right after the words that introduce one (我叫…, 联系人：…, 姓名：…), which LAC misses for rare
+# surnames (都, 僧, 谈, 卜…)
+_NAMED = re.compile(
+    r"(?:我叫|名叫|本人叫|联系人[:：]?|姓名[:：]?)([\u4e00-\u9fff]{2,4}?)(?=[，。,.；;、！!？?\s（(]|$)"
 )
 _COMPOUND_SURNAMES = [
     "欧阳",
@@ -93,7 +103,7 @@ def _mask_name(name: str) -> str:
 
 def _digits(match: re.Match[str]) -> str:
     run = match.group(0)
-    return run if _DATE.match(run) else PHONE
+    return run if _DATE.match(run.replace("-", "").replace(" ", "")) else PHONE
 
 
 @lru_cache(maxsize=20_000)
@@ -105,7 +115,12 @@ def redact(text: str) -> str:
     out = _EMAIL.sub(EMAIL, out)
     out = _DIGITS.sub(_digits, out)
     out = _HOUSE.sub("*", out)
-    names = persons(out)
-    for e in reversed(names):
-        out = out[: e.start] + _mask_name(e.text) + out[e.end :]
+    out = _ROOM.sub("*", out)
+    spans = {(e.start, e.end) for e in persons(out) if not e.text.endswith(_NOT_A_PERSON)}
+    spans |= {(m.start(1), m.end(1)) for m in _NAMED.finditer(out)}
+    at = len(out) + 1
+    for start, end in sorted(spans, reverse=True):
+        if end <= at:  # overlapping finds: the later (outer) one was masked already
+            out = out[:start] + _mask_name(out[start:end]) + out[end:]
+            at = start
     return out
