@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
@@ -43,3 +44,45 @@ def test_the_job_queue_goes_down_and_up_again(fresh_database: tuple[str, Engine]
     assert not queue_tables & set(inspect(engine).get_table_names())
     migrate.upgrade(url)
     assert (queue_tables <= set(inspect(engine).get_table_names())) is on_pg
+
+
+def _ticket_0012(conn: object, phone: str) -> None:
+    from sqlalchemy import text
+
+    conn.execute(  # type: ignore[attr-defined]
+        text(
+            "INSERT INTO tickets (number, tracking_code, channel, title, content, request_type, urgency, "
+            "citizen_phone, no_contact, status, created_at, updated_at, answered_directly, reopen_count, "
+            "version, supports, evaluation_excluded) VALUES ('20260101-000001', 'abcd1234', 'phone', '路灯', "
+            "'路灯坏了', 'help', 'normal', :phone, 0, 'registered', '2026-01-01 00:00:00', "
+            "'2026-01-01 00:00:00', 0, 0, 1, 0, 0)"
+        ),
+        {"phone": phone},
+    )
+
+
+def test_revision_0013_encrypts_the_phones_stored_before_it(tmp_path: Path) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from hotline.privacy.crypto import FERNET_PREFIX
+    from hotline.tickets.models import Ticket
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    migrate.upgrade(url, revision="0012")
+    eng = make_engine(url)
+    with eng.begin() as conn:
+        _ticket_0012(conn, "13812345678")
+    # foreign keys enforced on this connection: the rebuild is refused
+    with eng.begin() as conn, pytest.raises(RuntimeError, match="hotline init"):
+        migrate.upgrade(connection=conn)
+    migrate.upgrade(url)  # as `hotline init` does it
+    with eng.connect() as conn:
+        raw = conn.execute(text("SELECT citizen_phone FROM tickets")).scalar()
+    assert str(raw).startswith(FERNET_PREFIX) and "13812345678" not in str(raw)
+    with Session(eng) as s:
+        assert s.query(Ticket).one().citizen_phone == "13812345678"
+    migrate.downgrade(url, revision="0012")  # and back in clear
+    with eng.connect() as conn:
+        assert conn.execute(text("SELECT citizen_phone FROM tickets")).scalar() == "13812345678"
+    eng.dispose()

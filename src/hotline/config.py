@@ -145,6 +145,7 @@ class Settings(BaseSettings):
     # rate limits of what anyone may call without signing in (per client address, a moving window)
     rate_limit_public: str = "30/minute"  # submitting, supporting, answering a survey
     rate_limit_track: str = "20/minute"  # tracking look-ups (number + code) and supports
+    rate_limit_open311: str = "60/minute"  # Open311 reads
     rate_limit_login: str = "10/minute"  # failed sign-in attempts (successful ones are not counted)
     rate_limit_storage: str = "memory://"  # redis://127.0.0.1:6379 to share the count between processes
     # addresses (or CIDR ranges) of the reverse proxies in front of the API: only from these is

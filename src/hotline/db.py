@@ -175,10 +175,11 @@ _UNWRITABLE = (
 )
 
 
-def not_ready(session: Session) -> str | None:
+def not_ready(session: Session, *, detail: bool = True) -> str | None:
     """Why the database cannot serve requests (None: it can): it does not answer, it has not been
     migrated to this version's schema, or it cannot be written to (a read-only file or server). The
-    write probe changes nothing and is rolled back."""
+    write probe changes nothing and is rolled back. `detail=False` leaves the database's own words
+    out (they may name its host and user: not for an anonymous caller)."""
     from sqlalchemy.exc import DBAPIError
 
     from hotline import migrate
@@ -202,7 +203,7 @@ def not_ready(session: Session) -> str | None:
     try:
         session.execute(text("UPDATE alembic_version SET version_num = version_num"))
     except DBAPIError as exc:
-        return _UNWRITABLE.format(exc.orig)
+        return _UNWRITABLE.format(exc.orig if detail else "")
     finally:
         session.rollback()
     return None

@@ -173,10 +173,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "username_taken": ("用户名已存在：{username}", "Username already taken: {username}"),
     "role_not_assignable": ("不能创建该角色的用户：{role}", "Users cannot be given the role {role}"),
     "department_required": ("角色 {role} 必须属于某个承办单位", "Role {role} must belong to a department"),
-    "bad_credentials": ("用户名或密码错误", "Wrong username or password"),
-    "account_locked": (
-        "密码错误次数过多，账号已锁定，请 {minutes} 分钟后再试或联系管理员",
-        "Too many wrong passwords: the account is locked; try again in {minutes} minutes or ask an administrator",
+    "bad_credentials": (
+        "用户名或密码错误（连续输错多次后账号会被临时锁定，请稍后再试或联系管理员）",
+        "Wrong username or password (after several wrong tries an account is locked for a while: "
+        "try again later or ask an administrator)",
     ),
     "current_password_wrong": ("当前密码不正确", "The current password is wrong"),
     "password_unchanged": ("新密码不能与当前密码相同", "The new password must differ from the current one"),

@@ -1,5 +1,5 @@
-"""Writing cells that people open in Excel or WPS: every export (tickets, reports, routing tables)
-goes through these, so a citizen's text can never become a formula (CSV/formula injection, OWASP) or
+"""Writing cells and XML that people and partner systems open: every export (tickets, reports, routing
+tables) and every XML answer goes through these, so a citizen's text can never become a formula (CSV/formula injection, OWASP) or
 make the file unreadable (characters XML forbids, e.g. ESC or BEL, are dropped from XLSX cells)."""
 
 from __future__ import annotations
@@ -38,11 +38,14 @@ def csv_rows(header: Sequence[str], rows: Iterable[Sequence[Any]], *, bom: bool 
         yield buf.getvalue()
 
 
+def xml_text(text: str) -> str:
+    """Text without the characters XML 1.0 forbids (C0 controls other than tab and newlines)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
 def xlsx_value(value: Any) -> Any:
     """A value for an XLSX cell: text stays text (no formula, no forbidden characters)."""
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
+    return xml_text(value) if isinstance(value, str) else value
 
 
 def xlsx_row(ws: Any, row: Iterable[Any]) -> list[Any]:

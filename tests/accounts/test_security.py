@@ -42,7 +42,10 @@ def test_an_account_is_locked_after_five_wrong_passwords(client: TestClient, db:
     codes = [_token(client, "leader", "wrong password") for _ in range(5)]
     assert codes == [401] * 5
     r = client.post("/api/v1/auth/token", json={"username": "leader", "password": PASSWORD})
-    assert r.status_code == 401 and "锁定" in r.json()["error"]["message"]
+    # refused with the same words as a wrong password: a lock tells nobody the name exists
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
+    unknown = client.post("/api/v1/auth/token", json={"username": "nobody-here", "password": PASSWORD})
+    assert unknown.json()["error"]["message"] == r.json()["error"]["message"]
     user = db.query(User).filter_by(username="leader").one()
     db.refresh(user)
     assert user.locked_until is not None
@@ -75,9 +78,37 @@ def test_successful_sign_ins_are_not_limited(session_maker: sessionmaker[Session
 def test_a_forged_forwarded_for_does_not_escape_the_limit(
     session_maker: sessionmaker[Session], limited: None
 ) -> None:
-    client = TestClient(create_app(session_factory=session_maker))
-    codes = [_token(client, "admin", "wrong one", **{"X-Forwarded-For": f"10.9.8.{i}"}) for i in range(5)]
-    assert codes[-1] == 429  # the header is not believed from a peer that is not a configured proxy
+    """Behind the centre's proxy (10.0.0.7), a client writing a new X-Forwarded-For each time is still
+    one client: the proxy appends the address it saw, and only that right-most entry is believed
+    (the old rule took the left-most, which the client writes)."""
+    get_settings().trusted_proxies = ["10.0.0.7"]
+    client = TestClient(create_app(session_factory=session_maker), client=("10.0.0.7", 4000))
+    forged = [{"X-Forwarded-For": f"10.9.8.{i}, 198.51.100.23"} for i in range(5)]
+    codes = [_token(client, "admin", "wrong one", **h) for h in forged]
+    assert codes == [401, 401, 401, 429, 429]
+    # another real client behind the same proxy has a count of its own
+    assert _token(client, "admin", "wrong one", **{"X-Forwarded-For": "203.0.113.5"}) == 401
+
+
+def test_ipv6_clients_are_counted_by_their_network() -> None:
+    from hotline.api.ratelimit import limit_key
+
+    assert limit_key("2001:db8:1:2::1") == limit_key("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    assert limit_key("::ffff:198.51.100.7") == "198.51.100.7" and limit_key("198.51.100.7") == "198.51.100.7"
+
+
+def test_a_wrong_current_password_counts_towards_the_lock(client: TestClient, db: Session) -> None:
+    """A stolen token cannot be used to guess the real password without limit."""
+    token = client.post("/api/v1/auth/token", json={"username": "leader", "password": PASSWORD}).json()
+    auth = {"Authorization": f"Bearer {token['access_token']}"}
+    for _ in range(5):
+        r = client.post(
+            "/api/v1/me/password",
+            json={"current_password": "guess-guess", "new_password": "湖边的柳树又绿了2026"},
+            headers=auth,
+        )
+        assert r.status_code == 422
+    assert _token(client, "leader") == 401  # locked: even the right password is refused now
 
 
 def test_the_client_is_the_right_most_address_not_a_proxy() -> None:

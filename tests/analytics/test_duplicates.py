@@ -196,8 +196,8 @@ def test_dismiss_keeps_the_ticket(
 def test_supports_count_once_per_person(
     client: TestClient, db: Session, actors: factories.Actors, now: datetime
 ) -> None:
-    t = factories.make_ticket(db, actors, now=now, public=True)
-    private = factories.make_ticket(db, actors, now=now)
+    t = factories.ticket_in(db, actors, Status.dispatched, now=now, public=True)
+    private = factories.ticket_in(db, actors, Status.dispatched, now=now)
     db.commit()
     # a request the citizen did not publish cannot be supported: nobody outside may know it exists
     assert (

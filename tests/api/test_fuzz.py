@@ -40,7 +40,7 @@ def test_no_server_errors_anywhere(
         def run(case: Any) -> None:
             nonlocal calls
             calls += 1
-            response = case.call(headers=headers)
+            response = case.call(headers=headers, timeout=60)  # a slow report on a busy machine is no error
             if response.status_code >= 500 and not _remote_refusal(response):
                 failures.append(
                     f"{case.method} {case.formatted_path} → {response.status_code}: {response.text[:200]}"

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from hotline.accounts import service as accounts_service
 from hotline.accounts.models import User
 from hotline.tickets.models import Ticket
+from hotline.workflow import service as wf
 from tests.factories import Actors
 
 FORMATS = ["json", "xml"]
@@ -66,7 +67,9 @@ def test_services_and_definitions(client: TestClient, fmt: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_post_a_request_and_read_it_back(client: TestClient, db: Session, api_key: str, fmt: str) -> None:
+def test_post_a_request_and_read_it_back(
+    client: TestClient, db: Session, api_key: str, actors: Actors, fmt: str
+) -> None:
     r = _post(
         client,
         fmt,
@@ -96,6 +99,9 @@ def test_post_a_request_and_read_it_back(client: TestClient, db: Session, api_ke
         and ticket.latitude == pytest.approx(30.2741)
         and ticket.citizen_name == "李 明"
     )
+    # taken up by the centre: from now on the public may see it (redacted)
+    wf.dispatch(db, ticket_id=ticket.id, department_id=actors.dept_id("CGJ", db), principal=actors.dispatcher)
+    db.commit()
     r = client.get(f"/open311/v2/tokens/{number}.{fmt}")
     assert r.status_code == 200 and _items(r, fmt)[0]["service_request_id"] == number
     r = client.get(f"/open311/v2/requests/{number}.{fmt}")

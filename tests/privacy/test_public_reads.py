@@ -19,6 +19,7 @@ from hotline.tickets import service as ticket_service
 from hotline.tickets.enums import RequestType
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import CitizenIn
+from hotline.workflow import service as wf
 from hotline.workflow.states import Status
 from tests import factories
 from tests.conftest import principal_token
@@ -42,7 +43,12 @@ def _ticket(db: Session, actors: Actors, now: datetime, **overrides: object) -> 
         "public": True,
     }
     fields.update(overrides)
-    return factories.make_ticket(db, actors, now=now, **fields)
+    ticket = factories.make_ticket(db, actors, now=now, **fields)
+    # taken up (screened, then dispatched): only then may it be listed
+    wf.dispatch(
+        db, ticket_id=ticket.id, department_id=actors.dept_id("ZJJ", db), principal=actors.dispatcher, now=now
+    )
+    return ticket
 
 
 def _listed(client: TestClient, fmt: str = "json", **params: str) -> dict[str, dict[str, object]]:
@@ -74,12 +80,13 @@ def test_anonymous_open311_lists_only_public_requests_redacted(
     db.add(ScreeningFlag(ticket_id=flagged.id, kind="threat", reason="威胁", status="pending"))
     dismissed = _ticket(db, actors, now)
     db.add(ScreeningFlag(ticket_id=dismissed.id, kind="threat", reason="误报", status="dismissed"))
+    unscreened = factories.make_ticket(db, actors, now=now, content=LETTER, public=True)  # just registered
     db.commit()
     assert report.public is False  # the citizen's choice cannot publish a report
 
     listed = _listed(client, fmt)
     assert public.number in listed and dismissed.number in listed
-    for hidden in (private, report, confidential, flagged):
+    for hidden in (private, report, confidential, flagged, unscreened):
         assert hidden.number not in listed
     item = listed[public.number]
     assert "路灯坏了一个月没人修" in str(item["description"])
@@ -96,6 +103,15 @@ def test_anonymous_open311_lists_only_public_requests_redacted(
         assert client.get(f"/open311/v2/requests/{hidden.number}.{fmt}").status_code == 404
     by_id = _listed(client, fmt, service_request_id=f"{public.number},{private.number}")
     assert list(by_id) == [public.number]
+
+
+def test_a_control_character_in_a_public_text_breaks_no_xml_feed(
+    client: TestClient, db: Session, actors: Actors, now: datetime
+) -> None:
+    t = _ticket(db, actors, now, content="路灯坏了\x1b[31m\x07一个月")
+    db.commit()
+    listed = _listed(client, "xml")  # parses
+    assert listed[t.number]["description"] == "路灯坏了[31m一个月"
 
 
 def test_an_integration_with_its_key_reads_in_full_but_never_contact_details(

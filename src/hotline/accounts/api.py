@@ -13,7 +13,7 @@ from hotline.accounts.schemas import TokenOut, UserIn, UserOut
 from hotline.api.clients import client_address
 from hotline.api.deps import AdminPrincipal, CurrentPrincipal, DbSession, forget_principals
 from hotline.config import get_settings
-from hotline.errors import Unauthenticated
+from hotline.errors import InvalidInput, Unauthenticated
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -85,9 +85,14 @@ def change_password(
 ) -> None:
     """Change one's password; every token and console session of the user ends (sign in again)."""
     assert principal.user_id is not None
-    service.change_password(
-        db, user_id=principal.user_id, current=body.current_password, new=body.new_password
-    )
+    try:
+        service.change_password(
+            db, user_id=principal.user_id, current=body.current_password, new=body.new_password
+        )
+    except InvalidInput:
+        db.commit()  # a wrong current password counts as a failed sign-in (nothing else was written)
+        raise
+    db.commit()  # revoked before any process forgets, so none can remember the old tokens again
     forget_principals(request.app)
 
 
@@ -103,6 +108,7 @@ def revoke_my_token(token_id: int, db: DbSession, principal: CurrentPrincipal, r
     """Revoke one of one's tokens."""
     assert principal.user_id is not None
     service.revoke_token_by_id(db, user_id=principal.user_id, token_id=token_id, actor=principal)
+    db.commit()
     forget_principals(request.app)
 
 
@@ -124,6 +130,7 @@ def reset_password(
 ) -> None:
     """Set another user's password (administrators); their tokens and sessions end."""
     service.reset_password(db, user_id=user_id, new=body.new_password, actor=admin)
+    db.commit()
     forget_principals(request.app)
 
 
@@ -133,6 +140,7 @@ def set_active(
 ) -> UserOut:
     """Deactivate (every token and session ends) or reactivate a user."""
     user = service.set_active(db, user_id=user_id, active=body.active, actor=admin)
+    db.commit()
     forget_principals(request.app)
     return UserOut.model_validate(user)
 
@@ -150,6 +158,7 @@ def revoke_user_token(
 ) -> None:
     """Revoke a user's token (administrators)."""
     service.revoke_token_by_id(db, user_id=user_id, token_id=token_id, actor=admin)
+    db.commit()
     forget_principals(request.app)
 
 

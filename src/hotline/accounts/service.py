@@ -94,30 +94,50 @@ def authenticate(
     login_max_failures in a row the account is locked for login_lockout_minutes. An unknown username
     costs the same password verification as a known one, so timing does not tell them apart."""
     now = now or utcnow()
-    s = get_settings()
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         verify_dummy(password)
         raise Unauthenticated("bad_credentials")
     if user.locked_until is not None and user.locked_until > now:
+        # the same answer as a wrong password: a locked account tells nobody that the name exists
         verify_dummy(password)
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise Unauthenticated("account_locked", minutes=minutes)
+        raise Unauthenticated("bad_credentials")
     if not verify_password(user.password_hash, password) or not user.active:
         if user.active:
-            user.failed_logins += 1
-            record(session, kind=AccountEventKind.login_failed, user_id=user.id, client=client, now=now)
-            if user.failed_logins >= s.login_max_failures:
-                user.locked_until = now + timedelta(minutes=s.login_lockout_minutes)
-                user.failed_logins = 0
-                record(session, kind=AccountEventKind.locked, user_id=user.id, client=client, now=now)
-            session.flush()
+            count_failure(session, user=user, client=client, now=now)
         raise Unauthenticated("bad_credentials")
     if user.failed_logins or user.locked_until is not None:
         user.failed_logins = 0
         user.locked_until = None
         session.flush()
     return user
+
+
+def count_failure(
+    session: Session, *, user: User, client: str | None = None, now: datetime | None = None
+) -> None:
+    """Count one wrong password on the account (one UPDATE, so parallel tries all count); lock it at
+    login_max_failures. Flushed only: the caller commits it, although its request fails."""
+    now = now or utcnow()
+    s = get_settings()
+    failures = session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    record(session, kind=AccountEventKind.login_failed, user_id=user.id, client=client, now=now)
+    if failures >= s.login_max_failures:
+        session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(failed_logins=0, locked_until=now + timedelta(minutes=s.login_lockout_minutes))
+            .execution_options(synchronize_session=False)
+        )
+        record(session, kind=AccountEventKind.locked, user_id=user.id, client=client, now=now)
+    session.flush()
+    session.refresh(user)
 
 
 def change_password(
@@ -127,6 +147,8 @@ def change_password(
     ends, so a stolen one stops working."""
     user = get_user(session, user_id=user_id)
     if not verify_password(user.password_hash, current):
+        # a stolen session must not become a way to guess the password: counted as a failed sign-in
+        count_failure(session, user=user, now=now)
         raise InvalidInput("current_password_wrong")
     return _set_password(
         session, user=user, new=new, actor_id=user.id, kind=AccountEventKind.password_changed, now=now

@@ -143,12 +143,16 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
 
         def check() -> str | None:
             with (session_factory or default_factory())() as session:
-                return not_ready(session)
+                found = not_ready(session, detail=False)
+                if found is not None:
+                    log.warning("not ready: %s", not_ready(session))
+                return found
 
         try:
             reason = await run_in_threadpool(check)
         except (DBAPIError, SATimeoutError) as exc:
-            reason = f"数据库无法连接 / the database does not answer: {getattr(exc, 'orig', exc)}"
+            log.warning("not ready: the database does not answer: %s", exc)
+            reason = "数据库无法连接 / the database does not answer"
         if reason is not None:
             return JSONResponse(
                 {"status": "not_ready", "reason": reason}, status_code=503, headers={"Retry-After": "5"}

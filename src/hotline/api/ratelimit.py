@@ -7,6 +7,7 @@ HOTLINE_LOGIN_MAX_FAILURES failures (accounts.service)."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import time
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # (method, path prefix, limit kind); the first that matches
 LIMITED: list[tuple[str, str, str]] = [
+    ("GET", "/open311/v2/requests", "open311"),  # each public read redacts up to a page of texts
+    ("GET", "/open311/v2/tokens", "open311"),
     ("POST", "/api/v1/public/tickets/", "track"),  # …/{number}/track and …/supports
     ("GET", "/api/v1/public/tickets/", "track"),
     ("POST", "/portal/track", "track"),
@@ -47,6 +50,7 @@ class RateLimit:
         self.limits = {
             "public": parse(s.rate_limit_public),
             "track": parse(s.rate_limit_track),
+            "open311": parse(s.rate_limit_open311),
             "login": parse(s.rate_limit_login),
         }
         self.limiter = MovingWindowRateLimiter(storage_from_string(s.rate_limit_storage))
@@ -59,7 +63,7 @@ class RateLimit:
         kind = next((k for m, prefix, k in LIMITED if method == m and path.startswith(prefix)), None)
         if kind is not None:
             item = self.limits[kind]
-            who = client_address(scope)
+            who = limit_key(client_address(scope))
             try:
                 # sign-in: only failures count, so look first and count after the answer
                 allowed = (
@@ -107,6 +111,20 @@ class RateLimit:
             await send(message)
 
         return counting
+
+
+def limit_key(address: str) -> str:
+    """What a limit counts by: the address, or for IPv6 its /64 (one subscriber's whole network —
+    counting each of its 2^64 addresses apart would limit nobody)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def _failed_login(message: Message) -> bool:

@@ -30,6 +30,7 @@ from hotline.i18n import translate
 from hotline.org.models import Department
 from hotline.privacy.public import public_clause, public_coordinate, public_place
 from hotline.privacy.redact import redact
+from hotline.spreadsheets import xml_text
 from hotline.tickets.enums import Channel, RequestType, Urgency
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import AttachmentIn, CitizenIn, TicketCreate
@@ -42,6 +43,7 @@ router = APIRouter(prefix="/open311/v2", tags=["open311"])
 MAX_DESCRIPTION = 4000
 DEFAULT_DAYS = 90
 MAX_RESULTS = 1000
+MAX_PUBLIC_RESULTS = 200  # a read without a key: each text is redacted
 ATTRIBUTES = [
     {
         "variable": True,
@@ -121,7 +123,7 @@ def _element(name: str, value: Any) -> ET.Element:
     elif isinstance(value, bool):
         el.text = "true" if value else "false"
     else:
-        el.text = str(value)
+        el.text = xml_text(str(value))  # a control character in a citizen's text breaks no feed
     return el
 
 
@@ -416,7 +418,8 @@ def list_requests(
                     stmt = stmt.where(Ticket.status.not_in(closed))
                 elif wanted == {"closed"}:
                     stmt = stmt.where(Ticket.status.in_(closed))
-        rows = db.scalars(stmt.order_by(Ticket.created_at.desc()).limit(MAX_RESULTS))
+        limit = MAX_PUBLIC_RESULTS if reader is None else MAX_RESULTS
+        rows = db.scalars(stmt.order_by(Ticket.created_at.desc()).limit(limit))
         return _respond(fmt, "service_requests", "request", [_request(db, t, depts, reader) for t in rows])
 
     return _wrap(run, fmt)

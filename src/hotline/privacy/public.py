@@ -6,6 +6,9 @@ A request is listed publicly only when all of these hold:
 - staff have not marked it confidential (`Ticket.confidential`);
 - screening has not flagged it as an emergency, a threat, abuse or a private matter (pending or
   confirmed: only a dismissed flag lets it through);
+- it has been taken up — dispatched, answered or further on, never still `registered`: screening runs
+  right after intake (in the request or a job) and an emergency or a flagged request stays
+  registered until a person acts, so nothing unscreened is ever listed;
 - it is not merged into another or handed off (those are shown through their master / not here).
 What is shown of it: its text with personal data redacted (`privacy.redact`), its place generalised to
 the street (district and street of its area; never the address written), coordinates rounded to
@@ -28,7 +31,7 @@ PUBLISHABLE_TYPES = frozenset(
 )
 # flags that keep a request out of public view until a person dismisses them
 PRIVATE_FLAGS = ("emergency", "threat", "abusive", "private_domain")
-NOT_LISTED = (Status.merged, Status.handed_off)
+NOT_LISTED = (Status.registered, Status.merged, Status.handed_off)
 COORDINATE_DECIMALS = 2  # ~1 km
 
 

@@ -55,7 +55,9 @@ def change_password(request: Request, db: DbSession, me: Staff, form: Form) -> R
         )
         db.commit()
     except DomainError as exc:
-        return _back(request, db, "/ui/account", exc)
+        db.commit()  # a wrong current password counts as a failed sign-in (nothing else was written)
+        flash(request, translate(exc.message_key, lang(request), **exc.params), "error")
+        return RedirectResponse("/ui/account", status_code=303)
     forget_principals(request.app)
     request.session.clear()  # this session ended with the others
     return _back(

@@ -76,6 +76,9 @@ def sign_in(request: Request, db: DbSession, username: str, password: str) -> Pr
     except Unauthenticated:
         db.commit()  # the failure count stands although the sign-in fails
         raise
+    previous = request.session.get("sid")
+    if isinstance(previous, str):  # signing in again ends the session this browser had
+        accounts_service.close_session(db, sid=previous)
     request.session.clear()  # a new session for the signed-in user
     request.session["sid"] = accounts_service.open_session(db, user=user, client=client)
     csrf_token(request)

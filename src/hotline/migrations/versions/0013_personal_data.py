@@ -44,7 +44,24 @@ def _rewrite(table: str, column: str, change: object) -> None:
             )
 
 
+def _refuse_cascading_rebuild() -> None:
+    """SQLite rebuilds the tickets table to change a column's type; with foreign keys enforced on the
+    connection, dropping the old table would delete the rows that reference it (attachments…). The
+    hotline CLI (`hotline init`) migrates on a connection of its own without them; refuse otherwise."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        return
+    enforced = bind.exec_driver_sql("PRAGMA foreign_keys").scalar()
+    has_rows = bind.exec_driver_sql("SELECT EXISTS (SELECT 1 FROM tickets)").scalar()
+    if enforced and has_rows:
+        raise RuntimeError(
+            "修订 0013 需在未启用外键约束的连接上升级 SQLite 数据库：请运行 hotline init / "
+            "revision 0013 must upgrade SQLite on a connection without foreign-key enforcement: run `hotline init`"
+        )
+
+
 def upgrade() -> None:
+    _refuse_cascading_rebuild()
     for table, column, _ in ENCRYPTED:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.alter_column(column, type_=sa.Text(), existing_nullable=column != "recipient")
