@@ -54,6 +54,25 @@ def test_init_import_user_token_and_demo(fresh_db: str, tmp_path: Path) -> None:
     assert r.exit_code == 0 and "(0 new tickets)" in r.output
 
 
+def test_cutting_off_a_user_and_rotating_keys(fresh_db: str) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    r = runner.invoke(app, ["users", "create", "ops2", "operator", "--password", "longenough1"])
+    assert r.exit_code == 0, r.output
+    assert runner.invoke(app, ["users", "token", "ops2", "--name", "cti"]).output.startswith("hl_")
+    listed = runner.invoke(app, ["users", "tokens", "ops2"]).output
+    assert "\tcti\t" in listed and "active" in listed
+    r = runner.invoke(app, ["users", "deactivate", "ops2"])
+    assert r.exit_code == 0 and "deactivated" in r.output
+    assert "revoked" in runner.invoke(app, ["users", "tokens", "ops2"]).output  # its token ended with it
+    assert runner.invoke(app, ["users", "activate", "ops2"]).exit_code == 0
+    r = runner.invoke(app, ["users", "password", "ops2", "--password", "湖边的柳树又绿了2026"])
+    assert r.exit_code == 0 and "changed" in r.output
+    key = runner.invoke(app, ["keys", "generate"]).output.strip()
+    assert len(key) == 44 and key.endswith("=")
+    r = runner.invoke(app, ["keys", "rotate", "--blind-index"])
+    assert r.exit_code == 0 and '"tickets.citizen_phone"' in r.output, r.output
+
+
 def test_analytics_and_report_commands(fresh_db: str, tmp_path: Path) -> None:
     r = runner.invoke(app, ["demo", "--no-serve", "--tickets", "60"])
     assert r.exit_code == 0 and "analytics:" in r.output, r.output

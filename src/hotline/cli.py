@@ -281,23 +281,22 @@ def users_password(
 @users_app.command("deactivate")
 def users_deactivate(username: str) -> None:
     """Deactivate a user: they cannot sign in, every token and session of theirs ends."""
-    from hotline.accounts import service
-    from hotline.db import session_scope
-
-    with session_scope() as session:
-        service.set_active(session, user_id=_user_id(session, username), active=False, actor=_cli_admin())
-    typer.echo(f"{username} deactivated")
+    _set_active(username, active=False)
 
 
 @users_app.command("activate")
 def users_activate(username: str) -> None:
     """Reactivate a user (and lift a sign-in lock)."""
+    _set_active(username, active=True)
+
+
+def _set_active(username: str, *, active: bool) -> None:
     from hotline.accounts import service
     from hotline.db import session_scope
 
     with session_scope() as session:
-        service.set_active(session, user_id=_user_id(session, username), active=True, actor=_cli_admin())
-    typer.echo(f"{username} activated")
+        service.set_active(session, user_id=_user_id(session, username), active=active, actor=_cli_admin())
+    typer.echo(f"{username} {'activated' if active else 'deactivated'}")
 
 
 @users_app.command("tokens")

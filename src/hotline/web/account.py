@@ -4,6 +4,8 @@ accounts services as the API and the CLI."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -69,67 +71,73 @@ def change_password(request: Request, db: DbSession, me: Staff, form: Form) -> R
     )
 
 
+def _act(request: Request, db: DbSession, url: str, act: Callable[[], tuple[str, str]]) -> Response:
+    """Run one account action: committed, then every cached token principal of this process
+    forgotten; the outcome flashed in the page's language."""
+    try:
+        zh, en = act()
+        db.commit()
+    except DomainError as exc:
+        return _back(request, db, url, exc)
+    forget_principals(request.app)
+    return _back(request, db, url, zh=zh, en=en)
+
+
 @router.post("/account/tokens/{token_id}/revoke")
 def revoke_token(request: Request, db: DbSession, me: Staff, token_id: int, form: Form) -> Response:
     assert me.user_id is not None
-    try:
-        accounts_service.revoke_token_by_id(db, user_id=me.user_id, token_id=token_id, actor=me)
-        db.commit()
-    except DomainError as exc:
-        return _back(request, db, "/ui/account", exc)
-    forget_principals(request.app)
-    return _back(request, db, "/ui/account", zh=f"令牌 {token_id} 已吊销", en=f"Token {token_id} revoked")
+    user_id = me.user_id
+
+    def act() -> tuple[str, str]:
+        accounts_service.revoke_token_by_id(db, user_id=user_id, token_id=token_id, actor=me)
+        return f"令牌 {token_id} 已吊销", f"Token {token_id} revoked"
+
+    return _act(request, db, "/ui/account", act)
 
 
 @router.post("/admin/users/{user_id}/active")
 def set_active(request: Request, db: DbSession, me: Staff, user_id: int, form: Form) -> Response:
     need(me, Role.admin)
     active = form.get("active") == "true"
-    try:
+
+    def act() -> tuple[str, str]:
         user = accounts_service.set_active(db, user_id=user_id, active=active, actor=me)
-        db.commit()
-    except DomainError as exc:
-        return _back(request, db, "/ui/admin#users", exc)
-    forget_principals(request.app)
-    zh = f"用户 {user.username} 已{'启用' if active else '停用，其全部登录和令牌已失效'}"
-    en = f"User {user.username} {'activated' if active else 'deactivated: every session and token ended'}"
-    return _back(request, db, "/ui/admin#users", zh=zh, en=en)
+        if active:
+            return f"用户 {user.username} 已启用", f"User {user.username} activated"
+        return (
+            f"用户 {user.username} 已停用，其全部登录和令牌已失效",
+            f"User {user.username} deactivated: every session and token ended",
+        )
+
+    return _act(request, db, "/ui/admin#users", act)
 
 
 @router.post("/admin/users/{user_id}/password")
 def reset_password(request: Request, db: DbSession, me: Staff, user_id: int, form: Form) -> Response:
     need(me, Role.admin)
-    try:
+
+    def act() -> tuple[str, str]:
         user = accounts_service.reset_password(
             db, user_id=user_id, new=str(form.get("new_password") or ""), actor=me
         )
-        db.commit()
-    except DomainError as exc:
-        return _back(request, db, "/ui/admin#users", exc)
-    forget_principals(request.app)
-    return _back(
-        request,
-        db,
-        "/ui/admin#users",
-        zh=f"已重设 {user.username} 的密码，其全部登录和令牌已失效",
-        en=f"Password of {user.username} set: every session and token of theirs ended",
-    )
+        return (
+            f"已重设 {user.username} 的密码，其全部登录和令牌已失效",
+            f"Password of {user.username} set: every session and token of theirs ended",
+        )
+
+    return _act(request, db, "/ui/admin#users", act)
 
 
 @router.post("/admin/users/{user_id}/sessions")
 def end_sessions(request: Request, db: DbSession, me: Staff, user_id: int, form: Form) -> Response:
     need(me, Role.admin)
-    try:
+
+    def act() -> tuple[str, str]:
         user = accounts_service.get_user(db, user_id=user_id)
         n = accounts_service.end_all(db, user_id=user_id, actor_id=me.user_id)
-        db.commit()
-    except DomainError as exc:
-        return _back(request, db, "/ui/admin#users", exc)
-    forget_principals(request.app)
-    return _back(
-        request,
-        db,
-        "/ui/admin#users",
-        zh=f"{user.username} 的 {n} 个登录和令牌已全部失效",
-        en=f"{n} sessions and tokens of {user.username} ended",
-    )
+        return (
+            f"{user.username} 的 {n} 个登录和令牌已全部失效",
+            f"{n} sessions and tokens of {user.username} ended",
+        )
+
+    return _act(request, db, "/ui/admin#users", act)
