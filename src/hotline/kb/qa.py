@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from hotline.db import utcnow
 from hotline.kb.enums import ArticleKind, ArticleStatus
@@ -112,7 +112,24 @@ def ticket_index(session: Session, *, max_age: float = TICKET_INDEX_TTL) -> Sear
     )
     depts = dict(session.execute(select(Department.id, Department.name)).all())
     docs = []
-    for t in session.scalars(select(Ticket).where(Ticket.status.in_([s.value for s in RESOLVED]))):
+    resolved = (
+        select(Ticket)
+        .where(Ticket.status.in_([s.value for s in RESOLVED]))
+        # only what the index keeps: the citizen's encrypted phone and ID number are not decrypted
+        .options(
+            load_only(
+                Ticket.number,
+                Ticket.title,
+                Ticket.content,
+                Ticket.answer,
+                Ticket.answered_directly,
+                Ticket.lead_department_id,
+                Ticket.satisfaction,
+                Ticket.closed_at,
+            )
+        )
+    )
+    for t in session.scalars(resolved):
         reply = t.answer if t.answered_directly else replies.get(t.id)
         if not reply:
             continue
