@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -164,46 +165,54 @@ def session_scope() -> Iterator[Session]:
         session.close()
 
 
-def ping(session: Session) -> None:
-    """Run a trivial query; raises if the database does not answer."""
-    session.execute(text("SELECT 1"))
+@dataclass(frozen=True)
+class NotReady:
+    """Why the database cannot serve: `reason` says what to fix (for anyone), `detail` is the
+    database's own words (they may name its host and user: for the logs and the operator only)."""
+
+    reason: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.detail}" if self.detail else self.reason
 
 
-_UNWRITABLE = (
-    "数据库不可写（只读文件、目录无写权限或只读服务器），请检查 HOTLINE_DATABASE_URL 指向的文件或服务器 / "
-    "the database cannot be written to: {}"
-)
-
-
-def not_ready(session: Session, *, detail: bool = True) -> str | None:
+def not_ready(factory: sessionmaker[Session]) -> NotReady | None:
     """Why the database cannot serve requests (None: it can): it does not answer, it has not been
     migrated to this version's schema, or it cannot be written to (a read-only file or server). The
-    write probe changes nothing and is rolled back. `detail=False` leaves the database's own words
-    out (they may name its host and user: not for an anonymous caller)."""
+    write probe changes nothing and is rolled back."""
     from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     from hotline import migrate
 
+    unwritable = (
+        "数据库不可写（只读文件、目录无写权限或只读服务器），请检查 HOTLINE_DATABASE_URL 指向的文件或服务器 / "
+        "the database cannot be written to"
+    )
     try:
-        version = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except DBAPIError as exc:
-        session.rollback()
-        if "readonly" in str(exc.orig).lower() or "read-only" in str(exc.orig).lower():
-            return _UNWRITABLE.format(exc.orig)  # SQLite takes the write lock at BEGIN
-        return (
-            f"数据库未初始化或无法读取（请先运行 hotline init） / not initialised or unreadable: {exc.orig}"
-        )
-    head = migrate.head_revision()
-    if version != head:
-        session.rollback()
-        return (
-            f"数据库结构版本为 {version}，本程序需要 {head}（请运行 hotline init 升级） / "
-            f"schema at revision {version}, this version needs {head}: run hotline init"
-        )
-    try:
-        session.execute(text("UPDATE alembic_version SET version_num = version_num"))
-    except DBAPIError as exc:
-        return _UNWRITABLE.format(exc.orig if detail else "")
-    finally:
-        session.rollback()
+        with factory() as session:
+            try:
+                version = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            except DBAPIError as exc:
+                if "readonly" in str(exc.orig).lower() or "read-only" in str(exc.orig).lower():
+                    return NotReady(unwritable, str(exc.orig))  # SQLite takes the write lock at BEGIN
+                return NotReady(
+                    "数据库未初始化或无法读取（请先运行 hotline init） / not initialised or unreadable",
+                    str(exc.orig),
+                )
+            head = migrate.head_revision()
+            if version != head:
+                return NotReady(
+                    f"数据库结构版本为 {version}，本程序需要 {head}（请运行 hotline init 升级） / "
+                    f"schema at revision {version}, this version needs {head}: run hotline init"
+                )
+            try:
+                session.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            except DBAPIError as exc:
+                return NotReady(unwritable, str(exc.orig))
+            finally:
+                session.rollback()
+    except (DBAPIError, PoolTimeout) as exc:
+        return NotReady("数据库无法连接 / the database does not answer", str(getattr(exc, "orig", exc)))
     return None

@@ -261,10 +261,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "并单建议 {id} 已处理（{status}）",
         "Duplicate suggestion {id} was already decided ({status})",
     ),
-    "support_not_public": (
-        "工单 {number} 不接受点赞（已并单或已移交）",
-        "Ticket {number} cannot be supported (merged or handed off)",
-    ),
     "analytics_bad_range": (
         "统计区间有误：结束日期 {end} 须晚于开始日期 {start}",
         "Bad range: the end {end} must be after the start {start}",

@@ -107,10 +107,15 @@ def authenticate(
             count_failure(session, user=user, client=client, now=now)
         raise Unauthenticated("bad_credentials")
     if user.failed_logins or user.locked_until is not None:
-        user.failed_logins = 0
-        user.locked_until = None
+        _clear_lock(user)
         session.flush()
     return user
+
+
+def _clear_lock(user: User) -> None:
+    """Forget the account's failed passwords and lift its lock."""
+    user.failed_logins = 0
+    user.locked_until = None
 
 
 def count_failure(
@@ -181,8 +186,7 @@ def _set_password(
         raise InvalidInput("password_unchanged")
     user.password_hash = hash_password(new)
     user.password_changed_at = now
-    user.failed_logins = 0
-    user.locked_until = None
+    _clear_lock(user)
     record(session, kind=kind, user_id=user.id, actor_id=actor_id, now=now)
     end_all(session, user_id=user.id, actor_id=actor_id, now=now)
     return user
@@ -198,8 +202,7 @@ def set_active(
     user = get_user(session, user_id=user_id)
     user.active = active
     if active:
-        user.failed_logins = 0
-        user.locked_until = None
+        _clear_lock(user)
     kind = AccountEventKind.activated if active else AccountEventKind.deactivated
     record(session, kind=kind, user_id=user.id, actor_id=actor.user_id, now=now)
     if not active:

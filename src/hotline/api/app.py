@@ -8,15 +8,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 import hotline
+from hotline import db as hotline_db
 from hotline.accounts.api import router as accounts_router
 from hotline.analytics.api import dup_router as duplicates_router
 from hotline.analytics.api import router as analytics_router
@@ -62,17 +61,14 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
     """Return the API application; `session_factory` overrides the configured database."""
     settings = get_settings()
 
+    def factory() -> sessionmaker[Session]:
+        return session_factory or hotline_db.session_factory()
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        from hotline.db import session_factory as default_factory
-
         # refuse to start on a database that cannot serve (missing, not migrated, read-only), saying
         # what to fix, rather than answer every request with an error
-        with (session_factory or default_factory())() as session:
-            try:
-                reason = not_ready(session)
-            except DBAPIError as exc:
-                reason = f"数据库无法连接 / the database does not answer: {exc.orig}"
+        reason = not_ready(factory())
         if reason is not None:
             log.error("cannot start: %s (HOTLINE_DATABASE_URL=%s)", reason, _safe_url(settings.database_url))
             raise RuntimeError(f"{reason} (HOTLINE_DATABASE_URL={_safe_url(settings.database_url)})")
@@ -80,7 +76,7 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
         if settings.scheduler == "inprocess" and settings.environment != "test":
             from hotline.scheduler import Scheduler
 
-            scheduler = Scheduler(session_factory or default_factory())
+            scheduler = Scheduler(factory())
             scheduler.start()
             log.info("in-process scheduler started (every %.0f s)", scheduler.interval)
         # What is loaded by now (modules, word lists, models) lives as long as the process: move it
@@ -137,25 +133,13 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
         return {"status": "ok", "version": hotline.__version__}
 
     @app.get("/readyz", tags=["ops"], responses={503: {"description": "not ready, with the reason"}})
-    async def readyz(request: Request) -> JSONResponse:
+    async def readyz() -> JSONResponse:
         """Readiness: the database answers, is at this version's schema and can be written to."""
-        from hotline.db import session_factory as default_factory
-
-        def check() -> str | None:
-            with (session_factory or default_factory())() as session:
-                found = not_ready(session, detail=False)
-                if found is not None:
-                    log.warning("not ready: %s", not_ready(session))
-                return found
-
-        try:
-            reason = await run_in_threadpool(check)
-        except (DBAPIError, SATimeoutError) as exc:
-            log.warning("not ready: the database does not answer: %s", exc)
-            reason = "数据库无法连接 / the database does not answer"
-        if reason is not None:
-            return JSONResponse(
-                {"status": "not_ready", "reason": reason}, status_code=503, headers={"Retry-After": "5"}
+        found = await run_in_threadpool(not_ready, factory())
+        if found is not None:
+            log.warning("not ready: %s", found)
+            return JSONResponse(  # the reason only: the database's own words may name its host
+                {"status": "not_ready", "reason": found.reason}, status_code=503, headers={"Retry-After": "5"}
             )
         return JSONResponse({"status": "ready"})
 

@@ -123,7 +123,7 @@ CurrentPrincipal = Annotated[Principal, Depends(_principal)]
 def forget_principals(app: Any) -> None:
     """Forget this process's remembered token principals (after a revocation, so it holds at once
     here; other processes follow within HOTLINE_TOKEN_CACHE_SECONDS)."""
-    cache = getattr(app.state, "principal_cache", None)
+    cache = principal_cache(app)
     if cache is not None:
         cache.clear()
 

@@ -16,7 +16,7 @@ about a kilometre, and never the citizen's name, phone or ID number."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy import ColumnElement, and_, exists
 from sqlalchemy.orm import Session
 
 from hotline.org.enums import AreaLevel
@@ -49,11 +49,6 @@ def public_clause() -> ColumnElement[bool]:
         Ticket.status.not_in([s.value for s in NOT_LISTED]),
         ~flagged,
     )
-
-
-def is_public(session: Session, ticket: Ticket) -> bool:
-    """Whether the public may see this request."""
-    return session.scalar(select(Ticket.id).where(Ticket.id == ticket.id, public_clause())) is not None
 
 
 def may_publish(request_type: RequestType | str) -> bool:

@@ -14,7 +14,6 @@ from hotline.api.clients import client_address
 from hotline.api.deps import AdminPrincipal, CurrentPrincipal, DbSession
 from hotline.config import get_settings
 from hotline.i18n import pick_language
-from hotline.privacy.redact import redact
 from hotline.tickets import service, views
 from hotline.tickets.enums import Channel, RequestType, Urgency
 from hotline.tickets.schemas import (
@@ -184,10 +183,10 @@ def track_public_get(
 def _tracked(db: DbSession, request: Request, number: str, code: str) -> PublicTicketStatus:
     ticket = service.get_public_ticket(db, number=number, tracking_code=code)
     # a merged request (并单) shows the progress of the one it was merged into
-    shown, reply = service.public_progress(db, ticket)
+    shown, title, reply = service.public_progress(db, ticket)
     return PublicTicketStatus(
         number=ticket.number,
-        title=redact(ticket.title),
+        title=title,
         status=Status(shown.status),
         status_label=views.status_label(shown.status, lang(request)),
         created_at=ticket.created_at,

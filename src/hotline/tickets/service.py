@@ -9,7 +9,7 @@ import logging
 import secrets
 import weakref
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -382,10 +382,17 @@ def get_public_ticket(session: Session, *, number: str, tracking_code: str) -> T
     return ticket
 
 
-def public_progress(session: Session, ticket: Ticket) -> tuple[Ticket, str | None]:
-    """What a citizen is shown of their request: the ticket whose progress counts (its master, once
-    merged) and the reply approved for them (the direct answer, or the lead department's reply once
-    the centre approved it), personal data redacted — whoever holds a number and code sees it."""
+class PublicProgress(NamedTuple):
+    shown: Ticket  # the ticket whose progress counts: its master, once merged
+    title: str  # the request's own title
+    reply: str | None  # the reply approved for the citizen
+
+
+def public_progress(session: Session, ticket: Ticket) -> PublicProgress:
+    """What a citizen is shown of their request: its title, the ticket whose progress counts (its
+    master, once merged) and the reply approved for them (the direct answer, or the lead department's
+    reply once the centre approved it) — personal data redacted: whoever holds a number and code sees
+    it."""
     shown = session.get(Ticket, ticket.master_id) if ticket.master_id else ticket
     assert shown is not None  # a foreign key
     reply = shown.answer
@@ -396,7 +403,7 @@ def public_progress(session: Session, ticket: Ticket) -> tuple[Ticket, str | Non
             if a.role == AssignmentRole.lead and a.status == AssignmentStatus.replied
         ]
         reply = replied[-1].reply if replied else None
-    return shown, redact(reply) if reply else reply
+    return PublicProgress(shown, redact(ticket.title), redact(reply) if reply else reply)
 
 
 def support(session: Session, *, number: str, phone: str, now: datetime | None = None) -> tuple[Ticket, bool]:

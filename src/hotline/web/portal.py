@@ -18,7 +18,6 @@ from hotline.i18n import translate
 from hotline.kb import qa
 from hotline.org.enums import AreaLevel
 from hotline.org.models import Area
-from hotline.privacy.redact import redact
 from hotline.tickets import service as ticket_service
 from hotline.tickets.enums import Channel, RequestType
 from hotline.tickets.schemas import CitizenIn, TicketCreate
@@ -120,7 +119,7 @@ def track(request: Request, db: DbSession, form: Form) -> Response:
             request_types=list(RequestType),
             values={},
         )
-    shown, reply = ticket_service.public_progress(db, ticket)
+    shown, title, reply = ticket_service.public_progress(db, ticket)
     task = db.scalar(
         select(FollowUpTask)
         .where(FollowUpTask.ticket_id == ticket.id, FollowUpTask.status.in_(["pending", "sent"]))
@@ -131,7 +130,7 @@ def track(request: Request, db: DbSession, form: Form) -> Response:
         request,
         "portal_track.html",
         ticket=ticket,
-        title=redact(ticket.title),
+        title=title,
         shown=shown,
         reply=reply,
         survey=task,

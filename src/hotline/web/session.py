@@ -76,10 +76,7 @@ def sign_in(request: Request, db: DbSession, username: str, password: str) -> Pr
     except Unauthenticated:
         db.commit()  # the failure count stands although the sign-in fails
         raise
-    previous = request.session.get("sid")
-    if isinstance(previous, str):  # signing in again ends the session this browser had
-        accounts_service.close_session(db, sid=previous)
-    request.session.clear()  # a new session for the signed-in user
+    sign_out(request, db)  # signing in again ends the session this browser had: a new one follows
     request.session["sid"] = accounts_service.open_session(db, user=user, client=client)
     csrf_token(request)
     return accounts_service.principal_for(user)
