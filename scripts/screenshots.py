@@ -36,7 +36,9 @@ def main() -> None:
         op = signed_in(b, "operator")
         op.goto(f"{BASE}/ui/intake")
         op.fill("#phone", "13912345678")
-        op.fill("#content", "青山镇青山一社区附近的工地包工头拖欠农民工工资半年不发，请劳动监察部门帮忙讨薪。")
+        op.fill(
+            "#content", "青山镇青山一社区附近的工地包工头拖欠农民工工资半年不发，请劳动监察部门帮忙讨薪。"
+        )
         op.wait_for_selector("#ai :text('建议承办单位')", timeout=15000)
         op.screenshot(path=str(OUT / "workstation.png"), full_page=True)
         op.goto(f"{BASE}/ui/triage")

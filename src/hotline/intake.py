@@ -63,7 +63,9 @@ def _priority(ticket: Ticket) -> int:
     """Jobs of requests that sound urgent go first when a backlog builds up (a text check of a
     fraction of a millisecond; screening itself then runs in the job)."""
     said = URGENCY_PRIORITY.get(str(ticket.urgency), 0)
-    return max(said, URGENCY_PRIORITY.get(signals.urgency(ticket.title, ticket.content).value, 0))
+    return max(
+        said, URGENCY_PRIORITY.get(signals.urgency(ticket.title, ticket.content, meaning=False).value, 0)
+    )
 
 
 URGENCY_PRIORITY = {Urgency.emergency.value: 100, Urgency.urgent.value: 50}

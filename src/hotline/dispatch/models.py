@@ -19,7 +19,7 @@ class ModelVersion(Base):
     __table_args__ = (UniqueConstraint("kind", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))  # "category"
+    kind: Mapped[str] = mapped_column(String(32))  # "category" | "screening"
     version: Mapped[int]
     method: Mapped[str] = mapped_column(String(32))
     label_level: Mapped[int]  # category level the model predicts (1 = 一级分类)

@@ -39,17 +39,46 @@ def save(
     activate_now: bool = True,
     now: datetime | None = None,
 ) -> ModelVersion:
-    """Store a trained model as the next version of its kind (and activate it unless told not to)."""
+    """Store a trained category model as the next version (and activate it unless told not to)."""
     buffer = io.BytesIO()
     joblib.dump(model, buffer, compress=3)
-    blob = buffer.getvalue()
+    return save_artifact(
+        session,
+        kind=CATEGORY,
+        method=model.method,
+        blob=buffer.getvalue(),
+        label_level=label_level,
+        source=source,
+        n_samples=n_samples,
+        metrics=metrics,
+        created_by=created_by,
+        activate_now=activate_now,
+        now=now,
+    )
+
+
+def save_artifact(
+    session: Session,
+    *,
+    kind: str,
+    method: str,
+    blob: bytes,
+    source: str,
+    n_samples: int,
+    metrics: dict[str, Any],
+    created_by: str | None,
+    label_level: int = 0,
+    activate_now: bool = True,
+    now: datetime | None = None,
+) -> ModelVersion:
+    """Store any trained model's bytes as the next version of its kind."""
     version = (
-        session.scalar(select(func.max(ModelVersion.version)).where(ModelVersion.kind == CATEGORY)) or 0
+        session.scalar(select(func.max(ModelVersion.version)).where(ModelVersion.kind == kind)) or 0
     ) + 1
     row = ModelVersion(
-        kind=CATEGORY,
+        kind=kind,
         version=version,
-        method=model.method,
+        method=method,
         label_level=label_level,
         created_at=now or utcnow(),
         created_by=created_by,
@@ -66,6 +95,14 @@ def save(
     if activate_now:
         activate(session, version_id=row.id, now=now)
     return row
+
+
+def artifact(session: Session, row: ModelVersion) -> bytes:
+    """A version's bytes, checked against the hash taken when it was stored."""
+    blob = session.scalar(select(ModelVersion.artifact).where(ModelVersion.id == row.id))
+    if blob is None or hashlib.sha256(blob).hexdigest() != row.sha256:
+        raise InvalidInput("model_artifact_corrupt", version=row.version)
+    return blob
 
 
 def list_versions(session: Session, *, kind: str = CATEGORY) -> list[ModelVersion]:
@@ -132,9 +169,7 @@ def load(session: Session, row: ModelVersion) -> CategoryModel:
         cached = _cache.get(row.sha256)
     if cached is not None:
         return cached
-    blob = session.scalar(select(ModelVersion.artifact).where(ModelVersion.id == row.id))
-    if blob is None or hashlib.sha256(blob).hexdigest() != row.sha256:
-        raise InvalidInput("model_artifact_corrupt", version=row.version)
+    blob = artifact(session, row)
     # the artifact was written by `save` into our own database; it is checked against its hash
     model = joblib.load(io.BytesIO(blob))
     if not isinstance(model, CategoryModel):

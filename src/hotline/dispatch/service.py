@@ -167,7 +167,7 @@ def suggest(
 
     # request type and urgency
     rtype = signals.request_type(title, content)
-    urg = signals.urgency(title, content)
+    urg = signals.urgency(title, content, session=session)
     if urg.value == Urgency.emergency:
         reasons.append(f"疑似紧急警情，应转 {urg.service}（{'、'.join(urg.cues)}）")
 

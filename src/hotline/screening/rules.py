@@ -1,8 +1,19 @@
-"""What the words of a request say about screening: abusive or threatening language, private-domain
-and out-of-remit matters (with the referral to give), emergencies. Cues are data (lexicon.yaml)."""
+"""What a request's words and meaning say about screening: emergencies, threats, abuse, private-domain
+and out-of-remit matters — each with why (the words, the nearest described situation) and what to
+tell the caller (the referral, or the emergency service to hand over to).
+
+Three layers, each readable on its own:
+- cues (lexicon.yaml): words and patterns a person can read and correct;
+- meaning (classifier.py): a small model over the shared sentence embedding, trained on described
+  situations and on the centre's own review decisions;
+- context (lexicon.yaml `context`): a past event, a what-if, a hazard reported for prevention or a
+  question about procedure cancels an emergency in the same sentence, unless the sentence says it is
+  happening now.
+A flag only flags: a person confirms or dismisses it (service.review)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -12,9 +23,12 @@ from typing import Any
 import yaml
 
 from hotline.config import get_settings
-from hotline.dispatch import signals
-from hotline.dispatch.signals import Cue, hits, parse_cue
-from hotline.nlp.text import normalize
+from hotline.nlp import cues, embedding
+from hotline.nlp.cues import Cue, hits, parse_cue
+from hotline.screening.classifier import KINDS, Reading, ScreeningModel
+from hotline.screening.text import screening_text, screening_windows
+
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+")
 
 
 @dataclass(frozen=True)
@@ -22,6 +36,18 @@ class Rule:
     cue: Cue
     reason: str
     referral: str | None
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    rules: dict[str, list[Rule]]
+    cancel: re.Pattern[str]
+    present: re.Pattern[str]
+    consult: re.Pattern[str]
+    self_harm: re.Pattern[str]
+    danger: re.Pattern[str]
+    lawful: re.Pattern[str]
+    harm: re.Pattern[str]
 
 
 @dataclass
@@ -33,56 +59,218 @@ class Finding:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-REASONS = {"abusive": "辱骂性语言", "threat": "威胁性语言"}
+SELF_HARM_SERVICE = "110、120"
+# kinds whose reading by meaning alone a question about procedure cancels
+CONSULT_CANCELS = {"private_domain", "out_of_remit"}
+REASONS = {"abusive": "辱骂性语言", "threat": "威胁性语言", "emergency": "疑似紧急警情"}
 
 
 @lru_cache
-def load(path: str | None = None) -> dict[str, list[Rule]]:
+def load(path: str | None = None) -> Lexicon:
     source = Path(
         path
         or get_settings().screening_lexicon
         or str(resources.files("hotline") / "screening" / "lexicon.yaml")
     )
     raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    return {
-        kind: [
-            Rule(
-                cue=parse_cue(r),
-                reason=r.get("reason") or REASONS.get(kind, kind),
-                referral=r.get("referral"),
-            )
-            for r in rules
-        ]
-        for kind, rules in raw.items()
-    }
+    context = raw.pop("context", {}) or {}
+    return Lexicon(
+        rules={
+            kind: [
+                Rule(
+                    cue=parse_cue(r),
+                    reason=r.get("reason") or REASONS.get(kind, kind),
+                    referral=r.get("referral"),
+                )
+                for r in rules
+            ]
+            for kind, rules in raw.items()
+        },
+        cancel=re.compile(context.get("cancel") or r"(?!)"),
+        present=re.compile(context.get("present") or r"(?!)"),
+        consult=re.compile(context.get("consult") or r"(?!)"),
+        self_harm=re.compile(context.get("self_harm") or r"(?!)"),
+        danger=re.compile(context.get("danger") or r""),
+        lawful=re.compile(context.get("lawful") or r"(?!)"),
+        harm=re.compile(context.get("harm") or r""),
+    )
 
 
-def screen_text(title: str, content: str) -> list[Finding]:
-    """Every screening finding in a request's text (one per kind: the first rule that matches)."""
-    text = normalize(title) + "。" + normalize(content)
+def cancelled_by(text: str, lexicon: Lexicon | None = None) -> str | None:
+    """The cue that makes this sentence not an emergency now (a past event, a what-if, prevention),
+    or None; a sentence that also says it is happening now is not cancelled."""
+    lex = lexicon or load()
+    if lex.present.search(text):
+        return None
+    m = lex.cancel.search(text)
+    return m.group(0) if m else None
+
+
+def _sentence_of(text: str, start: int) -> str:
+    for m in _SENTENCE.finditer(text):
+        if m.start() <= start < m.end():
+            return m.group(0)
+    return text
+
+
+@dataclass
+class Emergency:
+    """An emergency read in a request, or why one was not: the service, the words, the meaning."""
+
+    found: bool
+    service: str | None = None
+    cues: list[str] = field(default_factory=list)
+    probability: float | None = None
+    nearest: str | None = None
+    similarity: float | None = None
+    cancelled_by: list[str] = field(default_factory=list)
+    by: list[str] = field(default_factory=list)  # "words", "meaning"
+
+
+def _pattern_emergency(text: str, lex: Lexicon) -> tuple[list[str], str | None, list[str]]:
+    words: list[str] = []
+    service: str | None = None
+    cancels: list[str] = []
+    for rule in lex.rules.get("emergency", []):
+        for m in rule.cue.pattern.finditer(text):
+            near = text[max(0, m.start() - cues.WINDOW) : m.end() + cues.WINDOW]
+            if rule.cue.unless is not None and rule.cue.unless.search(near):
+                continue  # the cue's own `unless` cancels it
+            why = cancelled_by(_sentence_of(text, m.start()), lex)
+            if why:
+                cancels.append(why)
+                continue
+            words.append(m.group(0))
+            service = service or rule.cue.service
+    return list(dict.fromkeys(words))[:6], service, cancels
+
+
+def detect_emergency(
+    title: str,
+    content: str,
+    *,
+    model: ScreeningModel | None = None,
+    reading: Reading | None = None,
+    windows: list[str] | None = None,
+    lexicon: Lexicon | None = None,
+) -> Emergency:
+    """Is this an emergency happening now, and for which service? Patterns first; then, where a model
+    is given, the meaning of each window against the described emergency situations."""
+    lex = lexicon or load()
+    text = screening_text(title, content)
+    words, service, cancels = _pattern_emergency(text, lex)
+    out = Emergency(
+        found=bool(words), service=service, cues=words, cancelled_by=cancels, by=["words"] if words else []
+    )
+    if model is None:
+        return out
+    if reading is None or windows is None:
+        windows = screening_windows(title, content)
+        reading = model.read(embedding.encode(windows))
+    p = reading.probability.get("emergency", 0.0)
+    out.probability = round(p, 4)
+    near = reading.nearest.get("emergency")
+    if near is not None:
+        out.nearest, out.similarity = model.situations[near[0]].text, round(near[1], 4)
+    if p >= model.threshold("emergency", get_settings().screening_thresholds):
+        window = windows[reading.window["emergency"]]
+        # the sentences of the telling window: one of them must name a danger and be about now
+        live = [s for s in _SENTENCE.findall(window) if lex.danger.search(s) and not cancelled_by(s, lex)]
+        if live:
+            out.found = True
+            out.by.append("meaning")
+            if out.service is None and near is not None:
+                out.service = model.situations[near[0]].service
+        else:
+            out.cancelled_by.extend(c for s in _SENTENCE.findall(window) if (c := cancelled_by(s, lex)))
+    if out.found and out.service is None:
+        out.service = "110"
+    out.cancelled_by = list(dict.fromkeys(out.cancelled_by))[:5]
+    return out
+
+
+def screen_text(
+    title: str, content: str, *, model: ScreeningModel | None = None, lexicon: Lexicon | None = None
+) -> list[Finding]:
+    """Every screening finding in a request's text, one per kind. With a model (the service passes the
+    centre's active one), meaning is read as well as words."""
+    lex = lexicon or load()
+    text = screening_text(title, content)
+    windows = screening_windows(title, content) if model is not None else []
+    reading = model.read(embedding.encode(windows)) if model is not None else None
+    overrides = get_settings().screening_thresholds
     out: list[Finding] = []
-    for kind, rules in load().items():
-        for rule in rules:
+    for kind in KINDS:
+        if kind == "emergency":
+            continue
+        finding: Finding | None = None
+        for rule in lex.rules.get(kind, []):
             found = hits(rule.cue, text)
             if found:
-                out.append(
-                    Finding(
-                        kind=kind,
-                        reason=rule.reason,
-                        cues=list(dict.fromkeys(found))[:5],
-                        referral=rule.referral,
-                    )
+                finding = Finding(
+                    kind=kind,
+                    reason=rule.reason,
+                    cues=list(dict.fromkeys(found))[:5],
+                    referral=rule.referral,
+                    details={"by": ["words"]},
                 )
                 break
-    urgency = signals.urgency(title, content)
-    if urgency.value == "emergency":
+        if model is not None and reading is not None:
+            p = reading.probability.get(kind, 0.0)
+            near = reading.nearest.get(kind)
+            situation = model.situations[near[0]] if near else None
+            window = windows[reading.window[kind]] if windows else ""
+            asks = kind in CONSULT_CANCELS and lex.consult.search(window)
+            lawful = kind == "threat" and lex.lawful.search(window) and not lex.harm.search(window)
+            if p >= model.threshold(kind, overrides) and not (finding is None and (asks or lawful)):
+                if finding is None:
+                    finding = Finding(
+                        kind=kind,
+                        reason=situation.text if situation else REASONS.get(kind, kind),
+                        cues=[],
+                        referral=situation.referral if situation else None,
+                        details={"by": ["meaning"]},
+                    )
+                else:
+                    finding.details["by"].append("meaning")
+                finding.details["window"] = window[:150]
+            if finding is not None:
+                finding.details["probability"] = round(p, 4)
+                if situation is not None:
+                    finding.details["nearest"] = situation.text
+                    finding.details["similarity"] = round(near[1], 4) if near else None
+                    finding.referral = finding.referral or situation.referral
+        if finding is not None:
+            out.append(finding)
+    emergency = detect_emergency(title, content, model=model, reading=reading, windows=windows, lexicon=lex)
+    threat = next((f for f in out if f.kind == "threat"), None)
+    if threat is not None and not emergency.found:
+        harm = lex.self_harm.findall(text)
+        if harm:
+            # a threat against one's own life: a crisis to hand over now, "if" or not
+            emergency = Emergency(
+                found=True,
+                service=SELF_HARM_SERVICE,
+                cues=list(dict.fromkeys(harm))[:5],
+                probability=emergency.probability,
+                nearest=threat.details.get("nearest"),
+                similarity=threat.details.get("similarity"),
+                by=["threat_of_self_harm"],
+            )
+    if emergency.found:
         out.append(
             Finding(
                 kind="emergency",
-                reason=f"疑似紧急警情，应转 {urgency.service}",
-                cues=urgency.cues,
-                referral=f"请立即转接 {urgency.service}",
-                details={"service": urgency.service},
+                reason=f"疑似紧急警情，应转 {emergency.service}",
+                cues=emergency.cues,
+                referral=f"请立即转接 {emergency.service}，并记录转接时间",
+                details={
+                    "service": emergency.service,
+                    "by": emergency.by,
+                    "probability": emergency.probability,
+                    "nearest": emergency.nearest,
+                    "similarity": emergency.similarity,
+                },
             )
         )
     return out

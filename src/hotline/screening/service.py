@@ -15,8 +15,11 @@ from hotline.accounts.principal import Principal
 from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hotline.nlp import embedding
+from hotline.screening import model as screening_model
 from hotline.screening import rules
 from hotline.screening.models import CallerDecision, CallerStatus, ScreeningFlag
+from hotline.screening.text import screening_text
 from hotline.tickets import service as ticket_service
 from hotline.tickets.enums import Satisfaction, Urgency
 from hotline.tickets.models import Ticket
@@ -25,6 +28,7 @@ from hotline.workflow.states import Status
 
 log = logging.getLogger(__name__)
 
+REPEATED_LOOKBACK = 20  # a caller's latest tickets compared by meaning
 LEVELS = ("normal", "noted", "warned", "graylist", "blacklist")
 REVIEWERS = {Role.dispatcher, Role.admin, Role.leader}
 # confirmed flags of these kinds take the ticket out of the departments' evaluation
@@ -50,7 +54,7 @@ def screen_ticket(session: Session, *, ticket: Ticket, now: datetime | None = No
 
 def _screen(session: Session, ticket: Ticket, now: datetime) -> list[ScreeningFlag]:
     s = get_settings()
-    findings = rules.screen_text(ticket.title, ticket.content)
+    findings = rules.screen_text(ticket.title, ticket.content, model=screening_model.current(session))
     caller = ticket.citizen_phone_hash
     # counted as of the ticket's arrival: screened later (by a job, a sweep), it sees the same history
     at = ticket.created_at or now
@@ -71,26 +75,14 @@ def _screen(session: Session, ticket: Ticket, now: datetime) -> list[ScreeningFl
                     kind="frequent", reason=f"24小时内来电 {day} 次", cues=[], details={"count_24h": day}
                 )
             )
-        mine = ticket.content_hash or ticket_service.content_hash(ticket.content)
-        same = (
-            session.scalar(
-                select(func.count(Ticket.id)).where(
-                    Ticket.citizen_phone_hash == caller,
-                    Ticket.content_hash == mine,
-                    Ticket.created_at >= at - timedelta(days=30),
-                    Ticket.created_at <= at,
-                    Ticket.id != ticket.id,
-                )
-            )
-            or 0
-        )
-        if same + 1 >= s.repeated_content_times:
+        same = _same_request(session, ticket, caller, at)
+        if len(same) + 1 >= s.repeated_content_times:
             findings.append(
                 rules.Finding(
                     kind="repeated_content",
-                    reason=f"30天内相同内容 {same + 1} 次",
+                    reason=f"30天内同一诉求 {len(same) + 1} 次",
                     cues=[],
-                    details={"times_30d": same + 1},
+                    details={"times_30d": len(same) + 1, "same_as": same[:10]},
                 )
             )
         status = active_status(session, caller, now)
@@ -120,6 +112,35 @@ def _screen(session: Session, ticket: Ticket, now: datetime) -> list[ScreeningFl
             ticket.urgency = Urgency.emergency
     session.flush()
     return flags
+
+
+def _same_request(session: Session, ticket: Ticket, caller: str, at: datetime) -> list[str]:
+    """Numbers of this caller's tickets of the last 30 days that say the same: the same text, or the
+    same request in other words (cosine of the sentence embeddings ≥ HOTLINE_REPEATED_SIMILARITY)."""
+    mine = ticket.content_hash or ticket_service.content_hash(ticket.content)
+    earlier = session.execute(
+        select(Ticket.number, Ticket.content_hash, Ticket.title, Ticket.content)
+        .where(
+            Ticket.citizen_phone_hash == caller,
+            Ticket.created_at >= at - timedelta(days=30),
+            Ticket.created_at <= at,
+            Ticket.id != ticket.id,
+        )
+        .order_by(Ticket.created_at.desc())
+        .limit(REPEATED_LOOKBACK)
+    ).all()
+    if not earlier:
+        return []
+    same = [n for n, h, _, _ in earlier if h == mine]
+    others = [(n, t, c) for n, h, t, c in earlier if h != mine]
+    if others:
+        vectors = embedding.encode(
+            [screening_text(ticket.title, ticket.content)] + [screening_text(t, c) for _, t, c in others]
+        )
+        sims = vectors[1:] @ vectors[0]
+        threshold = get_settings().repeated_similarity
+        same += [n for (n, _, _), sim in zip(others, sims, strict=True) if sim >= threshold]
+    return same
 
 
 def flags_for(session: Session, *, ticket_id: int) -> list[ScreeningFlag]:

@@ -1,0 +1,205 @@
+"""Which screening model serves, and how a centre's model is trained from its own review decisions.
+
+- The packaged model (data/model.npz) is trained on the described situations and the ordinary real
+  windows (`hotline screening train --packaged` writes it; a test checks it matches them).
+- `train(session)` adds what the centre has learnt: every reviewed flag is a label (confirmed: a
+  positive of its kind; dismissed: a hard negative), its own described situations, and its recent
+  ordinary requests. The new version is stored in the model registry and activated — unless it would
+  lose emergencies: a model that misses more packaged emergency examples than the packaged model
+  does is kept inactive, with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.config import get_settings
+from hotline.dispatch import registry
+from hotline.nlp import embedding
+from hotline.screening import classifier
+from hotline.screening.classifier import Example, ScreeningModel
+from hotline.screening.examples import fingerprint, ordinary_vectors, situations_and_examples
+from hotline.screening.models import ScreeningFlag
+from hotline.screening.text import screening_windows
+from hotline.tickets.models import Ticket
+
+log = logging.getLogger(__name__)
+
+KIND = "screening"
+REVIEW_WEIGHT = 2.0  # a centre's own decision counts twice a written example
+_lock = threading.Lock()
+_loaded: dict[str, ScreeningModel] = {}
+
+
+def packaged_path() -> Path:
+    return Path(str(resources.files("hotline") / "screening" / "data" / "model.npz"))
+
+
+@lru_cache
+def packaged() -> ScreeningModel:
+    return ScreeningModel.from_bytes(packaged_path().read_bytes())
+
+
+def current(session: Session | None) -> ScreeningModel:
+    """The centre's active screening model, or the packaged one."""
+    if session is None:
+        return packaged()
+    row = registry.active_version(session, kind=KIND)
+    if row is None:
+        return packaged()
+    with _lock:
+        hit = _loaded.get(row.sha256)
+    if hit is not None:
+        return hit
+    model = ScreeningModel.from_bytes(registry.artifact(session, row))
+    if model.embedding_model != embedding.MODEL_NAME:
+        log.warning(
+            "screening model v%s was trained on %s, not %s: the packaged model serves until it is retrained",
+            row.version,
+            model.embedding_model,
+            embedding.MODEL_NAME,
+        )
+        return packaged()
+    with _lock:
+        _loaded.clear()
+        _loaded[row.sha256] = model
+    return model
+
+
+def packaged_examples() -> tuple[list[classifier.Situation], list[Example]]:
+    situations, examples = situations_and_examples()
+    return list(situations), list(examples)
+
+
+def _fit(examples: list[Example], extra_vectors: np.ndarray, extra_tag: str) -> ScreeningModel:
+    """Train on examples (embedded here) plus vectors of ordinary windows given as they are."""
+    situations, _ = situations_and_examples()
+    vectors = embedding.encode([e.text for e in examples])
+    ordinary = [Example(text="", kinds=frozenset()) for _ in range(len(extra_vectors))]
+    return classifier.train(
+        examples + ordinary,
+        np.vstack([vectors, extra_vectors]) if len(extra_vectors) else vectors,
+        list(situations),
+        fingerprint=fingerprint(examples, extra_tag),
+    )
+
+
+def train_packaged() -> ScreeningModel:
+    """The packaged model: described situations and the shipped ordinary windows."""
+    _, examples = situations_and_examples(extra="")
+    negatives, tag = ordinary_vectors()
+    return _fit(list(examples), negatives, tag)
+
+
+def packaged_fingerprint() -> str:
+    _, examples = situations_and_examples(extra="")
+    return fingerprint(list(examples), ordinary_vectors()[1])
+
+
+@dataclass
+class Learnt:
+    examples: list[Example]
+    confirmed: int
+    dismissed: int
+    ordinary_tickets: int
+
+
+def centre_examples(session: Session) -> Learnt:
+    """The packaged and the centre's described situations, every reviewed text flag, and recent
+    ordinary requests (no flag, or every flag dismissed)."""
+    _, examples = situations_and_examples()
+    out = list(examples)
+    confirmed = dismissed = 0
+    rows = session.execute(
+        select(ScreeningFlag.kind, ScreeningFlag.status, ScreeningFlag.details, Ticket.title, Ticket.content)
+        .join(Ticket, Ticket.id == ScreeningFlag.ticket_id)
+        .where(ScreeningFlag.status.in_(("confirmed", "dismissed")), ScreeningFlag.kind.in_(classifier.KINDS))
+    ).all()
+    for kind, status, details, title, content in rows:
+        window = (details or {}).get("window") or next(iter(screening_windows(title, content)), "")
+        if not window:
+            continue
+        if status == "confirmed":
+            confirmed += 1
+            out.append(Example(text=window, kinds=frozenset([kind]), weight=REVIEW_WEIGHT))
+        else:
+            dismissed += 1
+            out.append(Example(text=window, kinds=frozenset(), weight=REVIEW_WEIGHT, hard=True))
+    flagged = select(ScreeningFlag.ticket_id).where(ScreeningFlag.status != "dismissed")
+    limit = get_settings().screening_train_tickets
+    tickets = session.execute(
+        select(Ticket.title, Ticket.content)
+        .where(Ticket.id.not_in(flagged))
+        .order_by(Ticket.created_at.desc())
+        .limit(limit)
+    ).all()
+    for title, content in tickets:
+        for w in screening_windows(title, content)[:2]:
+            out.append(Example(text=w, kinds=frozenset()))
+    return Learnt(out, confirmed, dismissed, len(tickets))
+
+
+def _emergency_recall(model: ScreeningModel) -> float:
+    """Share of the packaged emergency examples the model flags (patterns aside): the guard."""
+    _, examples = situations_and_examples(extra="")
+    texts = [e.text for e in examples if "emergency" in e.kinds]
+    p = model.probabilities(embedding.encode(texts))[:, model.kinds.index("emergency")]
+    return float((p >= model.threshold("emergency")).mean())
+
+
+def train(session: Session, *, created_by: str | None, now: datetime | None = None) -> dict[str, Any]:
+    """Train the centre's screening model and store it as the next version; activated unless it
+    would flag fewer emergency examples than the packaged model."""
+    learnt = centre_examples(session)
+    negatives, tag = ordinary_vectors()
+    model = _fit(learnt.examples, negatives, tag)
+    recall, floor = _emergency_recall(model), _emergency_recall(packaged())
+    safe = recall >= floor - 1e-9
+    model.metrics.update(
+        {
+            "reviewed_confirmed": learnt.confirmed,
+            "reviewed_dismissed": learnt.dismissed,
+            "ordinary_tickets": learnt.ordinary_tickets,
+            "emergency_recall_on_examples": round(recall, 4),
+            "packaged_emergency_recall_on_examples": round(floor, 4),
+        }
+    )
+    blob = model.to_bytes()
+    row = registry.save_artifact(
+        session,
+        kind=KIND,
+        method="e5-logreg",
+        blob=blob,
+        source=(
+            f"described situations + {learnt.confirmed} confirmed and {learnt.dismissed} dismissed flags"
+            f" + {learnt.ordinary_tickets} ordinary tickets"
+        ),
+        n_samples=len(learnt.examples) + len(negatives),
+        metrics=model.metrics,
+        created_by=created_by,
+        activate_now=safe,
+        now=now,
+    )
+    return {
+        "version": row.version,
+        "active": row.active,
+        "reason": None if safe else "emergency_recall_below_packaged",
+        "metrics": model.metrics,
+    }
+
+
+def clear_cache() -> None:
+    with _lock:
+        _loaded.clear()
+    packaged.cache_clear()
