@@ -55,7 +55,8 @@ def vectors(texts: Sequence[str], *, batch: int = 64, progress: bool = False) ->
         idx = missing[n : n + batch]
         vecs = embedding.encode([texts[i] for i in idx])
         con.executemany(
-            "INSERT OR REPLACE INTO vec VALUES (?, ?)", [(keys[i], v.tobytes()) for i, v in zip(idx, vecs, strict=False)]
+            "INSERT OR REPLACE INTO vec VALUES (?, ?)",
+            [(keys[i], v.tobytes()) for i, v in zip(idx, vecs, strict=False)],
         )
         con.commit()
         out[idx] = vecs

@@ -23,6 +23,9 @@ model_app = typer.Typer(
 routing_app = typer.Typer(help="The routing table (派单目录)", no_args_is_help=True)
 kb_app = typer.Typer(help="Knowledge base (知识库): import, search, ask", no_args_is_help=True)
 gazetteer_app = typer.Typer(help="Place names used to locate requests", no_args_is_help=True)
+screening_app = typer.Typer(
+    help="Screening (甄别): check a text, retrain from review decisions, flag rates", no_args_is_help=True
+)
 keys_app = typer.Typer(help="Keys of personal data at rest: generate, rotate", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
@@ -32,6 +35,7 @@ app.add_typer(routing_app, name="routing")
 app.add_typer(gazetteer_app, name="gazetteer")
 app.add_typer(kb_app, name="kb")
 app.add_typer(keys_app, name="keys")
+app.add_typer(screening_app, name="screening")
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -826,3 +830,52 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@screening_app.command("check")
+def screening_check(text: str, title: str = "") -> None:
+    """Screen a text with the centre's model and print what it finds (nothing is stored)."""
+    from hotline.db import session_scope
+    from hotline.screening import service
+
+    with session_scope() as session:
+        typer.echo(
+            json.dumps(service.check(session, title=title, content=text), ensure_ascii=False, indent=2)
+        )
+
+
+@screening_app.command("train")
+def screening_train(
+    packaged: Annotated[
+        bool, typer.Option("--packaged", help="only show the packaged model's figures; store nothing")
+    ] = False,
+) -> None:
+    """Retrain the screening model with the centre's review decisions and recent ordinary requests
+    (stored as a new version; activated unless it would miss emergencies the packaged model catches)."""
+    from hotline.db import session_scope
+    from hotline.screening import model
+
+    if packaged:
+        typer.echo(json.dumps(model.packaged().metrics, ensure_ascii=False, indent=2))
+        return
+    with session_scope() as session:
+        result = model.train(session, created_by="cli")
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    if not result["active"]:
+        typer.echo("the new version was NOT activated: " + str(result["reason"]), err=True)
+
+
+@screening_app.command("rates")
+def screening_rates(
+    days: Annotated[int, typer.Option(help="the last N days")] = 30,
+) -> None:
+    """Per kind: requests flagged, their share, confirmed and dismissed, over the last N days."""
+    from datetime import timedelta
+
+    from hotline.db import session_scope, utcnow
+    from hotline.screening import service
+
+    end = utcnow()
+    with session_scope() as session:
+        out = service.flag_rates(session, start=end - timedelta(days=days), end=end)
+    typer.echo(json.dumps(out, ensure_ascii=False, indent=2, default=str))

@@ -87,6 +87,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Only dispatchers, leaders or admins review screening",
     ),
     "flag_not_found": ("甄别记录不存在：{id}", "Screening flag not found: {id}"),
+    "screening_model_packaged": ("内置模型", "packaged model"),
+    "hand_off_service": ("请选择移交的应急服务（{known}）", "Choose the emergency service ({known})"),
     "flag_reviewed": ("甄别记录 {id} 已审核", "Screening flag {id} was already reviewed"),
     "caller_level": (
         "未知的来电人级别 {level}（可选：{known}）",

@@ -12,12 +12,15 @@ from pydantic import BaseModel, Field
 from hotline.accounts.enums import Role
 from hotline.accounts.principal import Principal
 from hotline.api.deps import DbSession, require
+from hotline.dispatch import registry
+from hotline.screening import model as screening_model
 from hotline.screening import service
 from hotline.screening.models import CallerStatus, ScreeningFlag
 from hotline.tickets.service import get_ticket
 
 router = APIRouter(prefix="/api/v1/screening", tags=["screening"])
 Supervisor = Annotated[Principal, Depends(require(Role.dispatcher, Role.admin, Role.leader))]
+Admin = Annotated[Principal, Depends(require(Role.admin))]
 Staff = Annotated[Principal, Depends(require(Role.operator, Role.dispatcher, Role.admin, Role.leader))]
 
 
@@ -143,6 +146,58 @@ def emergencies(db: DbSession, _: Staff) -> list[dict[str, Any]]:
         {"ticket_id": t.id, "number": t.number, "title": t.title, "created_at": t.created_at}
         for t in service.unhandled_emergencies(db)
     ]
+
+
+class CheckIn(BaseModel):
+    title: str = Field(default="", max_length=200)
+    content: str = Field(min_length=1, max_length=20_000)
+
+
+@router.post("/check")
+def check(body: CheckIn, db: DbSession, _: Staff) -> dict[str, Any]:
+    """Screen a text without storing it: the workstation as the operator types, a call's transcript as
+    it arrives. An emergency names its service at once."""
+    return service.check(db, title=body.title, content=body.content)
+
+
+@router.get("/rates")
+def rates(db: DbSession, _: Supervisor, start: datetime, end: datetime) -> dict[str, Any]:
+    """Per kind: requests flagged in the period, their share, and how many people confirmed or dismissed."""
+    return service.flag_rates(db, start=start, end=end)
+
+
+@router.get("/model")
+def model_info(db: DbSession, _: Supervisor) -> dict[str, Any]:
+    """The screening model that serves (the centre's active version, or the packaged one), its
+    thresholds and measured figures, and every stored version."""
+    active = registry.active_version(db, kind=screening_model.KIND)
+    current = screening_model.current(db)
+    return {
+        "serving": f"v{active.version}" if active else "packaged",
+        "embedding_model": current.embedding_model,
+        "thresholds": {k: current.threshold(k) for k in current.kinds},
+        "metrics": current.metrics,
+        "versions": [
+            {
+                "id": v.id,
+                "version": v.version,
+                "active": v.active,
+                "created_at": v.created_at,
+                "created_by": v.created_by,
+                "source": v.source,
+                "metrics": v.metrics,
+            }
+            for v in registry.list_versions(db, kind=screening_model.KIND)
+        ],
+    }
+
+
+@router.post("/model/train")
+def train(db: DbSession, principal: Admin) -> dict[str, Any]:
+    """Retrain the screening model with the centre's review decisions (confirmed flags are positives,
+    dismissed ones hard negatives) and its recent ordinary requests; kept inactive if it would miss
+    emergencies the packaged model catches."""
+    return screening_model.train(db, created_by=principal.name)
 
 
 @router.get("/fairness")

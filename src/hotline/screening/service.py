@@ -387,3 +387,69 @@ def fairness(session: Session, *, department_id: int | None = None) -> list[dict
             }
         )
     return out
+
+
+def check(session: Session, *, title: str, content: str) -> dict[str, Any]:
+    """Screen a text that is not (yet) a ticket — the workstation while the operator types, a call's
+    transcript as it arrives — with the centre's model; nothing is stored."""
+    findings = rules.screen_text(title, content, model=screening_model.current(session))
+    emergency = next((f for f in findings if f.kind == "emergency"), None)
+    return {
+        "emergency": emergency is not None,
+        "service": emergency.details.get("service") if emergency else None,
+        "findings": [
+            {"kind": f.kind, "reason": f.reason, "cues": f.cues, "referral": f.referral, "details": f.details}
+            for f in findings
+        ],
+    }
+
+
+def flag_rates(session: Session, *, start: datetime, end: datetime) -> dict[str, Any]:
+    """How many requests of a period each kind flagged, and what people decided: the share a person
+    must read, and the share confirmed (a kind that is mostly dismissed needs its cues or its
+    threshold looked at)."""
+    tickets = (
+        session.scalar(
+            select(func.count(Ticket.id)).where(Ticket.created_at >= start, Ticket.created_at < end)
+        )
+        or 0
+    )
+    rows = session.execute(
+        select(ScreeningFlag.kind, ScreeningFlag.status, func.count(ScreeningFlag.id))
+        .join(Ticket, Ticket.id == ScreeningFlag.ticket_id)
+        .where(Ticket.created_at >= start, Ticket.created_at < end)
+        .group_by(ScreeningFlag.kind, ScreeningFlag.status)
+    ).all()
+    kinds: dict[str, dict[str, Any]] = {}
+    for kind, status, n in rows:
+        entry = kinds.setdefault(kind, {"flagged": 0, "pending": 0, "confirmed": 0, "dismissed": 0})
+        entry[status] += int(n)
+        entry["flagged"] += int(n)
+    for entry in kinds.values():
+        entry["share"] = round(entry["flagged"] / tickets, 5) if tickets else None
+        decided = entry["confirmed"] + entry["dismissed"]
+        entry["confirmed_share"] = round(entry["confirmed"] / decided, 4) if decided else None
+    return {"start": start, "end": end, "tickets": tickets, "kinds": kinds}
+
+
+def settle_on_hand_off(session: Session, *, ticket: Ticket, principal: Principal, service: str) -> None:
+    """A hand-off to 110/119/120/122 is a person's confirmation of the emergency flag (and a label the
+    model learns from); a ticket handed off without one gains a confirmed flag."""
+    now = utcnow()
+    flag = session.scalar(
+        select(ScreeningFlag).where(ScreeningFlag.ticket_id == ticket.id, ScreeningFlag.kind == "emergency")
+    )
+    if flag is None:
+        flag = ScreeningFlag(
+            ticket_id=ticket.id,
+            kind="emergency",
+            reason=f"坐席判定为紧急警情，已移交 {service}",
+            details={"cues": [], "by": ["person"], "service": service},
+            created_at=now,
+        )
+        session.add(flag)
+    elif flag.status != "pending":
+        return
+    flag.status = "confirmed"
+    flag.reviewed_by_id, flag.reviewed_at, flag.review_comment = principal.user_id, now, f"已移交 {service}"
+    session.flush()

@@ -24,6 +24,7 @@ NAV: list[tuple[str, str, str, tuple[Role, ...]]] = [
     ("/ui/triage", "待派工单", "Triage", (Role.dispatcher, Role.admin, Role.operator)),
     ("/ui/duplicates", "并单", "Duplicates", (Role.dispatcher, Role.admin, Role.operator)),
     ("/ui/review", "审核回访", "Review & follow-up", (Role.dispatcher, Role.admin, Role.operator)),
+    ("/ui/screening", "甄别复核", "Screening", (Role.dispatcher, Role.admin, Role.leader)),
     ("/ui/inbox", "承办工单", "My assignments", (Role.handler, Role.area_center)),
     ("/ui/tickets", "工单查询", "Tickets", tuple(Role)),
     (
@@ -63,6 +64,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "withdraw": ("撤单", "Withdrawn"), "comment": ("备注", "Comment"), "import": ("导入", "Imported"),
     "suggestion_applied": ("采纳智能派单", "Suggestion applied"), "screened": ("甄别", "Screened"),
     "set_confidential": ("保密设置", "Confidentiality"),
+    # screening (甄别)
+    "threat": ("威胁", "Threat"), "abusive": ("辱骂", "Abuse"), "private_domain": ("私人事务", "Private matter"),
+    "out_of_remit": ("非热线受理范围", "Out of remit"), "frequent": ("频繁来电", "Frequent caller"),
+    "repeated_content": ("重复诉求", "Repeated request"), "caller_status": ("来电人状态", "Caller status"),
+    "confirmed": ("已确认", "Confirmed"), "dismissed": ("已排除", "Dismissed"),
+    "screening_confirmed": ("确认甄别", "Flag confirmed"), "screening_dismissed": ("排除甄别", "Flag dismissed"),
+    "words": ("关键词", "words"), "meaning": ("语义", "meaning"), "threat_of_self_harm": ("以自伤相威胁", "threat of self-harm"),
 }  # fmt: skip
 
 

@@ -21,11 +21,13 @@ from hotline.api.deps import DbSession
 from hotline.categories.models import Category
 from hotline.db import utcnow
 from hotline.dispatch import service as dispatch_service
-from hotline.errors import DomainError, NotFound
+from hotline.errors import DomainError, InvalidInput, NotFound
 from hotline.followup import service as followup
 from hotline.i18n import translate
 from hotline.kb import qa
 from hotline.org.models import Area, Department
+from hotline.screening import model as screening_model
+from hotline.screening import service as screening_service
 from hotline.screening.rules import screen_text
 from hotline.tickets import service as ticket_service
 from hotline.tickets.enums import Channel, RequestType, Satisfaction
@@ -38,6 +40,8 @@ from hotline.workflow import service as wf
 router = APIRouter(prefix="/ui", include_in_schema=False)
 CENTRE = (Role.operator, Role.dispatcher, Role.admin)
 DEPARTMENT = (Role.handler, Role.area_center)
+EMERGENCY_SERVICES = ("110", "119", "120", "122")
+CENTRE_SCREENING = (*CENTRE, Role.leader)  # who sees a ticket's screening flags
 
 
 def _back(url: str) -> RedirectResponse:
@@ -149,7 +153,7 @@ def live_suggest(request: Request, db: DbSession, me: Staff, form: Form) -> HTML
         "suggest.html",
         me,
         s=s,
-        flags=screen_text(title, content),
+        flags=screen_text(title, content, model=screening_model.current(db)),
         dups=dups,
         kb=kb,
         similar=similar,
@@ -244,6 +248,8 @@ def ticket_page(request: Request, db: DbSession, me: Staff, ticket_id: int) -> H
         mine=mine[0] if mine else None,
         events=ticket_service.list_events(db, ticket_id=ticket.id, principal=me),
         dups=[d for d in dups if d["status"] == "open"],
+        flags=screening_service.flags_for(db, ticket_id=ticket.id) if me.role in CENTRE_SCREENING else [],
+        may_review=me.role in screening_service.REVIEWERS,
         departments=list(
             db.scalars(select(Department).where(Department.active.is_(True)).order_by(Department.name))
         ),
@@ -320,6 +326,20 @@ def act(request: Request, db: DbSession, me: Staff, ticket_id: int, form: Form) 
             )
         elif action == "comment":
             wf.add_comment(db, ticket_id=ticket_id, comment=text, principal=me, now=now)
+        elif action == "hand_off":
+            handed_to = str(form.get("service") or "")
+            if handed_to not in EMERGENCY_SERVICES:
+                raise InvalidInput("hand_off_service", known="、".join(EMERGENCY_SERVICES))
+            wf.hand_off(
+                db,
+                ticket_id=ticket_id,
+                service=handed_to,
+                reference=str(form.get("reference") or "").strip()[:100] or None,
+                comment=text or None,
+                principal=me,
+                now=now,
+            )
+            screening_service.settle_on_hand_off(db, ticket=ticket, principal=me, service=handed_to)
         elif action == "confidential":
             wf.set_confidential(
                 db,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from hotline.api.deps import CurrentPrincipal, DbSession
 from hotline.categories import service as category_service
 from hotline.errors import referencing
+from hotline.screening import service as screening_service
 from hotline.tickets import views
 from hotline.tickets.api import lang
 from hotline.tickets.models import Ticket
@@ -337,6 +338,7 @@ def hand_off(
         comment=body.comment,
         principal=principal,
     )
+    screening_service.settle_on_hand_off(db, ticket=ticket, principal=principal, service=body.service)
     return _out(db, ticket, principal, request)
 
 
