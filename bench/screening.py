@@ -186,6 +186,25 @@ def main() -> None:
             + "".join(f"{flagged[k]:>5} {flagged[k] / len(rows):>6.2%} " for k in KINDS)
             + f"{held / n_held:>7.2%}"
         )
+    # what screening costs a request: embedding computed live (the in-process cache emptied)
+    import statistics
+    import time
+
+    for label, texts in (
+        ("short written requests", [t for items in sets.values() for _, t in items][:100]),
+        ("real messages", [c for _, c in rows[1::150]][:100]),
+    ):
+        embedding._cache.clear()
+        took = []
+        for text in texts:
+            started = time.perf_counter()
+            rules.screen_text("", text, model=model)
+            took.append((time.perf_counter() - started) * 1000)
+        took.sort()
+        print(
+            f"\nlatency, {label} ({len(texts)}, mean {statistics.mean(len(t) for t in texts):.0f} chars):"
+            f" p50 {took[len(took) // 2]:.0f} ms, p95 {took[int(len(took) * 0.95)]:.0f} ms"
+        )
     print("\nexamples flagged by 'shipped' on real messages (to read):")
     for k, texts in examples_shown.items():
         for t in texts[:4]:

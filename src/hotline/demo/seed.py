@@ -196,9 +196,39 @@ def seed_demo(
         if rng.random() < 0.1:
             ticket.supports = int(rng.paretovariate(1.2))  # a few requests draw many 点赞
         made += 1
+    made += _screened(session, p, now)
     _calls(session, rng, now)
     log.info("demo: %d tickets", made)
     return {"tickets": made}
+
+
+# requests the screening queue shows in the demo: one of each rare kind, screened as on intake
+SCREENED = [
+    ("有人落水", "湖心公园的河里有个小孩掉下去了，在水里扑腾，快来人", "phone"),
+    ("再不解决", "再不给我解决工资的事，我就去你们单位门口泼汽油", "phone"),
+    ("投诉接线员", "接电话的是个什么东西，脑子有病吧", "phone"),
+    ("家里的事", "我老公天天赌博，把家里的钱都输光了，你们管管他", "web"),
+    ("法院执行", "我的案子法院已经判了，但是对方一直不执行，你们帮我催一下法院", "web"),
+]
+
+
+def _screened(session: Session, p: dict[str, Principal], now: datetime) -> int:
+    from hotline.screening import service as screening_service
+
+    for k, (title, content, channel) in enumerate(SCREENED):
+        data = TicketCreate(
+            channel=Channel(channel),
+            title=title,
+            content=content,
+            request_type=RequestType.help,
+            citizen=CitizenIn(name="市民", phone=f"1390000{k:04d}"),
+            external_id=f"demo-screened-{k}",
+        )
+        at = now - timedelta(minutes=20 * (len(SCREENED) - k))
+        ticket, _ = ticket_service.create_ticket(session, data=data, principal=p["operator"], now=at)
+        screening_service.screen_ticket(session, ticket=ticket, now=at)
+        dispatch_service.route_new_ticket(session, ticket=ticket, now=at)
+    return len(SCREENED)
 
 
 def _calls(session: Session, rng: random.Random, now: datetime, days: int = 40) -> None:

@@ -95,8 +95,9 @@ def encode_one(text: str, *, query: bool = True) -> np.ndarray:
 
 def windows(text: str, *, size: int = WINDOW_CHARS, limit: int = MAX_WINDOWS) -> list[str]:
     """Cut normalised text into at most `limit` windows of whole sentences of about `size`
-    characters (a longer sentence is cut hard). The first windows are kept: what a citizen says
-    first is what the request is about."""
+    characters (a longer sentence is cut hard; a short remainder joins the window before it, so no
+    window is a stray fragment). The first windows are kept: what a citizen says first is what the
+    request is about."""
     text = normalize(text)
     pieces: list[str] = []
     for sentence in _SENTENCE_END.split(text):
@@ -116,7 +117,10 @@ def windows(text: str, *, size: int = WINDOW_CHARS, limit: int = MAX_WINDOWS) ->
             current = ""
         current += piece
     if current:
-        out.append(current)
+        if out and len(current) < size // 3:
+            out[-1] += current
+        else:
+            out.append(current)
     return out[:limit]
 
 

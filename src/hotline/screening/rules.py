@@ -60,6 +60,7 @@ class Finding:
 
 
 SELF_HARM_SERVICE = "110、120"
+CONTEXT = 60  # characters either side of an emergency cue in which context is read
 # kinds whose reading by meaning alone a question about procedure cancels
 CONSULT_CANCELS = {"private_domain", "out_of_remit"}
 REASONS = {"abusive": "辱骂性语言", "threat": "威胁性语言", "emergency": "疑似紧急警情"}
@@ -106,11 +107,13 @@ def cancelled_by(text: str, lexicon: Lexicon | None = None) -> str | None:
     return m.group(0) if m else None
 
 
-def _sentence_of(text: str, start: int) -> str:
+def _sentence_of(text: str, start: int, end: int) -> str:
+    """The sentence around a match, at most CONTEXT characters either side (text without punctuation
+    is one long sentence: its context stays local)."""
     for m in _SENTENCE.finditer(text):
         if m.start() <= start < m.end():
-            return m.group(0)
-    return text
+            return text[max(m.start(), start - CONTEXT) : min(m.end(), end + CONTEXT)]
+    return text[max(0, start - CONTEXT) : end + CONTEXT]
 
 
 @dataclass
@@ -136,7 +139,7 @@ def _pattern_emergency(text: str, lex: Lexicon) -> tuple[list[str], str | None, 
             near = text[max(0, m.start() - cues.WINDOW) : m.end() + cues.WINDOW]
             if rule.cue.unless is not None and rule.cue.unless.search(near):
                 continue  # the cue's own `unless` cancels it
-            why = cancelled_by(_sentence_of(text, m.start()), lex)
+            why = cancelled_by(_sentence_of(text, m.start(), m.end()), lex)
             if why:
                 cancels.append(why)
                 continue
