@@ -60,6 +60,7 @@ class Finding:
 
 
 SELF_HARM_SERVICE = "110、120"
+CONFIDENT = 0.6  # an emergency read by meaning above this needs no danger word
 CONTEXT = 60  # characters either side of an emergency cue in which context is read
 # kinds whose reading by meaning alone a question about procedure cancels
 CONSULT_CANCELS = {"private_domain", "out_of_remit"}
@@ -177,8 +178,14 @@ def detect_emergency(
         out.nearest, out.similarity = model.situations[near[0]].text, round(near[1], 4)
     if p >= model.threshold("emergency", get_settings().screening_thresholds):
         window = windows[reading.window["emergency"]]
-        # the sentences of the telling window: one of them must name a danger and be about now
-        live = [s for s in _SENTENCE.findall(window) if lex.danger.search(s) and not cancelled_by(s, lex)]
+        # the sentences of the telling window: one must be about now — and, for a borderline reading,
+        # name a danger to life or body
+        sure = p >= CONFIDENT
+        live = [
+            s
+            for s in _SENTENCE.findall(window)
+            if (sure or lex.danger.search(s)) and not cancelled_by(s, lex)
+        ]
         if live:
             out.found = True
             out.by.append("meaning")
