@@ -117,3 +117,17 @@ def test_json_log_lines(monkeypatch: pytest.MonkeyPatch) -> None:
         and line["message"] == "工单 20261127-000001 超期"
         and line["logger"] == "hotline.test"
     )
+
+
+def test_screening_commands(fresh_db: str) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    r = runner.invoke(app, ["screening", "check", "河里有个小孩掉下去了，快来人救命"])
+    assert r.exit_code == 0 and '"emergency": true' in r.output and "110" in r.output, r.output
+    r = runner.invoke(app, ["screening", "check", "请问公积金怎么提取"])
+    assert r.exit_code == 0 and '"emergency": false' in r.output and '"findings": []' in r.output
+    r = runner.invoke(app, ["screening", "rates", "--days", "30"])
+    assert r.exit_code == 0 and '"tickets": 0' in r.output, r.output
+    r = runner.invoke(app, ["screening", "rollback"])
+    assert r.exit_code == 0 and "packaged" in r.output, r.output
+    r = runner.invoke(app, ["screening", "train", "--packaged"])
+    assert r.exit_code == 0 and '"emergency"' in r.output and "cv_recall" in r.output

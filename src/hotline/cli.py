@@ -865,6 +865,23 @@ def screening_train(
         typer.echo("the new version was NOT activated: " + str(result["reason"]), err=True)
 
 
+@screening_app.command("rollback")
+def screening_rollback() -> None:
+    """Serve the screening version active before the current one, or the packaged model if there is none."""
+    from hotline.db import session_scope
+    from hotline.dispatch import registry
+    from hotline.errors import InvalidInput
+    from hotline.screening import model
+
+    with session_scope() as session:
+        try:
+            row = registry.rollback(session, kind=model.KIND)
+            typer.echo(f"screening model version {row.version} is active again")
+        except InvalidInput:
+            registry.deactivate(session, kind=model.KIND)
+            typer.echo("the packaged screening model serves")
+
+
 @screening_app.command("rates")
 def screening_rates(
     days: Annotated[int, typer.Option(help="the last N days")] = 30,

@@ -157,6 +157,12 @@ def rollback(session: Session, *, kind: str = CATEGORY, now: datetime | None = N
     return activate(session, version_id=previous.id, now=now)
 
 
+def deactivate(session: Session, *, kind: str) -> None:
+    """Serve no stored version of this kind (a packaged default serves, where the kind has one)."""
+    session.execute(update(ModelVersion).where(ModelVersion.kind == kind).values(active=False))
+    session.flush()
+
+
 def active_version(session: Session, *, kind: str = CATEGORY) -> ModelVersion | None:
     return session.scalar(
         select(ModelVersion).where(ModelVersion.kind == kind, ModelVersion.active.is_(True))

@@ -64,15 +64,15 @@ class Reading:
 @dataclass
 class ScreeningModel:
     kinds: tuple[str, ...]
-    coef: np.ndarray  # (1 + kinds, dim): ordinary first
-    intercept: np.ndarray  # (1 + kinds,)
+    coef: np.ndarray  # (kinds, dim)
+    intercept: np.ndarray  # (kinds,)
     thresholds: np.ndarray  # (kinds,)
     situations: list[Situation]
     centroids: np.ndarray  # (situations, dim): mean example vector, normalised
     fingerprint: str
     embedding_model: str = embedding.MODEL_NAME
     metrics: dict[str, Any] = field(default_factory=dict)
-    method: str = "ovr"  # "ovr": a sigmoid per kind; "softmax": ordinary and the kinds compete
+    method: str = "ovr"  # a sigmoid per kind
 
     def threshold(self, kind: str, overrides: dict[str, float] | None = None) -> float:
         if overrides and kind in overrides:
@@ -80,12 +80,9 @@ class ScreeningModel:
         return float(self.thresholds[self.kinds.index(kind)])
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
-        """(windows, kinds) probabilities (the softmax over ordinary and the kinds, ordinary left out)."""
+        """(windows, kinds) probabilities."""
         z = vectors @ self.coef.T + self.intercept
-        if self.method == "ovr":
-            return 1.0 / (1.0 + np.exp(-z))
-        z = np.exp(z - z.max(axis=1, keepdims=True))
-        return (z / z.sum(axis=1, keepdims=True))[:, 1:]
+        return 1.0 / (1.0 + np.exp(-z))
 
     def read(self, vectors: np.ndarray) -> Reading:
         if len(vectors) == 0:
@@ -168,20 +165,14 @@ def train(
     situations: list[Situation],
     *,
     fingerprint: str,
-    method: str = "ovr",
     c: float = 16.0,
     folds: int = 5,
     seed: int = 0,
 ) -> ScreeningModel:
-    """Fit the classifier on example vectors; each kind's threshold from out-of-fold probabilities.
-
-    "ovr": one logistic regression per kind, where the look-alikes and the examples of the other
-    kinds are hard negatives (weighted HARD_WEIGHT): a family quarrel must not read as a threat.
-    "softmax": one multinomial regression in which ordinary and the kinds compete."""
-    if method == "softmax":
-        return _train_softmax(
-            examples, vectors, situations, fingerprint=fingerprint, c=c, folds=folds, seed=seed
-        )
+    """Fit one logistic regression per kind on example vectors, where the look-alikes and the examples
+    of the other kinds are hard negatives (weighted HARD_WEIGHT: a family quarrel must not read as a
+    threat); each kind's threshold from out-of-fold probabilities. (A multinomial model in which the
+    kinds compete was tried: more precise on the development set, but it lost emergencies.)"""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
@@ -253,83 +244,3 @@ def _centroids(examples: list[Example], vectors: np.ndarray, n: int) -> np.ndarr
             v = vectors[rows].mean(axis=0)
             centroids[i] = v / (np.linalg.norm(v) or 1.0)
     return centroids
-
-
-def _train_softmax(
-    examples: list[Example],
-    vectors: np.ndarray,
-    situations: list[Situation],
-    *,
-    fingerprint: str,
-    c: float = 16.0,
-    folds: int = 5,
-    seed: int = 0,
-) -> ScreeningModel:
-    """Fit one multinomial logistic regression (ordinary + each kind: the kinds compete, so a
-    complaint about a family quarrel is not also read as a threat) on example vectors; each kind's
-    threshold from out-of-fold probabilities. An example of several kinds (a threat of self-harm) is
-    learnt as its first kind; the rules add the others."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
-
-    classes = ("none", *KINDS)
-    primary = [next(iter(sorted(e.kinds, key=KINDS.index)), None) for e in examples]
-    y = np.array([classes.index(p) if p else 0 for p in primary])
-    counts = np.bincount(y, minlength=len(classes)).astype(float)
-    balance = len(y) / (len(classes) * np.maximum(counts, 1))
-    hard = np.array([e.hard for e in examples])
-    weights = np.array([e.weight for e in examples]) * balance[y] * np.where(hard, HARD_WEIGHT, 1.0)
-
-    def fit(idx: np.ndarray) -> Any:
-        return LogisticRegression(C=c, max_iter=5000).fit(vectors[idx], y[idx], sample_weight=weights[idx])
-
-    oof = np.zeros((len(examples), len(classes)))
-    present = [k for k in range(len(classes)) if counts[k] >= folds]
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for tr, te in splitter.split(vectors, np.where(np.isin(y, present), y, 0)):
-        m = fit(tr)
-        oof[np.ix_(te, m.classes_)] = m.predict_proba(vectors[te])
-    full = fit(np.arange(len(examples)))
-    coef = np.zeros((len(classes), vectors.shape[1]), dtype=np.float32)
-    intercept = np.full(len(classes), -30.0, dtype=np.float32)  # a class never seen is never predicted
-    coef[full.classes_], intercept[full.classes_] = full.coef_, full.intercept_
-    thresholds = np.ones(len(KINDS), dtype=np.float32)
-    metrics: dict[str, Any] = {"n_examples": len(examples), "method": "multinomial", "kinds": {}}
-    ordinary = y == 0
-    for j, kind in enumerate(KINDS):
-        pos = y == j + 1
-        score = oof[:, j + 1]
-        if pos.sum() < 2:
-            metrics["kinds"][kind] = {"positives": int(pos.sum())}
-            continue
-        t = _choose_threshold(
-            score[pos],
-            score[ordinary & ~hard],
-            RECALL_TARGET.get(kind, DEFAULT_RECALL_TARGET),
-            FALSE_FLAG_CAP.get(kind, DEFAULT_FALSE_FLAG_CAP),
-            score[ordinary & hard],
-            HARD_CAP.get(kind, DEFAULT_HARD_CAP),
-        )
-        thresholds[j] = t
-        flagged = score >= t
-        metrics["kinds"][kind] = {
-            "positives": int(pos.sum()),
-            "threshold": round(t, 4),
-            "cv_recall": round(float(flagged[pos].mean()), 4),
-            "cv_precision": round(float(flagged[pos].sum() / max(1, flagged.sum())), 4),
-            "cv_false_flag_rate": round(float(flagged[ordinary & ~hard].mean()), 5),
-            "cv_false_flag_rate_lookalikes": round(float(flagged[ordinary & hard].mean()), 4)
-            if (ordinary & hard).any()
-            else None,
-        }
-    return ScreeningModel(
-        kinds=KINDS,
-        coef=coef,
-        intercept=intercept,
-        thresholds=thresholds,
-        situations=situations,
-        centroids=_centroids(examples, vectors, len(situations)),
-        fingerprint=fingerprint,
-        metrics=metrics,
-        method="softmax",
-    )
