@@ -828,10 +828,6 @@ def main() -> None:
         raise SystemExit(2) from exc
 
 
-if __name__ == "__main__":
-    main()
-
-
 @screening_app.command("check")
 def screening_check(text: str, title: str = "") -> None:
     """Screen a text with the centre's model and print what it finds (nothing is stored)."""
@@ -896,3 +892,7 @@ def screening_rates(
     with session_scope() as session:
         out = service.flag_rates(session, start=end - timedelta(days=days), end=end)
     typer.echo(json.dumps(out, ensure_ascii=False, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()

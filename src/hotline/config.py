@@ -118,7 +118,7 @@ class Settings(BaseSettings):
     screening_train_tickets: int = Field(default=1000, ge=0)  # recent ordinary tickets learnt as negatives
     frequent_contacts_per_day: int = 5  # more contacts than this from one caller in 24 h is flagged
     repeated_content_times: int = 3  # the same request this many times in 30 days is flagged
-    repeated_similarity: float = Field(default=0.95, gt=0, le=1)  # "the same" by meaning (cosine)
+    repeated_similarity: float = Field(default=0.97, gt=0, le=1)  # "the same" by meaning (cosine)
     screening_thresholds: dict[str, float] = {}  # per kind, overrides the model's own (e.g. {"threat": 0.6})
 
     # the shared sentence embedding (hotline.nlp.embedding)

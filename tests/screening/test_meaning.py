@@ -263,3 +263,49 @@ def test_review_decisions_teach_the_model(
     )
     active = registry.active_version(db, kind=screening_model.KIND)
     assert active is not None and active.version == out["version"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "高速上出车祸了，有人死亡",  # an outcome word is not a past event
+        "垃圾桶着火了，火势蔓延到车上",
+        "我反映一下，3号楼着火了，火很大",  # callers open with 反映
+        "楼道里着火了物业不管",
+        "我担心他有危险，他说他要跳楼",
+    ],
+)
+def test_complaint_words_do_not_cancel_an_emergency(text: str) -> None:
+    assert rules.detect_emergency("", text, model=screening_model.packaged()).found, text
+
+
+def test_a_threat_of_self_harm_is_an_emergency_for_dispatch_too(db: Session) -> None:
+    from hotline.dispatch import signals
+
+    sig = signals.urgency("", "再不处理我就从这楼上跳下去", session=db)
+    assert sig.value == "emergency" and "110" in (sig.service or "")
+
+
+def test_a_hand_off_confirms_a_dismissed_emergency_flag(
+    client: TestClient, db: Session, actors: Actors
+) -> None:
+    op, disp = principal_token(db, actors.operator), principal_token(db, actors.dispatcher)
+    ticket_id = _ticket(client, op, "家里厨房着火了，火越来越大，快来人")
+    flag = db.query(ScreeningFlag).filter_by(ticket_id=ticket_id, kind="emergency").one()
+    r = client.post(f"/api/v1/screening/flags/{flag.id}/review", json={"confirm": False}, headers=disp)
+    assert r.status_code == 200 and r.json()["status"] == "dismissed"
+    r = client.post(f"/api/v1/tickets/{ticket_id}/hand-off", json={"service": "119"}, headers=op)
+    assert r.status_code == 200, r.text
+    db.refresh(flag)
+    assert flag.status == "confirmed"
+    events = client.get(f"/api/v1/tickets/{ticket_id}/events", headers=disp).json()
+    assert [e["action"] for e in events].count("screening_confirmed") == 1
+
+
+def test_a_broken_stored_model_falls_back_to_the_packaged_one(db: Session) -> None:
+    registry.save_artifact(
+        db, kind=screening_model.KIND, method="e5-logreg", blob=b"not a model", source="test", n_samples=0,
+        metrics={}, created_by="test",
+    )  # fmt: skip
+    assert screening_model.current(db) is screening_model.packaged()
+    assert service.check(db, title="", content="楼下着火了，快来人")["emergency"]

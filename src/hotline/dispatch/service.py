@@ -280,6 +280,11 @@ def _route(session: Session, *, ticket: Ticket, now: datetime) -> DispatchSugges
     if s.urgency["value"] == Urgency.emergency and ticket.urgency != Urgency.emergency:
         ticket.urgency = Urgency.emergency
     row = _record(session, ticket=ticket, suggestion=s, now=now)
+    if ticket.urgency == Urgency.emergency and row.decision != EMERGENCY:
+        # screening (or the operator) read an emergency: a person hands it over, nothing auto-dispatches
+        row.decision = EMERGENCY
+        row.reason = f"{row.reason or ''}；已判定为紧急警情，须人工移交".lstrip("；")
+        row.payload = {**row.payload, "reason": row.reason, "decision": EMERGENCY}
     area_id = s.location["area_id"] if s.location else None
     duplicates = duplicate_service.detect(session, ticket, area_id=area_id, now=now)
     if s.decision == AUTO and duplicate_service.holds_dispatch(duplicates):

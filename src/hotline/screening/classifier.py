@@ -4,8 +4,9 @@ embedding, trained on the described situations (situations.yaml), the centre's o
 
 A request is read window by window (`hotline.nlp.embedding.windows`); a kind's probability is that of
 its most telling window. Each kind has its own threshold, chosen when the model is trained from
-out-of-fold probabilities: the lowest score that still keeps the false flags on ordinary requests
-under a cap, and no higher than the score that reaches the recall target (emergencies: 0.98).
+out-of-fold probabilities: the score that reaches the recall target (emergencies: 0.98), raised only
+as far as needed to keep the false flags on ordinary requests and on look-alikes under their caps
+(so the recall reached can be lower; the metrics say what it is).
 
 The model is stored as plain arrays (numpy .npz, no pickle) with the embedding model's name and a
 fingerprint of what it was trained on."""
@@ -39,7 +40,8 @@ class Example:
     kinds: frozenset[str]  # empty: an ordinary request
     situation: int | None = None  # index into the model's situations
     weight: float = 1.0
-    hard: bool = False  # an ordinary request that sounds like a rare kind (written, or a dismissed flag)
+    hard: bool = False  # sounds like a rare kind but is not (a written look-alike, a dismissed flag)
+    not_kinds: frozenset[str] = frozenset()  # kinds a person dismissed on it (hard negatives of those)
 
 
 @dataclass
@@ -176,7 +178,7 @@ def train(
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
-    hard = np.array([e.hard for e in examples])
+    hard_any = np.array([e.hard for e in examples])
     ordinary = np.array([not e.kinds for e in examples])
     base = np.array([e.weight for e in examples])
     coef = np.zeros((len(KINDS), vectors.shape[1]), dtype=np.float32)
@@ -185,6 +187,8 @@ def train(
     metrics: dict[str, Any] = {"n_examples": len(examples), "method": "ovr", "kinds": {}}
     for j, kind in enumerate(KINDS):
         y = np.array([kind in e.kinds for e in examples])
+        # a look-alike, or an example a person dismissed for this kind (not one dismissed for another)
+        hard = hard_any & np.array([not e.not_kinds or kind in e.not_kinds or not e.kinds for e in examples])
         n_pos = int(y.sum())
         if n_pos < folds:
             metrics["kinds"][kind] = {"positives": n_pos}

@@ -1,7 +1,7 @@
 """Which screening model serves, and how a centre's model is trained from its own review decisions.
 
 - The packaged model (data/model.npz) is trained on the described situations and the ordinary real
-  windows (`hotline screening train --packaged` writes it; a test checks it matches them).
+  windows (`python scripts/train_screening.py` writes it; a test checks it matches them).
 - `train(session)` adds what the centre has learnt: every reviewed flag is a label (confirmed: a
   positive of its kind; dismissed: a hard negative), its own described situations, and its recent
   ordinary requests. The new version is stored in the model registry and activated — unless it would
@@ -52,7 +52,8 @@ def packaged() -> ScreeningModel:
 
 
 def current(session: Session | None) -> ScreeningModel:
-    """The centre's active screening model, or the packaged one."""
+    """The centre's active screening model, or the packaged one — also when the stored version cannot
+    be used (corrupt, or trained on another embedding model): screening never stops for a bad model."""
     if session is None:
         return packaged()
     row = registry.active_version(session, kind=KIND)
@@ -62,18 +63,16 @@ def current(session: Session | None) -> ScreeningModel:
         hit = _loaded.get(row.sha256)
     if hit is not None:
         return hit
-    model = ScreeningModel.from_bytes(registry.artifact(session, row))
-    if model.embedding_model != embedding.MODEL_NAME:
-        log.warning(
-            "screening model v%s was trained on %s, not %s: the packaged model serves until it is retrained",
-            row.version,
-            model.embedding_model,
-            embedding.MODEL_NAME,
-        )
-        return packaged()
+    try:
+        model = ScreeningModel.from_bytes(registry.artifact(session, row))
+        if model.embedding_model != embedding.MODEL_NAME:
+            raise ValueError(f"trained on {model.embedding_model}, not {embedding.MODEL_NAME}")
+    except Exception:
+        log.exception("screening model v%s cannot serve; the packaged model serves instead", row.version)
+        model = packaged()
     with _lock:
         _loaded.clear()
-        _loaded[row.sha256] = model
+        _loaded[row.sha256] = model  # remembered either way: logged once, not on every request
     return model
 
 
@@ -116,26 +115,44 @@ class Learnt:
 
 
 def centre_examples(session: Session) -> Learnt:
-    """The packaged and the centre's described situations, every reviewed text flag, and recent
+    """The packaged and the centre's described situations, the reviewed tickets (one example each:
+    positive for every kind confirmed on it, a hard negative for every kind dismissed), and recent
     ordinary requests (no flag, or every flag dismissed)."""
     _, examples = situations_and_examples()
     out = list(examples)
-    confirmed = dismissed = 0
     rows = session.execute(
-        select(ScreeningFlag.kind, ScreeningFlag.status, ScreeningFlag.details, Ticket.title, Ticket.content)
+        select(
+            ScreeningFlag.ticket_id,
+            ScreeningFlag.kind,
+            ScreeningFlag.status,
+            ScreeningFlag.details,
+            Ticket.title,
+            Ticket.content,
+        )
         .join(Ticket, Ticket.id == ScreeningFlag.ticket_id)
         .where(ScreeningFlag.status.in_(("confirmed", "dismissed")), ScreeningFlag.kind.in_(classifier.KINDS))
+        .order_by(ScreeningFlag.ticket_id, ScreeningFlag.id)
     ).all()
-    for kind, status, details, title, content in rows:
-        window = (details or {}).get("window") or next(iter(screening_windows(title, content)), "")
-        if not window:
-            continue
-        if status == "confirmed":
-            confirmed += 1
-            out.append(Example(text=window, kinds=frozenset([kind]), weight=REVIEW_WEIGHT))
-        else:
-            dismissed += 1
-            out.append(Example(text=window, kinds=frozenset(), weight=REVIEW_WEIGHT, hard=True))
+    reviewed: dict[int, dict[str, Any]] = {}
+    for ticket_id, kind, status, details, title, content in rows:
+        entry = reviewed.setdefault(ticket_id, {"confirmed": set(), "dismissed": set(), "window": None})
+        entry[status].add(kind)
+        entry["window"] = entry["window"] or (details or {}).get("window")
+        entry.setdefault("fallback", next(iter(screening_windows(title, content)), ""))
+    confirmed = sum(len(e["confirmed"]) for e in reviewed.values())
+    dismissed = sum(len(e["dismissed"]) for e in reviewed.values())
+    for entry in reviewed.values():
+        text = entry["window"] or entry["fallback"]
+        if text:
+            out.append(
+                Example(
+                    text=text,
+                    kinds=frozenset(entry["confirmed"]),
+                    not_kinds=frozenset(entry["dismissed"]),
+                    weight=REVIEW_WEIGHT,
+                    hard=bool(entry["dismissed"]),
+                )
+            )
     flagged = select(ScreeningFlag.ticket_id).where(ScreeningFlag.status != "dismissed")
     limit = get_settings().screening_train_tickets
     tickets = session.execute(

@@ -13,6 +13,7 @@ A flag only flags: a person confirms or dismisses it (service.review)."""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -28,6 +29,7 @@ from hotline.nlp.cues import Cue, hits, parse_cue
 from hotline.screening.classifier import KINDS, Reading, ScreeningModel
 from hotline.screening.text import screening_text, screening_windows
 
+log = logging.getLogger(__name__)
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+")
 
 
@@ -42,6 +44,7 @@ class Rule:
 class Lexicon:
     rules: dict[str, list[Rule]]
     cancel: re.Pattern[str]
+    chronic: re.Pattern[str]
     present: re.Pattern[str]
     consult: re.Pattern[str]
     self_harm: re.Pattern[str]
@@ -76,6 +79,14 @@ def load(path: str | None = None) -> Lexicon:
     )
     raw = yaml.safe_load(source.read_text(encoding="utf-8"))
     context = raw.pop("context", {}) or {}
+    for needed in ("emergency", "context"):
+        if needed not in raw and not (needed == "context" and context):
+            log.warning(
+                "screening lexicon %s has no %r section: no %s cues are read (see the packaged lexicon.yaml)",
+                source,
+                needed,
+                needed,
+            )
     return Lexicon(
         rules={
             kind: [
@@ -89,6 +100,7 @@ def load(path: str | None = None) -> Lexicon:
             for kind, rules in raw.items()
         },
         cancel=re.compile(context.get("cancel") or r"(?!)"),
+        chronic=re.compile(context.get("chronic") or r"(?!)"),
         present=re.compile(context.get("present") or r"(?!)"),
         consult=re.compile(context.get("consult") or r"(?!)"),
         self_harm=re.compile(context.get("self_harm") or r"(?!)"),
@@ -98,13 +110,14 @@ def load(path: str | None = None) -> Lexicon:
     )
 
 
-def cancelled_by(text: str, lexicon: Lexicon | None = None) -> str | None:
-    """The cue that makes this sentence not an emergency now (a past event, a what-if, prevention),
-    or None; a sentence that also says it is happening now is not cancelled."""
+def cancelled_by(text: str, lexicon: Lexicon | None = None, *, confident: bool = False) -> str | None:
+    """The cue that makes this sentence not an emergency now (a past event, a what-if, prevention;
+    unless the reading is confident, also a recurring nuisance or a grievance), or None; a sentence
+    that also says it is happening now is not cancelled."""
     lex = lexicon or load()
     if lex.present.search(text):
         return None
-    m = lex.cancel.search(text)
+    m = lex.cancel.search(text) or (None if confident else lex.chronic.search(text))
     return m.group(0) if m else None
 
 
@@ -128,7 +141,21 @@ class Emergency:
     nearest: str | None = None
     similarity: float | None = None
     cancelled_by: list[str] = field(default_factory=list)
-    by: list[str] = field(default_factory=list)  # "words", "meaning"
+    by: list[str] = field(default_factory=list)  # "words", "meaning", "threat_of_self_harm"
+    window: str | None = None  # the window the meaning was read in
+
+
+def _threatens_self(text: str, lex: Lexicon, model: ScreeningModel | None, reading: Reading | None) -> bool:
+    """Words of self-harm in a request that threatens (by its words, or by meaning)."""
+    if not lex.self_harm.search(text):
+        return False
+    if any(hits(rule.cue, text) for rule in lex.rules.get("threat", [])):
+        return True
+    if model is None or reading is None:
+        return False
+    return reading.probability.get("threat", 0.0) >= model.threshold(
+        "threat", get_settings().screening_thresholds
+    )
 
 
 def _pattern_emergency(text: str, lex: Lexicon) -> tuple[list[str], str | None, list[str]]:
@@ -166,11 +193,25 @@ def detect_emergency(
     out = Emergency(
         found=bool(words), service=service, cues=words, cancelled_by=cancels, by=["words"] if words else []
     )
-    if model is None:
-        return out
-    if reading is None or windows is None:
+    if model is not None and (reading is None or windows is None):
         windows = screening_windows(title, content)
         reading = model.read(embedding.encode(windows))
+    if model is not None and reading is not None and windows:
+        _meaning_emergency(out, model, reading, windows, lex)
+    if not out.found and _threatens_self(text, lex, model, reading):
+        # a threat against one's own life: a crisis to hand over now, "if" or not
+        out.found, out.service = True, SELF_HARM_SERVICE
+        out.cues = list(dict.fromkeys(lex.self_harm.findall(text)))[:5]
+        out.by.append("threat_of_self_harm")
+    if out.found and out.service is None:
+        out.service = "110"
+    out.cancelled_by = list(dict.fromkeys(out.cancelled_by))[:5]
+    return out
+
+
+def _meaning_emergency(
+    out: Emergency, model: ScreeningModel, reading: Reading, windows: list[str], lex: Lexicon
+) -> None:
     p = reading.probability.get("emergency", 0.0)
     out.probability = round(p, 4)
     near = reading.nearest.get("emergency")
@@ -184,7 +225,7 @@ def detect_emergency(
         live = [
             s
             for s in _SENTENCE.findall(window)
-            if (sure or lex.danger.search(s)) and not cancelled_by(s, lex)
+            if (sure or lex.danger.search(s)) and not cancelled_by(s, lex, confident=sure)
         ]
         if live:
             out.found = True
@@ -192,11 +233,10 @@ def detect_emergency(
             if out.service is None and near is not None:
                 out.service = model.situations[near[0]].service
         else:
-            out.cancelled_by.extend(c for s in _SENTENCE.findall(window) if (c := cancelled_by(s, lex)))
-    if out.found and out.service is None:
-        out.service = "110"
-    out.cancelled_by = list(dict.fromkeys(out.cancelled_by))[:5]
-    return out
+            out.cancelled_by.extend(
+                c for s in _SENTENCE.findall(window) if (c := cancelled_by(s, lex, confident=sure))
+            )
+        out.window = window[:150]
 
 
 def screen_text(
@@ -246,6 +286,7 @@ def screen_text(
                 finding.details["window"] = window[:150]
             if finding is not None:
                 finding.details["probability"] = round(p, 4)
+                finding.details.setdefault("window", window[:150])
                 if situation is not None:
                     finding.details["nearest"] = situation.text
                     finding.details["similarity"] = round(near[1], 4) if near else None
@@ -253,20 +294,6 @@ def screen_text(
         if finding is not None:
             out.append(finding)
     emergency = detect_emergency(title, content, model=model, reading=reading, windows=windows, lexicon=lex)
-    threat = next((f for f in out if f.kind == "threat"), None)
-    if threat is not None and not emergency.found:
-        harm = lex.self_harm.findall(text)
-        if harm:
-            # a threat against one's own life: a crisis to hand over now, "if" or not
-            emergency = Emergency(
-                found=True,
-                service=SELF_HARM_SERVICE,
-                cues=list(dict.fromkeys(harm))[:5],
-                probability=emergency.probability,
-                nearest=threat.details.get("nearest"),
-                similarity=threat.details.get("similarity"),
-                by=["threat_of_self_harm"],
-            )
     if emergency.found:
         out.append(
             Finding(
@@ -280,6 +307,7 @@ def screen_text(
                     "probability": emergency.probability,
                     "nearest": emergency.nearest,
                     "similarity": emergency.similarity,
+                    "window": emergency.window,
                 },
             )
         )

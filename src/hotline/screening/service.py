@@ -19,7 +19,7 @@ from hotline.nlp import embedding
 from hotline.screening import model as screening_model
 from hotline.screening import rules
 from hotline.screening.models import CallerDecision, CallerStatus, ScreeningFlag
-from hotline.screening.text import screening_text
+from hotline.screening.text import screening_windows
 from hotline.tickets import service as ticket_service
 from hotline.tickets.enums import Satisfaction, Urgency
 from hotline.tickets.models import Ticket
@@ -115,28 +115,26 @@ def _screen(session: Session, ticket: Ticket, now: datetime) -> list[ScreeningFl
 
 
 def _same_request(session: Session, ticket: Ticket, caller: str, at: datetime) -> list[str]:
-    """Numbers of this caller's tickets of the last 30 days that say the same: the same text, or the
-    same request in other words (cosine of the sentence embeddings ≥ HOTLINE_REPEATED_SIMILARITY)."""
+    """Numbers of this caller's tickets of the last 30 days that say the same: the same text (all of
+    them), or the same request in other words among the latest REPEATED_LOOKBACK (cosine of the
+    first windows' embeddings ≥ HOTLINE_REPEATED_SIMILARITY)."""
     mine = ticket.content_hash or ticket_service.content_hash(ticket.content)
-    earlier = session.execute(
-        select(Ticket.number, Ticket.content_hash, Ticket.title, Ticket.content)
-        .where(
-            Ticket.citizen_phone_hash == caller,
-            Ticket.created_at >= at - timedelta(days=30),
-            Ticket.created_at <= at,
-            Ticket.id != ticket.id,
-        )
+    recent = (
+        Ticket.citizen_phone_hash == caller,
+        Ticket.created_at >= at - timedelta(days=30),
+        Ticket.created_at <= at,
+        Ticket.id != ticket.id,
+    )
+    same = list(session.scalars(select(Ticket.number).where(*recent, Ticket.content_hash == mine)))
+    others = session.execute(
+        select(Ticket.number, Ticket.title, Ticket.content)
+        .where(*recent, Ticket.content_hash != mine)
         .order_by(Ticket.created_at.desc())
         .limit(REPEATED_LOOKBACK)
     ).all()
-    if not earlier:
-        return []
-    same = [n for n, h, _, _ in earlier if h == mine]
-    others = [(n, t, c) for n, h, t, c in earlier if h != mine]
     if others:
-        vectors = embedding.encode(
-            [screening_text(ticket.title, ticket.content)] + [screening_text(t, c) for _, t, c in others]
-        )
+        first = [next(iter(screening_windows(t, c)), "") for _, t, c in others]
+        vectors = embedding.encode([next(iter(screening_windows(ticket.title, ticket.content)), ""), *first])
         sims = vectors[1:] @ vectors[0]
         threshold = get_settings().repeated_similarity
         same += [n for (n, _, _), sim in zip(others, sims, strict=True) if sim >= threshold]
@@ -434,7 +432,8 @@ def flag_rates(session: Session, *, start: datetime, end: datetime) -> dict[str,
 
 def settle_on_hand_off(session: Session, *, ticket: Ticket, principal: Principal, service: str) -> None:
     """A hand-off to 110/119/120/122 is a person's confirmation of the emergency flag (and a label the
-    model learns from); a ticket handed off without one gains a confirmed flag."""
+    model learns from) — also over an earlier dismissal; a ticket handed off without a flag gains a
+    confirmed one. Recorded on the ticket like any review."""
     now = utcnow()
     flag = session.scalar(
         select(ScreeningFlag).where(ScreeningFlag.ticket_id == ticket.id, ScreeningFlag.kind == "emergency")
@@ -448,8 +447,19 @@ def settle_on_hand_off(session: Session, *, ticket: Ticket, principal: Principal
             created_at=now,
         )
         session.add(flag)
-    elif flag.status != "pending":
+    elif flag.status == "confirmed":
         return
     flag.status = "confirmed"
     flag.reviewed_by_id, flag.reviewed_at, flag.review_comment = principal.user_id, now, f"已移交 {service}"
     session.flush()
+    record_event(
+        session,
+        ticket=ticket,
+        principal=principal,
+        action="screening_confirmed",
+        from_status=None,
+        to_status=None,
+        comment=flag.review_comment,
+        data={"flag_id": flag.id, "kind": "emergency", "reason": flag.reason, "by": "hand_off"},
+        now=now,
+    )
