@@ -12,28 +12,14 @@ from hotline.screening.models import ScreeningFlag
 from hotline.tickets.models import Ticket
 from tests import factories
 from tests.conftest import principal_token
+from tests.screening.test_meaning import _ticket
 from tests.web.test_pages import login
 
 
-def _register(client: TestClient, db: Session, actors: factories.Actors, content: str) -> int:
-    r = client.post(
-        "/api/v1/tickets",
-        json={
-            "channel": "phone",
-            "title": content[:10],
-            "content": content,
-            "request_type": "help",
-            "citizen": {"name": "周", "phone": "13700009999"},
-        },
-        headers=principal_token(db, actors.operator),
-    )
-    assert r.status_code == 201, r.text
-    return int(r.json()["id"])
-
-
 def test_review_queue_hand_off_and_roles(client: TestClient, db: Session, actors: factories.Actors) -> None:
-    quarrel = _register(client, db, actors, "我老公天天赌博，把家里的钱都输光了，你们管管他")
-    fire = _register(client, db, actors, "楼下餐馆着火了，烟很大，里面还有人")
+    op = principal_token(db, actors.operator)
+    quarrel = _ticket(client, op, "我老公天天赌博，把家里的钱都输光了，你们管管他")
+    fire = _ticket(client, op, "楼下餐馆着火了，烟很大，里面还有人")
     token = login(client, "dispatcher")
     page = client.get("/ui/screening").text
     assert "待移交的紧急警情" in page and page.index(f"/ui/tickets/{fire}") < page.index(
