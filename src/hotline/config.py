@@ -115,6 +115,7 @@ class Settings(BaseSettings):
     # screening (甄别)
     screening_lexicon: str | None = None  # replaces the packaged cues
     screening_situations: str | None = None  # the centre's own described situations (appended)
+    screening_guard: str | None = None  # the centre's own guard emergencies (appended; never trained on)
     screening_train_tickets: int = Field(default=1000, ge=0)  # recent ordinary tickets learnt as negatives
     frequent_contacts_per_day: int = 5  # more contacts than this from one caller in 24 h is flagged
     repeated_content_times: int = 3  # the same request this many times in 30 days is flagged

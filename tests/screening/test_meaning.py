@@ -257,10 +257,7 @@ def test_review_decisions_teach_the_model(
     info = client.get("/api/v1/screening/model", headers=disp).json()
     assert info["serving"] == f"v{out['version']}" and info["versions"][0]["active"]
     # the guard: a version is only served if it flags every packaged emergency example the packaged one does
-    assert (
-        out["metrics"]["emergency_recall_on_examples"]
-        >= out["metrics"]["packaged_emergency_recall_on_examples"]
-    )
+    assert out["metrics"]["emergency_recall_on_guard"] >= out["metrics"]["packaged_emergency_recall_on_guard"]
     active = registry.active_version(db, kind=screening_model.KIND)
     assert active is not None and active.version == out["version"]
 
@@ -309,3 +306,17 @@ def test_a_broken_stored_model_falls_back_to_the_packaged_one(db: Session) -> No
     )  # fmt: skip
     assert screening_model.current(db) is screening_model.packaged()
     assert service.check(db, title="", content="楼下着火了，快来人")["emergency"]
+
+
+def test_a_model_that_loses_emergencies_is_not_served() -> None:
+    """The guard: emergencies never trained on; a model reading fewer of them than the packaged one
+    is refused (here the packaged model with its emergency threshold pushed up)."""
+    import dataclasses
+
+    packaged = screening_model.packaged()
+    assert len(screening_model.guard_texts()) >= 20
+    assert screening_model.safe(packaged)[0]
+    worse = dataclasses.replace(packaged, thresholds=packaged.thresholds.copy())
+    worse.thresholds[worse.kinds.index("emergency")] = 0.99
+    ok, recall, floor = screening_model.safe(worse)
+    assert not ok and recall < floor

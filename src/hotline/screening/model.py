@@ -5,8 +5,8 @@
 - `train(session)` adds what the centre has learnt: every reviewed flag is a label (confirmed: a
   positive of its kind; dismissed: a hard negative), its own described situations, and its recent
   ordinary requests. The new version is stored in the model registry and activated — unless it would
-  lose emergencies: a model that misses more packaged emergency examples than the packaged model
-  does is kept inactive, with the reason.
+  lose emergencies: a model whose reading by meaning catches fewer of the guard's emergencies
+  (guard.yaml, never trained on) than the packaged model's is kept inactive, with the reason.
 """
 
 from __future__ import annotations
@@ -21,12 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.config import get_settings
 from hotline.dispatch import registry
 from hotline.nlp import embedding
+from hotline.nlp.text import normalize
 from hotline.screening import classifier
 from hotline.screening.classifier import Example, ScreeningModel
 from hotline.screening.examples import fingerprint, ordinary_vectors, situations_and_examples
@@ -167,29 +169,49 @@ def centre_examples(session: Session) -> Learnt:
     return Learnt(out, confirmed, dismissed, len(tickets))
 
 
+def guard_texts() -> list[str]:
+    """Emergencies no model is trained on (guard.yaml, and the centre's HOTLINE_SCREENING_GUARD)."""
+    files = [Path(str(resources.files("hotline") / "screening" / "guard.yaml"))]
+    extra = get_settings().screening_guard
+    if extra:
+        files.append(Path(extra))
+    out: list[str] = []
+    for path in files:
+        out += [
+            normalize(t)
+            for t in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("emergency", [])
+        ]
+    return out
+
+
 def _emergency_recall(model: ScreeningModel) -> float:
-    """Share of the packaged emergency examples the model flags (patterns aside): the guard."""
-    _, examples = situations_and_examples(extra="")
-    texts = [e.text for e in examples if "emergency" in e.kinds]
+    """Share of the guard's emergencies the model's reading by meaning catches (patterns aside)."""
+    texts = guard_texts()
     p = model.probabilities(embedding.encode(texts))[:, model.kinds.index("emergency")]
-    return float((p >= model.threshold("emergency")).mean())
+    return float((p >= model.threshold("emergency")).mean()) if texts else 1.0
+
+
+def safe(model: ScreeningModel) -> tuple[bool, float, float]:
+    """May this model serve? Its guard recall, and the packaged model's (the floor)."""
+    recall, floor = _emergency_recall(model), _emergency_recall(packaged())
+    return recall >= floor - 1e-9, recall, floor
 
 
 def train(session: Session, *, created_by: str | None, now: datetime | None = None) -> dict[str, Any]:
-    """Train the centre's screening model and store it as the next version; activated unless it
-    would flag fewer emergency examples than the packaged model."""
+    """Train the centre's screening model and store it as the next version; activated unless its
+    reading by meaning would catch fewer of the guard's emergencies (never trained on) than the
+    packaged model's does."""
     learnt = centre_examples(session)
     negatives, tag = ordinary_vectors()
     model = _fit(learnt.examples, negatives, tag)
-    recall, floor = _emergency_recall(model), _emergency_recall(packaged())
-    safe = recall >= floor - 1e-9
+    ok, recall, floor = safe(model)
     model.metrics.update(
         {
             "reviewed_confirmed": learnt.confirmed,
             "reviewed_dismissed": learnt.dismissed,
             "ordinary_tickets": learnt.ordinary_tickets,
-            "emergency_recall_on_examples": round(recall, 4),
-            "packaged_emergency_recall_on_examples": round(floor, 4),
+            "emergency_recall_on_guard": round(recall, 4),
+            "packaged_emergency_recall_on_guard": round(floor, 4),
         }
     )
     blob = model.to_bytes()
@@ -205,13 +227,13 @@ def train(session: Session, *, created_by: str | None, now: datetime | None = No
         n_samples=len(learnt.examples) + len(negatives),
         metrics=model.metrics,
         created_by=created_by,
-        activate_now=safe,
+        activate_now=ok,
         now=now,
     )
     return {
         "version": row.version,
         "active": row.active,
-        "reason": None if safe else "emergency_recall_below_packaged",
+        "reason": None if ok else "emergency_recall_below_packaged",
         "metrics": model.metrics,
     }
 
