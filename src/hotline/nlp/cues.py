@@ -28,7 +28,7 @@ def parse_cue(raw: dict[str, Any]) -> Cue:
     )
 
 
-def hits(cue: Cue, text: str) -> list[str]:
+def matches(cue: Cue, text: str) -> list[re.Match[str]]:
     """The matches of a cue in text that no `unless` cue nearby cancels."""
     found = []
     for m in cue.pattern.finditer(text):
@@ -36,5 +36,10 @@ def hits(cue: Cue, text: str) -> list[str]:
             window = text[max(0, m.start() - WINDOW) : m.end() + WINDOW]
             if cue.unless.search(window):
                 continue
-        found.append(m.group(0))
+        found.append(m)
     return found
+
+
+def hits(cue: Cue, text: str) -> list[str]:
+    """The matched words of a cue in text that no `unless` cue nearby cancels."""
+    return [m.group(0) for m in matches(cue, text)]

@@ -14,7 +14,6 @@ kept with them, and a change of model means retraining or re-embedding, never mi
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import threading
@@ -122,11 +121,3 @@ def windows(text: str, *, size: int = WINDOW_CHARS, limit: int = MAX_WINDOWS) ->
         else:
             out.append(current)
     return out[:limit]
-
-
-def fingerprint(texts: Sequence[str]) -> str:
-    """A hash of a training set's texts and the model, kept with what was trained on them."""
-    h = hashlib.sha256(MODEL_NAME.encode())
-    for t in texts:
-        h.update(b"\x00" + t.encode("utf-8"))
-    return h.hexdigest()[:16]

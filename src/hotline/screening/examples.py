@@ -21,7 +21,8 @@ from hotline.screening.classifier import KINDS, Example, Situation
 ORDINARY = "none"
 
 
-def _package_file(name: str) -> Path:
+def package_file(name: str) -> Path:
+    """A file shipped in the screening package (situations, guard, model data)."""
     return Path(str(resources.files("hotline") / "screening" / name))
 
 
@@ -36,7 +37,7 @@ def _read(path: Path) -> dict[str, list[dict[str, Any]]]:
 @lru_cache
 def situations_and_examples(extra: str | None = None) -> tuple[tuple[Situation, ...], tuple[Example, ...]]:
     """The described situations and their example phrasings, packaged first, then the centre's."""
-    files = [_package_file("situations.yaml")]
+    files = [package_file("situations.yaml")]
     extra = extra if extra is not None else get_settings().screening_situations
     if extra:
         files.append(Path(extra))
@@ -68,7 +69,7 @@ def situations_and_examples(extra: str | None = None) -> tuple[tuple[Situation, 
 @lru_cache
 def ordinary_vectors() -> tuple[np.ndarray, str]:
     """Vectors of ordinary real-message windows (float32) and the file's hash."""
-    path = _package_file("data/negatives.npz")
+    path = package_file("data/negatives.npz")
     blob = path.read_bytes()
     with np.load(path, allow_pickle=False) as z:
         vectors = z["vectors"].astype(np.float32)

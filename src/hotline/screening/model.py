@@ -16,7 +16,6 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from hotline.nlp import embedding
 from hotline.nlp.text import normalize
 from hotline.screening import classifier
 from hotline.screening.classifier import Example, ScreeningModel
-from hotline.screening.examples import fingerprint, ordinary_vectors, situations_and_examples
+from hotline.screening.examples import fingerprint, ordinary_vectors, package_file, situations_and_examples
 from hotline.screening.models import ScreeningFlag
 from hotline.screening.text import screening_windows
 from hotline.tickets.models import Ticket
@@ -44,13 +43,9 @@ _lock = threading.Lock()
 _loaded: dict[str, ScreeningModel] = {}
 
 
-def packaged_path() -> Path:
-    return Path(str(resources.files("hotline") / "screening" / "data" / "model.npz"))
-
-
 @lru_cache
 def packaged() -> ScreeningModel:
-    return ScreeningModel.from_bytes(packaged_path().read_bytes())
+    return ScreeningModel.from_bytes(package_file("data/model.npz").read_bytes())
 
 
 def current(session: Session | None) -> ScreeningModel:
@@ -76,11 +71,6 @@ def current(session: Session | None) -> ScreeningModel:
         _loaded.clear()
         _loaded[row.sha256] = model  # remembered either way: logged once, not on every request
     return model
-
-
-def packaged_examples() -> tuple[list[classifier.Situation], list[Example]]:
-    situations, examples = situations_and_examples()
-    return list(situations), list(examples)
 
 
 def _fit(examples: list[Example], extra_vectors: np.ndarray, extra_tag: str) -> ScreeningModel:
@@ -137,14 +127,15 @@ def centre_examples(session: Session) -> Learnt:
     ).all()
     reviewed: dict[int, dict[str, Any]] = {}
     for ticket_id, kind, status, details, title, content in rows:
-        entry = reviewed.setdefault(ticket_id, {"confirmed": set(), "dismissed": set(), "window": None})
+        entry = reviewed.setdefault(
+            ticket_id, {"confirmed": set(), "dismissed": set(), "window": None, "text": (title, content)}
+        )
         entry[status].add(kind)
         entry["window"] = entry["window"] or (details or {}).get("window")
-        entry.setdefault("fallback", next(iter(screening_windows(title, content)), ""))
     confirmed = sum(len(e["confirmed"]) for e in reviewed.values())
     dismissed = sum(len(e["dismissed"]) for e in reviewed.values())
     for entry in reviewed.values():
-        text = entry["window"] or entry["fallback"]
+        text = entry["window"] or next(iter(screening_windows(*entry["text"])), "")
         if text:
             out.append(
                 Example(
@@ -171,7 +162,7 @@ def centre_examples(session: Session) -> Learnt:
 
 def guard_texts() -> list[str]:
     """Emergencies no model is trained on (guard.yaml, and the centre's HOTLINE_SCREENING_GUARD)."""
-    files = [Path(str(resources.files("hotline") / "screening" / "guard.yaml"))]
+    files = [package_file("guard.yaml")]
     extra = get_settings().screening_guard
     if extra:
         files.append(Path(extra))

@@ -163,10 +163,7 @@ def _pattern_emergency(text: str, lex: Lexicon) -> tuple[list[str], str | None, 
     service: str | None = None
     cancels: list[str] = []
     for rule in lex.rules.get("emergency", []):
-        for m in rule.cue.pattern.finditer(text):
-            near = text[max(0, m.start() - cues.WINDOW) : m.end() + cues.WINDOW]
-            if rule.cue.unless is not None and rule.cue.unless.search(near):
-                continue  # the cue's own `unless` cancels it
+        for m in cues.matches(rule.cue, text):
             why = cancelled_by(_sentence_of(text, m.start(), m.end()), lex)
             if why:
                 cancels.append(why)

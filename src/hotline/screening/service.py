@@ -183,13 +183,29 @@ def review(
         raise NotFound("flag_not_found", id=flag_id)
     if flag.status != "pending":
         raise Conflict("flag_reviewed", id=flag_id)
-    flag.status = "confirmed" if confirm else "dismissed"
-    flag.reviewed_by_id, flag.reviewed_at, flag.review_comment = principal.user_id, now, comment
     ticket = session.get(Ticket, flag.ticket_id)
     assert ticket is not None
+    return _decide(session, flag, ticket, confirm=confirm, comment=comment, principal=principal, now=now)
+
+
+def _decide(
+    session: Session,
+    flag: ScreeningFlag,
+    ticket: Ticket,
+    *,
+    confirm: bool,
+    comment: str | None,
+    principal: Principal,
+    now: datetime,
+    via: str | None = None,
+) -> ScreeningFlag:
+    """Record a person's decision on a flag, its consequence for the evaluation, and the event."""
+    flag.status = "confirmed" if confirm else "dismissed"
+    flag.reviewed_by_id, flag.reviewed_at, flag.review_comment = principal.user_id, now, comment
     if confirm and flag.kind in EXCLUDING:
         ticket.evaluation_excluded = True
         ticket.exclusion_reason = flag.reason
+    session.flush()
     record_event(
         session,
         ticket=ticket,
@@ -198,7 +214,7 @@ def review(
         from_status=None,
         to_status=None,
         comment=comment,
-        data={"flag_id": flag.id, "kind": flag.kind, "reason": flag.reason},
+        data={"flag_id": flag.id, "kind": flag.kind, "reason": flag.reason} | ({"by": via} if via else {}),
         now=now,
     )
     return flag
@@ -449,17 +465,13 @@ def settle_on_hand_off(session: Session, *, ticket: Ticket, principal: Principal
         session.add(flag)
     elif flag.status == "confirmed":
         return
-    flag.status = "confirmed"
-    flag.reviewed_by_id, flag.reviewed_at, flag.review_comment = principal.user_id, now, f"已移交 {service}"
-    session.flush()
-    record_event(
+    _decide(
         session,
-        ticket=ticket,
+        flag,
+        ticket,
+        confirm=True,
+        comment=f"已移交 {service}",
         principal=principal,
-        action="screening_confirmed",
-        from_status=None,
-        to_status=None,
-        comment=flag.review_comment,
-        data={"flag_id": flag.id, "kind": "emergency", "reason": flag.reason, "by": "hand_off"},
         now=now,
+        via="hand_off",
     )
