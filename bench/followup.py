@@ -44,8 +44,7 @@ def setup(url: str, n: int) -> datetime:
     from hotline.db import make_engine
     from hotline.demo.seed import demo_path
     from hotline.org import service as org_service
-    from hotline.tickets.models import Ticket
-    from hotline.workflow.models import Assignment
+    from hotline.tickets.models import Assignment, Ticket
 
     admin = make_engine(url)
     with admin.begin() as conn:
@@ -60,7 +59,7 @@ def setup(url: str, n: int) -> datetime:
         bootstrap(s)
         org_service.import_org(s, org=org_service.parse_org_file(demo_path("city.yaml")))
         create_users(s)
-        from hotline.workflow.states import Status
+        from hotline.tickets.states import Status
 
         seed = ticket_in(s, actors(s), Status.processing, now=now - timedelta(days=1))
         s.commit()
@@ -129,7 +128,7 @@ def main() -> None:
 
     from hotline.supervision import watch
     from hotline.supervision.models import DeadlineAction
-    from hotline.workflow.models import Assignment
+    from hotline.tickets.models import Assignment
 
     eng = engine_for(args.pg_url)
     with Session(eng) as s:

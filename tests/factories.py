@@ -19,8 +19,8 @@ from hotline.tickets import service as ticket_service
 from hotline.tickets.enums import Channel, RequestType, Satisfaction
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import CitizenIn, TicketCreate
+from hotline.tickets.states import Status
 from hotline.workflow import service as wf
-from hotline.workflow.states import Status
 
 PASSWORD = "correct horse battery"
 USERS = [

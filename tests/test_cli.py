@@ -16,7 +16,7 @@ from hotline.config import get_settings
 from hotline.demo.seed import SCREENED
 from hotline.screening.models import ScreeningFlag
 from hotline.tickets.models import Ticket
-from hotline.workflow.states import Status
+from hotline.tickets.states import Status
 
 runner = CliRunner()
 

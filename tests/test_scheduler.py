@@ -14,7 +14,7 @@ from hotline.analytics.rates import Filter
 from hotline.analytics.store import Store
 from hotline.config import get_settings
 from hotline.scheduler import tick
-from hotline.workflow.states import Status
+from hotline.tickets.states import Status
 from tests import factories
 
 

@@ -27,7 +27,7 @@ from hotline.tickets import service as ticket_service
 from hotline.tickets.enums import Urgency
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import TicketCreate
-from hotline.workflow.states import Status
+from hotline.tickets.states import Status
 
 PENDING_GRACE = timedelta(minutes=5)
 

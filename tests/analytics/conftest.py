@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from hotline.analytics.store import Store
 from hotline.tickets.enums import Satisfaction
 from hotline.tickets.models import Ticket
+from hotline.tickets.states import Status
 from hotline.workflow import service as wf
-from hotline.workflow.states import Status
 from tests import factories
 from tests.dispatch.conftest import dispatch_ready, model_version, routing_table, sample, trained  # noqa: F401
 

@@ -20,8 +20,8 @@ from hotline.followup import service as followup
 from hotline.followup.models import FollowUpTask
 from hotline.tickets.enums import Satisfaction
 from hotline.tickets.models import Ticket
+from hotline.tickets.states import Status
 from hotline.workflow import service as wf
-from hotline.workflow.states import Status
 from tests import factories
 from tests.conftest import principal_token
 

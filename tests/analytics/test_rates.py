@@ -13,8 +13,8 @@ from hotline.analytics.rates import Filter, Scope
 from hotline.analytics.store import Store
 from hotline.config import get_settings
 from hotline.errors import InvalidInput, PermissionDenied
+from hotline.tickets.states import Status
 from hotline.workflow import service as wf
-from hotline.workflow.states import Status
 from tests import factories
 from tests.analytics.conftest import History
 

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from hotline.config import get_settings
-from hotline.workflow.states import Status
+from hotline.tickets.states import Status
 from tests import factories
 
 

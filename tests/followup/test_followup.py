@@ -17,7 +17,7 @@ from hotline.followup.models import FollowUpTask
 from hotline.notify.models import Notification
 from hotline.tickets.enums import Satisfaction
 from hotline.tickets.models import Ticket
-from hotline.workflow.states import Status
+from hotline.tickets.states import Status
 from tests.conftest import principal_token
 from tests.factories import Actors, ticket_in
 

@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session
 
 from hotline.kb import assist, qa
 from hotline.kb.models import Article
-from hotline.tickets.models import Ticket
-from hotline.workflow.models import Assignment
-from hotline.workflow.states import Status
+from hotline.tickets.models import Assignment, Ticket
+from hotline.tickets.states import Status
 from tests.conftest import principal_token
 from tests.factories import Actors, make_ticket, ticket_in
 from tests.fakes.openai_server import FakeOpenAI, completion

@@ -19,8 +19,8 @@ from hotline.tickets import service as ticket_service
 from hotline.tickets.enums import RequestType
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import CitizenIn
+from hotline.tickets.states import Status
 from hotline.workflow import service as wf
-from hotline.workflow.states import Status
 from tests import factories
 from tests.conftest import principal_token
 from tests.factories import Actors

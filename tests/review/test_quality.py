@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from hotline.review import quality
-from hotline.workflow.states import Status
+from hotline.tickets.states import Status
 from tests.conftest import principal_token
 from tests.factories import Actors, ticket_in
 

@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 from hotline.config import get_settings
 from hotline.screening import rules, service
 from hotline.screening.models import CallerDecision, ScreeningFlag
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.service import caller_hash as hash_phone
-from hotline.workflow.models import Assignment
 from tests.conftest import principal_token
 from tests.factories import Actors
 
@@ -205,7 +204,7 @@ def test_no_emergency_waits_in_a_normal_queue(client: TestClient, db: Session, a
 
 
 def test_adjusted_figures_leave_out_confirmed_flags_only(db: Session, actors: Actors, now: datetime) -> None:
-    from hotline.workflow.states import Status
+    from hotline.tickets.states import Status
     from tests.factories import ticket_in
 
     a = ticket_in(db, actors, Status.closed, now=now)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotline.notify.models import Notification
 from hotline.tickets.models import TicketEvent
-from hotline.workflow.states import Status
+from hotline.tickets.states import Status
 from tests.conftest import principal_token
 from tests.factories import Actors, ticket_in
 

@@ -14,10 +14,9 @@ from hotline.notify.models import Notification
 from hotline.org import service as org_service
 from hotline.supervision import watch
 from hotline.supervision.models import DeadlineAction
-from hotline.tickets.models import TicketEvent
+from hotline.tickets.models import Assignment, TicketEvent
+from hotline.tickets.states import Status
 from hotline.workflow import service as wf
-from hotline.workflow.models import Assignment
-from hotline.workflow.states import Status
 from tests.factories import Actors, ticket_in
 
 

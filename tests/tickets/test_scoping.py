@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from hotline.tickets import service as ticket_service
 from hotline.tickets.schemas import TicketFilter
-from hotline.workflow.states import Status
+from hotline.tickets.states import Status
 from tests.conftest import principal_token
 from tests.factories import Actors, make_ticket, ticket_in
 

@@ -13,12 +13,18 @@ from sqlalchemy.orm import Session
 
 from hotline.errors import Conflict, InvalidInput, InvalidTransition
 from hotline.tickets import service as ticket_service
-from hotline.tickets.enums import LinkKind, RequestType, Satisfaction, Urgency
-from hotline.tickets.models import TicketEvent, TicketLink
+from hotline.tickets.enums import (
+    AssignmentRole,
+    AssignmentStatus,
+    LinkKind,
+    RequestType,
+    Satisfaction,
+    Urgency,
+)
+from hotline.tickets.models import Assignment, TicketEvent, TicketLink
+from hotline.tickets.states import Status
 from hotline.workflow import service as wf
-from hotline.workflow.enums import AssignmentRole, AssignmentStatus, ExtensionStatus
-from hotline.workflow.models import Assignment
-from hotline.workflow.states import Status
+from hotline.workflow.enums import ExtensionStatus
 from tests.factories import Actors, make_ticket, ticket_in
 
 SH = ZoneInfo("Asia/Shanghai")

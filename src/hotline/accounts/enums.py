@@ -14,9 +14,6 @@ class Role(StrEnum):
     citizen = "citizen"  # a member of the public on the portal (never a stored user)
 
 
-DEPARTMENT_ROLES = frozenset({Role.handler, Role.area_center})
-
-
 class AccountEventKind(StrEnum):
     login_failed = "login_failed"
     locked = "locked"

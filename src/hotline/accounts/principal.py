@@ -1,4 +1,4 @@
-"""Who is acting: the identity every service call is scoped by."""
+"""Who is acting: the identity every service call is scoped by (what it may do: accounts.policy)."""
 
 from __future__ import annotations
 
@@ -16,14 +16,6 @@ class Principal:
     department_id: int | None = None
     area_path: str | None = None
     name: str = ""
-
-    @property
-    def is_center(self) -> bool:
-        """Whether the principal acts for the hotline centre (sees and may act on every ticket)."""
-        return self.role in {Role.dispatcher, Role.admin, Role.system}
-
-    def has(self, *roles: Role) -> bool:
-        return self.role in roles
 
 
 SYSTEM = Principal(user_id=None, role=Role.system, name="system")

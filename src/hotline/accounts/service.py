@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from hotline.accounts.enums import DEPARTMENT_ROLES, AccountEventKind, Role
+from hotline.accounts import policy
+from hotline.accounts.enums import AccountEventKind, Role
 from hotline.accounts.models import AccountEvent, ApiToken, User, WebSession
+from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.accounts.schemas import UserIn
 from hotline.accounts.security import (
@@ -23,7 +25,7 @@ from hotline.accounts.security import (
 )
 from hotline.config import get_settings
 from hotline.db import utcnow
-from hotline.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unauthenticated
+from hotline.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from hotline.org import service as org_service
 
 log = logging.getLogger(__name__)
@@ -33,12 +35,12 @@ def create_user(session: Session, *, data: UserIn) -> User:
     """Create a user; department roles must name their department."""
     if session.scalar(select(User.id).where(User.username == data.username)) is not None:
         raise Conflict("username_taken", username=data.username)
-    if data.role in (Role.system, Role.citizen):
+    if data.role not in policy.PEOPLE:
         raise InvalidInput("role_not_assignable", role=data.role)
     dept = None
     if data.department_code:
         dept = org_service.get_department_by_code(session, code=data.department_code)
-    if data.role in DEPARTMENT_ROLES and dept is None:
+    if data.role in policy.DEPARTMENT and dept is None:
         raise InvalidInput("department_required", role=data.role)
     check_password_policy(data.password, username=data.username)
     user = User(
@@ -212,8 +214,7 @@ def set_active(
 
 
 def _admin_only(actor: Principal) -> None:
-    if actor.role != Role.admin:
-        raise PermissionDenied("forbidden")
+    policy.check(actor, Permission.administer)
 
 
 def end_all(

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from hotline.accounts.enums import Role
+from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.analytics import bottlenecks, duplicates, facts, hotspots, rates, report, service
 from hotline.analytics.rates import Filter
@@ -18,10 +18,10 @@ from hotline.api.deps import DbSession, require
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 Viewer = Annotated[
     Principal,
-    Depends(require(Role.leader, Role.admin, Role.dispatcher, Role.area_center, Role.handler)),
+    Depends(require(Permission.read_figures)),
 ]
-Centre = Annotated[Principal, Depends(require(Role.dispatcher, Role.admin))]
-Dispatcher = Annotated[Principal, Depends(require(Role.dispatcher, Role.admin, Role.operator))]
+Centre = Annotated[Principal, Depends(require(Permission.refresh_figures))]
+Dispatcher = Annotated[Principal, Depends(require(Permission.work_desk))]
 
 
 def store_of(request: Request) -> Store:

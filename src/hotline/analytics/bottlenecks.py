@@ -9,7 +9,7 @@ import duckdb
 
 from hotline.analytics.rates import ALL, Filter, Scope, _label, _names, dimensions
 from hotline.errors import InvalidInput
-from hotline.workflow.states import STATUSES, Status
+from hotline.tickets.states import STATUSES, Status
 
 STEP_COLUMNS = {"department": "department_id", "category": "category_l1_id", "district": "district_id"}
 

@@ -27,7 +27,7 @@ from hotline.errors import Conflict, NotFound
 from hotline.org.models import Area
 from hotline.tickets import service as ticket_service
 from hotline.tickets.models import Ticket
-from hotline.workflow.states import Status
+from hotline.tickets.states import Status
 
 log = logging.getLogger(__name__)
 MAX_CANDIDATES = 500  # most recent first

@@ -25,10 +25,10 @@ from hotline.config import get_settings
 from hotline.cti.models import CallRecord
 from hotline.db import utcnow
 from hotline.org.models import Area, Department
-from hotline.tickets.models import Ticket, TicketEvent
-from hotline.workflow.enums import AssignmentRole, AssignmentStatus
-from hotline.workflow.models import Assignment
-from hotline.workflow.states import HANDLING_STATUSES, STATUSES, Status, StatusCategory
+from hotline.tickets.deadlines import in_time, is_overdue, passed
+from hotline.tickets.enums import ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus
+from hotline.tickets.models import Assignment, Ticket, TicketEvent
+from hotline.tickets.states import HANDLING_STATUSES, STATUSES, Status, StatusCategory
 
 log = logging.getLogger(__name__)
 
@@ -230,10 +230,6 @@ def _hours(a: datetime | None, b: datetime | None) -> float | None:
     return (_naive(b) - _naive(a)).total_seconds() / 3600  # type: ignore[operator]
 
 
-def _before(a: datetime | None, b: datetime | None) -> bool:
-    return _naive(a) <= _naive(b)  # type: ignore[operator]
-
-
 def refresh_month(
     session: Session, store: Store, month: str, *, dims: _Dims, now: datetime, tz: ZoneInfo
 ) -> dict[str, int]:
@@ -293,14 +289,14 @@ def refresh_month(
         t = info[a.ticket_id]
         responded = a.signed_at or a.returned_at
         if responded is not None:
-            signed_in_time: bool | None = _before(responded, a.sign_due_at)
-        elif a.status == AssignmentStatus.pending and _before(a.sign_due_at, now_n):
+            signed_in_time: bool | None = in_time(responded, a.sign_due_at)
+        elif a.status == AssignmentStatus.pending and passed(a.sign_due_at, now):
             signed_in_time = False
         else:
             signed_in_time = None  # not yet due, or withdrawn before it was due
         if a.replied_at is not None:
-            replied_in_time: bool | None = _before(a.replied_at, a.due_at)
-        elif a.status in (AssignmentStatus.pending, AssignmentStatus.signed) and _before(a.due_at, now_n):
+            replied_in_time: bool | None = in_time(a.replied_at, a.due_at)
+        elif a.status in ACTIVE_ASSIGNMENT and passed(a.due_at, now):
             replied_in_time = False
         else:
             replied_in_time = None
@@ -358,8 +354,8 @@ def refresh_month(
                 replied_at = replied_at or _naive(e.created_at)
         status = Status(t.status)
         if replied_at is not None and t.due_at is not None:
-            on_time: bool | None = _before(replied_at, t.due_at)
-        elif t.due_at is not None and status in HANDLING_STATUSES and _before(t.due_at, now_n):
+            on_time: bool | None = in_time(replied_at, t.due_at)
+        elif is_overdue(status, t.due_at, now):
             on_time = False
         else:
             on_time = None
@@ -394,7 +390,7 @@ def refresh_month(
                 "due_at": _naive(t.due_at),
                 "replied_at": replied_at,
                 "on_time": on_time,
-                "overdue": status in HANDLING_STATUSES and t.due_at is not None and _before(t.due_at, now_n),
+                "overdue": is_overdue(status, t.due_at, now),
                 "finished": finished,
                 "resolved": t.resolved,
                 "satisfaction": t.satisfaction,

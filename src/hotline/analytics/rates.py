@@ -15,6 +15,7 @@ from typing import Any, Literal
 import duckdb
 import yaml
 
+from hotline.accounts import policy
 from hotline.accounts.enums import Role
 from hotline.accounts.principal import Principal
 from hotline.config import get_settings
@@ -75,14 +76,14 @@ class Scope:
 
     @staticmethod
     def of(principal: Principal, area_level: str | None = None, area_id: int | None = None) -> Scope:
-        if principal.role in (Role.leader, Role.admin, Role.dispatcher, Role.system):
+        if policy.sees_all_figures(principal):
             return Scope()
         if principal.role == Role.area_center and area_id is not None:
             if area_level in ("district", "street"):
                 return Scope({f"{area_level}_id": area_id}, calls=False)
             if area_level == "city":
                 return Scope()
-        if principal.role in (Role.handler, Role.area_center) and principal.department_id is not None:
+        if principal.role in policy.DEPARTMENT and principal.department_id is not None:
             return Scope({"department_id": principal.department_id}, calls=False)
         raise PermissionDenied("forbidden")
 

@@ -14,13 +14,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from hotline.accounts import policy
 from hotline.accounts import service as accounts_service
-from hotline.accounts.enums import Role
+from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.accounts.security import token_digest
 from hotline.config import get_settings
 from hotline.db import session_factory, utcnow
-from hotline.errors import Conflict, PermissionDenied, Unauthenticated
+from hotline.errors import Conflict, Unauthenticated
 
 
 async def _session(request: Request) -> AsyncIterator[Session]:
@@ -128,15 +129,14 @@ def forget_principals(app: Any) -> None:
         cache.clear()
 
 
-def require(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
-    """Return a dependency that admits only these roles."""
+def require(permission: Permission) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    """Return a dependency that admits only principals with this permission (accounts.policy)."""
 
     async def dependency(principal: CurrentPrincipal) -> Principal:  # no I/O: stays on the event loop
-        if principal.role not in roles:
-            raise PermissionDenied("forbidden")
+        policy.check(principal, permission)
         return principal
 
     return dependency
 
 
-AdminPrincipal = Annotated[Principal, Depends(require(Role.admin))]
+AdminPrincipal = Annotated[Principal, Depends(require(Permission.administer))]

@@ -86,10 +86,10 @@ def metrics(request: Request, db: DbSession) -> Response:
             raise Unauthenticated("unauthenticated")
     from hotline.jobs import queue
     from hotline.notify.models import Notification
+    from hotline.tickets.deadlines import overdue_clause
     from hotline.tickets.models import Ticket
-    from hotline.tickets.service import overdue_clause
+    from hotline.tickets.states import Status
     from hotline.webhooks.models import WebhookDelivery
-    from hotline.workflow.states import Status
 
     counts: dict[str, int] = {
         str(k): int(v)

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from hotline.accounts.enums import Role
+from hotline.accounts.policy import Permission, may_see_contact
 from hotline.accounts.principal import Principal
 from hotline.api.deps import CurrentPrincipal, DbSession, require
 from hotline.bulk import service
@@ -19,11 +19,10 @@ from hotline.errors import InvalidInput
 from hotline.tickets.enums import Channel
 from hotline.tickets.models import ContactView
 from hotline.tickets.schemas import TicketFilter
-from hotline.tickets.service import may_see_contact
-from hotline.workflow.states import Status
+from hotline.tickets.states import Status
 
 router = APIRouter(prefix="/api/v1", tags=["import and export"])
-Importer = Annotated[Principal, Depends(require(Role.admin, Role.dispatcher))]
+Importer = Annotated[Principal, Depends(require(Permission.bulk_transfer))]
 
 
 @router.post("/import/tickets")

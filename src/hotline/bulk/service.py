@@ -23,7 +23,9 @@ from hotline.dispatch.datasets import read_rows
 from hotline.errors import InvalidInput
 from hotline.org.models import Area, Department
 from hotline.spreadsheets import csv_rows, xlsx_row
+from hotline.tickets import events
 from hotline.tickets.enums import Channel, RequestType
+from hotline.tickets.events import EventKind
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import TicketFilter
 from hotline.tickets.service import (
@@ -32,10 +34,9 @@ from hotline.tickets.service import (
     filtered_select,
     mask_phone,
     next_number,
-    record_event,
     visible_clause,
 )
-from hotline.workflow.states import Status
+from hotline.tickets.states import Status
 
 FIELDS = (
     "external_id",
@@ -209,12 +210,11 @@ def import_tickets(
         )
         session.add(ticket)
         session.flush()
-        record_event(
+        events.record(
             session,
             ticket=ticket,
+            kind=EventKind.imported,
             principal=principal,
-            action="import",
-            from_status=None,
             to_status=ticket.status,
             data={"source": path.name, "external_id": ext},
             now=created_at,

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from hotline.accounts.enums import Role
+from hotline.accounts.policy import Permission, may_see_contact
 from hotline.accounts.principal import Principal
 from hotline.api.deps import DbSession, require
 from hotline.cti import service
@@ -16,11 +16,11 @@ from hotline.cti.models import CallbackTask, CallRecord
 from hotline.db import utcnow
 from hotline.errors import InvalidInput
 from hotline.tickets.models import ContactView
-from hotline.tickets.service import mask_phone, may_see_contact
+from hotline.tickets.service import mask_phone
 
 router = APIRouter(prefix="/api/v1/cti", tags=["call records"])
-Switch = Annotated[Principal, Depends(require(Role.system, Role.admin, Role.operator, Role.dispatcher))]
-Centre = Annotated[Principal, Depends(require(Role.operator, Role.dispatcher, Role.admin, Role.leader))]
+Switch = Annotated[Principal, Depends(require(Permission.report_calls))]
+Centre = Annotated[Principal, Depends(require(Permission.work_calls))]
 
 
 def _phone(phone: str | None, principal: Principal) -> str | None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
-from hotline.accounts.enums import Role
+from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.api.deps import AdminPrincipal, DbSession, require
 from hotline.categories import service as category_service
@@ -22,14 +22,13 @@ from hotline.tickets import views
 from hotline.tickets.api import lang
 from hotline.tickets.schemas import TicketOut, TicketSummary
 from hotline.tickets.service import get_ticket
+from hotline.workflow import views as workflow_views
 
 router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"])
 ticket_router = APIRouter(prefix="/api/v1/tickets", tags=["dispatch"])
 
-CenterPrincipal = Annotated[
-    Principal, Depends(require(Role.operator, Role.dispatcher, Role.admin, Role.leader))
-]
-IntakePrincipal = Annotated[Principal, Depends(require(Role.operator, Role.dispatcher, Role.admin))]
+CenterPrincipal = Annotated[Principal, Depends(require(Permission.use_assistance))]
+IntakePrincipal = Annotated[Principal, Depends(require(Permission.work_desk))]
 
 
 def _out(row: DispatchSuggestion) -> SuggestionOut:
@@ -131,7 +130,7 @@ def accept_suggestion(
         department_id=body.department_id,
         category_id=category_id,
     )
-    return views.detail(db, ticket, principal, lang=lang(request))
+    return workflow_views.detail(db, ticket, principal, lang=lang(request))
 
 
 # -- routing table ---------------------------------------------------------------------------------

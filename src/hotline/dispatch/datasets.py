@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hotline.categories.models import Category
 from hotline.errors import InvalidInput
 from hotline.tickets.models import Ticket, TicketEvent
-from hotline.workflow.states import Status
+from hotline.tickets.states import Status
 
 # tickets whose category a person has confirmed by working on them
 SETTLED = (Status.processing, Status.replied, Status.follow_up, Status.closed)

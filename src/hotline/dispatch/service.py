@@ -23,11 +23,13 @@ from hotline.dispatch.models import DispatchSuggestion, Landmark
 from hotline.errors import InvalidInput, NotFound
 from hotline.nlp.text import tokenize
 from hotline.org.models import Area, Department
+from hotline.tickets import events
 from hotline.tickets.enums import Urgency
+from hotline.tickets.events import EventKind
 from hotline.tickets.models import Ticket
-from hotline.tickets.service import get_ticket, record_event
+from hotline.tickets.service import get_ticket
+from hotline.tickets.states import Status
 from hotline.workflow import service as workflow
-from hotline.workflow.states import Status
 
 log = logging.getLogger(__name__)
 
@@ -394,13 +396,11 @@ def apply(
         category_id=category_id,
         now=now,
     )
-    record_event(
+    events.record(
         session,
         ticket=ticket,
+        kind=EventKind.suggestion_applied,
         principal=principal,
-        action="suggestion_applied",
-        from_status=None,
-        to_status=None,
         department_id=department_id,
         comment=suggestion.reason,
         data={

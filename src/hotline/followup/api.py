@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from hotline.accounts.enums import Role
+from hotline.accounts.policy import Permission
 from hotline.accounts.principal import CITIZEN, Principal
 from hotline.api.deps import DbSession, require
 from hotline.errors import Conflict, NotFound
@@ -27,8 +27,8 @@ router = APIRouter(prefix="/api/v1/follow-ups", tags=["follow-up"])
 public = APIRouter(prefix="/api/v1/public/surveys", tags=["public"])
 pages = APIRouter(tags=["public"])
 
-Caller = Annotated[Principal, Depends(require(Role.operator, Role.dispatcher, Role.admin))]
-Reviewer = Annotated[Principal, Depends(require(Role.dispatcher, Role.admin))]
+Caller = Annotated[Principal, Depends(require(Permission.work_desk))]
+Reviewer = Annotated[Principal, Depends(require(Permission.decide_follow_up))]
 
 CALL_SCRIPT = [
     "您好，这里是12345热线回访。请问您是{number}号工单的反映人吗？",

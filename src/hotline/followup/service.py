@@ -22,8 +22,8 @@ from hotline.notify import service as notify
 from hotline.sla import service as sla_service
 from hotline.tickets.enums import Satisfaction
 from hotline.tickets.models import Ticket
+from hotline.tickets.states import Status
 from hotline.workflow import service as wf
-from hotline.workflow.states import Status
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
 
-from hotline.accounts.enums import Role
+from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.api.deps import CurrentPrincipal, DbSession, require
 from hotline.config import get_settings
@@ -33,9 +33,7 @@ router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base"])
 assist_router = APIRouter(prefix="/api/v1", tags=["assist"])
 public = APIRouter(prefix="/api/v1/public", tags=["public"])
 
-CenterPrincipal = Annotated[
-    Principal, Depends(require(Role.operator, Role.dispatcher, Role.admin, Role.leader))
-]
+CenterPrincipal = Annotated[Principal, Depends(require(Permission.use_assistance))]
 
 
 def _out(article: Article) -> ArticleOut:

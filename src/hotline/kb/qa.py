@@ -21,10 +21,9 @@ from hotline.kb.search import Doc, Hit, SearchIndex
 from hotline.llm import client as llm
 from hotline.llm.client import LlmUnavailable
 from hotline.org.models import Department
-from hotline.tickets.models import Ticket
-from hotline.workflow.enums import AssignmentRole
-from hotline.workflow.models import Assignment
-from hotline.workflow.states import Status
+from hotline.tickets.enums import AssignmentRole
+from hotline.tickets.models import Assignment, Ticket
+from hotline.tickets.states import Status
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from hotline.accounts.enums import Role
+from hotline.accounts import policy
+from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.categories import service as category_service
 from hotline.db import utcnow
@@ -20,9 +21,6 @@ from hotline.kb.enums import ArticleKind, ArticleStatus
 from hotline.kb.models import Article, ArticleVersion, Passage
 from hotline.kb.schemas import ArticleIn, ArticleUpdate
 from hotline.org import service as org_service
-
-EDITORS = {Role.admin, Role.dispatcher, Role.handler, Role.area_center}
-CENTRE_EDITORS = {Role.admin, Role.dispatcher}
 
 
 def servable_clause(now: datetime) -> ColumnElement[bool]:
@@ -44,10 +42,9 @@ def is_served(article: Article, now: datetime | None = None) -> bool:
 
 
 def _check_editor(principal: Principal, department_id: int | None) -> None:
-    if principal.role in CENTRE_EDITORS or principal.role == Role.system:
+    if policy.may(principal, Permission.edit_any_knowledge):
         return
-    if principal.role not in EDITORS:
-        raise PermissionDenied("kb_edit_denied")
+    policy.check(principal, Permission.edit_knowledge, "kb_edit_denied")
     if department_id is None or department_id != principal.department_id:
         raise PermissionDenied("kb_edit_other_department")
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from hotline.accounts.enums import Role
+from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.api.deps import CurrentPrincipal, DbSession, require
 from hotline.db import utcnow
@@ -18,7 +18,7 @@ from hotline.notify import service
 from hotline.notify.models import Notification
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
-Centre = Annotated[Principal, Depends(require(Role.dispatcher, Role.admin))]
+Centre = Annotated[Principal, Depends(require(Permission.manage_notifications))]
 
 
 class NotificationOut(BaseModel):

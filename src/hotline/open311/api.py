@@ -35,8 +35,8 @@ from hotline.tickets.enums import Channel, RequestType, Urgency
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import AttachmentIn, CitizenIn, TicketCreate
 from hotline.tickets.service import visible_clause
+from hotline.tickets.states import STATUSES, StatusCategory
 from hotline.tickets.views import status_label
-from hotline.workflow.states import STATUSES, StatusCategory
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 

@@ -24,7 +24,7 @@ from hotline.org.models import Area
 from hotline.screening.models import ScreeningFlag
 from hotline.tickets.enums import RequestType
 from hotline.tickets.models import Ticket
-from hotline.workflow.states import Status
+from hotline.tickets.states import Status
 
 PUBLISHABLE_TYPES = frozenset(
     {RequestType.consult, RequestType.help, RequestType.complaint, RequestType.suggestion, RequestType.praise}

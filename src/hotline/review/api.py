@@ -7,21 +7,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
-from hotline.accounts.enums import Role
+from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.api.deps import CurrentPrincipal, DbSession, require
 from hotline.errors import NotFound
 from hotline.llm import client as llm
 from hotline.llm.client import LlmUnavailable
 from hotline.review import quality
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.service import get_ticket
-from hotline.workflow.models import Assignment
+from hotline.tickets.states import Status
 from hotline.workflow.service import lead_reply
-from hotline.workflow.states import Status
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
-Reviewer = Annotated[Principal, Depends(require(Role.dispatcher, Role.admin, Role.leader))]
+Reviewer = Annotated[Principal, Depends(require(Permission.review_replies))]
 
 CRITIQUE = (
     "你是12345热线的答复质量审核员。对照市民诉求审阅承办单位的答复，指出：是否逐条回应、是否说明做了什么、由谁、何时、"

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from hotline.accounts.enums import Role
+from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.api.deps import DbSession, require
 from hotline.dispatch import registry
@@ -19,9 +19,9 @@ from hotline.screening.models import CallerStatus, ScreeningFlag
 from hotline.tickets.service import get_ticket
 
 router = APIRouter(prefix="/api/v1/screening", tags=["screening"])
-Supervisor = Annotated[Principal, Depends(require(Role.dispatcher, Role.admin, Role.leader))]
-Admin = Annotated[Principal, Depends(require(Role.admin))]
-Staff = Annotated[Principal, Depends(require(Role.operator, Role.dispatcher, Role.admin, Role.leader))]
+Supervisor = Annotated[Principal, Depends(require(Permission.review_screening))]
+Admin = Annotated[Principal, Depends(require(Permission.train_screening))]
+Staff = Annotated[Principal, Depends(require(Permission.read_screening))]
 
 
 def _flag(f: ScreeningFlag) -> dict[str, Any]:

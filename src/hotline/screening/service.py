@@ -10,27 +10,28 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from hotline.accounts.enums import Role
+from hotline.accounts import policy
+from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.config import get_settings
 from hotline.db import utcnow
-from hotline.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.nlp import embedding
 from hotline.screening import model as screening_model
 from hotline.screening import rules
 from hotline.screening.models import CallerDecision, CallerStatus, ScreeningFlag
 from hotline.screening.text import screening_windows
+from hotline.tickets import events
 from hotline.tickets import service as ticket_service
 from hotline.tickets.enums import Satisfaction, Urgency
+from hotline.tickets.events import EventKind
 from hotline.tickets.models import Ticket
-from hotline.tickets.service import record_event
-from hotline.workflow.states import Status
+from hotline.tickets.states import Status
 
 log = logging.getLogger(__name__)
 
 REPEATED_LOOKBACK = 20  # a caller's latest tickets compared by meaning
 LEVELS = ("normal", "noted", "warned", "graylist", "blacklist")
-REVIEWERS = {Role.dispatcher, Role.admin, Role.leader}
 # confirmed flags of these kinds take the ticket out of the departments' evaluation
 EXCLUDING = {"private_domain", "out_of_remit", "frequent", "repeated_content"}
 SCRIPTS = {
@@ -176,8 +177,7 @@ def review(
     """A person confirms or dismisses a flag; a confirmed private-domain, out-of-remit or nuisance flag
     takes the ticket out of the departments' evaluation (the raw figures keep it)."""
     now = now or utcnow()
-    if principal.role not in REVIEWERS:
-        raise PermissionDenied("screening_denied")
+    policy.check(principal, Permission.review_screening, "screening_denied")
     flag = session.get(ScreeningFlag, flag_id)
     if flag is None:
         raise NotFound("flag_not_found", id=flag_id)
@@ -206,13 +206,11 @@ def _decide(
         ticket.evaluation_excluded = True
         ticket.exclusion_reason = flag.reason
     session.flush()
-    record_event(
+    events.record(
         session,
         ticket=ticket,
+        kind=EventKind.screening_confirmed if confirm else EventKind.screening_dismissed,
         principal=principal,
-        action=f"screening_{flag.status}",
-        from_status=None,
-        to_status=None,
         comment=comment,
         data={"flag_id": flag.id, "kind": flag.kind, "reason": flag.reason} | ({"by": via} if via else {}),
         now=now,
@@ -252,8 +250,7 @@ def decide(
 ) -> CallerStatus:
     """Set a caller's level (logged). A graylist or blacklist needs a reason and an expiry."""
     now = now or utcnow()
-    if principal.role not in REVIEWERS:
-        raise PermissionDenied("screening_denied")
+    policy.check(principal, Permission.review_screening, "screening_denied")
     if level not in LEVELS:
         raise InvalidInput("caller_level", level=level, known=", ".join(LEVELS))
     if level in ("graylist", "blacklist") and (expires_at is None or expires_at <= now):
@@ -314,8 +311,7 @@ def decide_appeal(
     now: datetime | None = None,
 ) -> CallerStatus:
     now = now or utcnow()
-    if principal.role not in REVIEWERS:
-        raise PermissionDenied("screening_denied")
+    policy.check(principal, Permission.review_screening, "screening_denied")
     row = session.get(CallerStatus, caller_hash)
     if row is None or row.appeal_status != "pending":
         raise InvalidInput("caller_no_appeal")

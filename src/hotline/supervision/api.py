@@ -18,8 +18,7 @@ router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
 
 
 def _out(case: SupervisionCase) -> CaseOut:
-    overdue = case.status == "open" and case.deadline < utcnow()
-    return CaseOut.model_validate(case).model_copy(update={"overdue": overdue})
+    return CaseOut.model_validate(case).model_copy(update={"overdue": service.is_overdue(case, utcnow())})
 
 
 @router.post("/cases", response_model=CaseOut, status_code=status.HTTP_201_CREATED)

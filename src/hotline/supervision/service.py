@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.accounts.enums import Role
+from hotline.accounts import policy
+from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.db import utcnow
 from hotline.errors import Conflict, NotFound, PermissionDenied
@@ -15,17 +16,17 @@ from hotline.notify import service as notify
 from hotline.org import service as org_service
 from hotline.supervision.models import SupervisionCase
 from hotline.supervision.schemas import CaseIn
-from hotline.tickets.service import get_ticket, record_event
-
-SUPERVISORS = {Role.dispatcher, Role.leader, Role.admin}
+from hotline.tickets import events
+from hotline.tickets.deadlines import passed, passed_clause
+from hotline.tickets.events import EventKind
+from hotline.tickets.service import get_ticket
 
 
 def open_case(
     session: Session, *, data: CaseIn, principal: Principal, now: datetime | None = None
 ) -> SupervisionCase:
     now = now or utcnow()
-    if principal.role not in SUPERVISORS:
-        raise PermissionDenied("supervision_denied")
+    policy.check(principal, Permission.supervise, "supervision_denied")
     dept = org_service.get_department_by_code(session, code=data.department_code)
     ticket = get_ticket(session, ticket_id=data.ticket_id, principal=principal) if data.ticket_id else None
     case = SupervisionCase(
@@ -41,13 +42,11 @@ def open_case(
     session.add(case)
     session.flush()
     if ticket is not None:
-        record_event(
+        events.record(
             session,
             ticket=ticket,
+            kind=EventKind.supervision_opened,
             principal=principal,
-            action="supervision_opened",
-            from_status=None,
-            to_status=None,
             department_id=dept.id,
             comment=data.reason,
             data={"case_id": case.id},
@@ -78,7 +77,7 @@ def get_case(session: Session, *, case_id: int, principal: Principal) -> Supervi
 
 
 def _may_see(case: SupervisionCase, principal: Principal) -> bool:
-    return principal.role in SUPERVISORS or principal.department_id == case.department_id
+    return policy.may(principal, Permission.supervise) or principal.department_id == case.department_id
 
 
 def respond(
@@ -96,7 +95,7 @@ def respond(
         now,
         principal.user_id,
     )
-    _log(session, case, principal, "supervision_responded", response, now)
+    _log(session, case, principal, EventKind.supervision_responded, response, now)
     return case
 
 
@@ -105,12 +104,11 @@ def close_case(
 ) -> SupervisionCase:
     now = now or utcnow()
     case = get_case(session, case_id=case_id, principal=principal)
-    if principal.role not in SUPERVISORS:
-        raise PermissionDenied("supervision_denied")
+    policy.check(principal, Permission.supervise, "supervision_denied")
     if case.status == "closed":
         raise Conflict("case_closed", id=case_id)
     case.status, case.closed_at, case.closing_comment = "closed", now, comment
-    _log(session, case, principal, "supervision_closed", comment, now)
+    _log(session, case, principal, EventKind.supervision_closed, comment, now)
     return case
 
 
@@ -118,20 +116,18 @@ def _log(
     session: Session,
     case: SupervisionCase,
     principal: Principal,
-    action: str,
+    kind: EventKind,
     comment: str | None,
     now: datetime,
 ) -> None:
     if case.ticket_id is None:
         return
     ticket = get_ticket(session, ticket_id=case.ticket_id, principal=principal)
-    record_event(
+    events.record(
         session,
         ticket=ticket,
+        kind=kind,
         principal=principal,
-        action=action,
-        from_status=None,
-        to_status=None,
         department_id=case.department_id,
         comment=comment,
         data={"case_id": case.id},
@@ -149,10 +145,15 @@ def list_cases(
 ) -> list[SupervisionCase]:
     now = now or utcnow()
     stmt = select(SupervisionCase).order_by(SupervisionCase.deadline, SupervisionCase.id)
-    if principal.role not in SUPERVISORS:
+    if not policy.may(principal, Permission.supervise):
         stmt = stmt.where(SupervisionCase.department_id == principal.department_id)
     if status:
         stmt = stmt.where(SupervisionCase.status == status)
     if overdue:
-        stmt = stmt.where(SupervisionCase.status == "open", SupervisionCase.deadline < now)
+        stmt = stmt.where(SupervisionCase.status == "open", passed_clause(SupervisionCase.deadline, now))
     return list(session.scalars(stmt))
+
+
+def is_overdue(case: SupervisionCase, now: datetime) -> bool:
+    """Whether an open case is past the deadline of its response."""
+    return case.status == "open" and passed(case.deadline, now)

@@ -9,7 +9,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from hotline.accounts.principal import SYSTEM
@@ -22,15 +22,17 @@ from hotline.org.models import Department
 from hotline.sla import service as sla_service
 from hotline.sla.calendar import WorkCalendar
 from hotline.supervision.models import DeadlineAction
-from hotline.tickets.models import Ticket, TicketEvent
-from hotline.workflow.enums import AssignmentRole, AssignmentStatus
-from hotline.workflow.models import Assignment
-from hotline.workflow.states import Status
+from hotline.tickets import events
+from hotline.tickets.deadlines import passed_clause
+from hotline.tickets.enums import AssignmentRole, AssignmentStatus
+from hotline.tickets.events import Event, EventKind
+from hotline.tickets.models import Assignment, Ticket
+from hotline.tickets.states import PAUSED_STATUSES
 
 log = logging.getLogger(__name__)
 
 ACTIVE = (AssignmentStatus.pending.value, AssignmentStatus.signed.value)
-PAUSED = (Status.waiting_citizen.value,)
+PAUSED = [s.value for s in PAUSED_STATUSES]  # the clock stands still: nothing is due
 
 
 SIGN_KINDS = ("sign_warning", "sign_overdue")
@@ -125,7 +127,7 @@ def sweep(session: Session, *, now: datetime | None = None, limit: int = 1000) -
             False,
             "签收",
         ),
-        ("sign_overdue", (pending, sign <= now), True, "overdue", True, "签收"),
+        ("sign_overdue", (pending, passed_clause(sign, now)), True, "overdue", True, "签收"),
         (
             "handle_warning",
             (active, lead, due > now, due <= now + timedelta(hours=s.warn_before_due_hours)),
@@ -134,13 +136,28 @@ def sweep(session: Session, *, now: datetime | None = None, limit: int = 1000) -
             False,
             "办理",
         ),
-        ("overdue", (active, lead, due <= now), True, "overdue", True, "办理"),
-        ("reminder", (active, lead, due <= now - timedelta(hours=8)), True, "reminder", True, "办理"),
-        ("escalation", (active, lead, due <= now - timedelta(days=days)), True, "escalation", True, "办理"),
+        ("overdue", (active, lead, passed_clause(due, now)), True, "overdue", True, "办理"),
+        # cheap index bounds; the exact moments (next working day, N working days) are checked below
+        (
+            "reminder",
+            (active, lead, passed_clause(due, now - timedelta(hours=8))),
+            True,
+            "reminder",
+            True,
+            "办理",
+        ),
+        (
+            "escalation",
+            (active, lead, passed_clause(due, now - timedelta(days=days))),
+            True,
+            "escalation",
+            True,
+            "办理",
+        ),
     ]
     directory = notify.Directory(session)
     supervisors: dict[tuple[int | None, int], int | None] = {}
-    events: list[dict[str, Any]] = []
+    marks: list[Event] = []
     counts: dict[str, int] = {}
     for kind, conditions, event, template, sms, what in rules:
         rows = _candidates(session, kind, *conditions, limit=limit)
@@ -162,27 +179,22 @@ def sweep(session: Session, *, now: datetime | None = None, limit: int = 1000) -
                 handler = session.get(Department, a.department_id)
                 params |= {"days": days, "department": handler.name if handler else ""}
             if event:
-                events.append(
-                    {
-                        "ticket_id": t.id,
-                        "created_at": now,
-                        "actor_id": None,
-                        "actor_role": SYSTEM.role.value,
-                        "action": kind,
-                        "from_status": None,
-                        "to_status": None,
-                        "assignment_id": a.id,
-                        "department_id": target,
-                        "comment": None,
-                        "data": extra or {"deadline": deadline.isoformat()},
-                    }
+                marks.append(
+                    Event(
+                        ticket_id=t.id,
+                        kind=EventKind(kind),
+                        at=now,
+                        principal=SYSTEM,
+                        assignment_id=a.id,
+                        department_id=target,
+                        data=extra or {"deadline": deadline.isoformat()},
+                    )
                 )
             if target is not None:
                 directory.notify(target, template=template, params=params, ticket_id=t.id, now=now, sms=sms)
         counts[kind] = len(won)
-        if events:
-            session.execute(insert(TicketEvent), events)
-            events.clear()
+        events.record_many(session, marks)
+        marks.clear()
         directory.write()
     return counts
 

@@ -27,7 +27,8 @@ from hotline.tickets.schemas import (
     TicketOut,
     TicketSummary,
 )
-from hotline.workflow.states import Status, StatusCategory
+from hotline.tickets.states import Status, StatusCategory
+from hotline.workflow import views as workflow_views
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 public = APIRouter(prefix="/api/v1/public", tags=["public"])
@@ -56,7 +57,7 @@ def create_ticket(
         response.headers["Idempotent-Replayed"] = "true"
     # just registered and not (yet) dispatched: no assignment to look up
     undispatched = created and ticket.status == Status.registered
-    return views.detail(db, ticket, principal, lang=lang(request), undispatched=undispatched)
+    return workflow_views.detail(db, ticket, principal, lang=lang(request), undispatched=undispatched)
 
 
 @router.get("", response_model=Page[TicketSummary])
@@ -112,7 +113,7 @@ def get_by_number(number: str, db: DbSession, principal: CurrentPrincipal, reque
     """Return one ticket by its number."""
     ticket = service.get_ticket_by_number(db, number=number, principal=principal)
     service.log_contact_view(db, principal=principal, tickets=[ticket], via="api_detail")
-    return views.detail(db, ticket, principal, lang=lang(request))
+    return workflow_views.detail(db, ticket, principal, lang=lang(request))
 
 
 @router.get("/{ticket_id}", response_model=TicketOut)
@@ -120,7 +121,7 @@ def get_ticket(ticket_id: int, db: DbSession, principal: CurrentPrincipal, reque
     """Return one ticket with its assignments and the actions you may take."""
     ticket = service.get_ticket(db, ticket_id=ticket_id, principal=principal)
     service.log_contact_view(db, principal=principal, tickets=[ticket], via="api_detail")
-    return views.detail(db, ticket, principal, lang=lang(request))
+    return workflow_views.detail(db, ticket, principal, lang=lang(request))
 
 
 @router.get("/{ticket_id}/events", response_model=list[EventOut])

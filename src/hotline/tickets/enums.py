@@ -1,4 +1,4 @@
-"""Enumerations of tickets: channels, request types, urgency, link kinds."""
+"""Enumerations of tickets: channels, request types, urgency, link kinds, satisfaction, assignments."""
 
 from enum import StrEnum
 
@@ -40,3 +40,20 @@ class Satisfaction(StrEnum):
     satisfied = "satisfied"  # 满意
     basically_satisfied = "basically_satisfied"  # 基本满意
     unsatisfied = "unsatisfied"  # 不满意
+
+
+class AssignmentRole(StrEnum):
+    lead = "lead"  # 主办
+    co = "co"  # 协办
+
+
+class AssignmentStatus(StrEnum):
+    pending = "pending"  # 待签收
+    signed = "signed"  # 已签收, handling
+    replied = "replied"  # 已反馈
+    returned = "returned"  # 已退单, awaiting arbitration
+    handed_down = "handed_down"  # 已转办 to a unit below
+    cancelled = "cancelled"  # void: return accepted, reopened elsewhere, ticket withdrawn or merged
+
+
+ACTIVE_ASSIGNMENT = (AssignmentStatus.pending, AssignmentStatus.signed)

@@ -1,4 +1,5 @@
-"""Tables of tickets (工单), their links, attachments, the append-only event log and the number counter."""
+"""Tables of tickets (工单) and what belongs to each: its assignments to departments, links,
+attachments, supports, the append-only event log, the contact-view log and the number counter."""
 
 from __future__ import annotations
 
@@ -10,10 +11,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.categories.models import Category
 from hotline.db import Base, utcnow
-from hotline.org.models import Area
+from hotline.org.models import Area, Department
 from hotline.privacy.crypto import EncryptedText
-from hotline.tickets.enums import Channel, LinkKind, RequestType, Satisfaction, Urgency
-from hotline.workflow.states import Status
+from hotline.tickets.enums import (
+    AssignmentRole,
+    AssignmentStatus,
+    Channel,
+    LinkKind,
+    RequestType,
+    Satisfaction,
+    Urgency,
+)
+from hotline.tickets.states import Status
 
 
 class Ticket(Base):
@@ -108,6 +117,40 @@ class Attachment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+
+
+class Assignment(Base):
+    __tablename__ = "assignments"
+    __table_args__ = (
+        Index("ix_assignments_dept_status", "department_id", "status"),
+        # the deadline watch: what is pending or active and due soon
+        Index("ix_assignments_status_sign_due", "status", "sign_due_at"),
+        Index("ix_assignments_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    role: Mapped[AssignmentRole] = mapped_column(String(8))
+    status: Mapped[AssignmentStatus] = mapped_column(String(16), default=AssignmentStatus.pending)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))  # set by 转办
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    sign_due_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    signed_at: Mapped[datetime | None]
+    replied_at: Mapped[datetime | None]
+    reply: Mapped[str | None] = mapped_column(Text)
+    returned_at: Mapped[datetime | None]
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    return_basis: Mapped[str | None] = mapped_column(Text)  # the rule that puts it outside the remit
+    instructions: Mapped[str | None] = mapped_column(Text)  # 派单意见
+
+    department: Mapped[Department] = relationship()
+
+    @property
+    def department_name(self) -> str:
+        return self.department.name
 
 
 class TicketLink(Base):

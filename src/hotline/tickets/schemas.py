@@ -8,7 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import AfterValidator, AnyUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from hotline.tickets.enums import Channel, RequestType, Satisfaction, Urgency
-from hotline.workflow.states import Status, StatusCategory
+from hotline.tickets.states import Status, StatusCategory
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Content = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]

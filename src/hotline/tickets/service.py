@@ -9,15 +9,13 @@ import logging
 import secrets
 import weakref
 from datetime import datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
     Engine,
     Select,
-    Table,
-    and_,
     bindparam,
     exists,
     false,
@@ -29,35 +27,41 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy import insert as sql_insert
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hotline.accounts.enums import Role
+from hotline.accounts import policy
+from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.categories import service as category_service
 from hotline.categories.models import Category
 from hotline.config import get_settings
 from hotline.db import upsert_insert, utcnow
-from hotline.errors import Conflict, NotFound, PermissionDenied, referencing
+from hotline.errors import Conflict, NotFound, referencing
 from hotline.nlp.text import normalize
 from hotline.org import service as org_service
 from hotline.org.models import Area
 from hotline.privacy.crypto import blind_index
 from hotline.privacy.public import may_publish, public_clause
 from hotline.privacy.redact import redact
-from hotline.tickets.models import Attachment, ContactView, Ticket, TicketCounter, TicketEvent, TicketSupport
+from hotline.tickets import events
+from hotline.tickets.deadlines import overdue_clause
+from hotline.tickets.enums import AssignmentRole, AssignmentStatus
+from hotline.tickets.events import EventKind
+from hotline.tickets.models import (
+    Assignment,
+    Attachment,
+    ContactView,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketSupport,
+)
 from hotline.tickets.schemas import TicketCreate, TicketFilter
-from hotline.workflow.enums import AssignmentRole, AssignmentStatus
-from hotline.workflow.models import Assignment
-from hotline.workflow.states import HANDLING_STATUSES, STATUSES, Status
-from hotline.workflow.transitions import Action
+from hotline.tickets.states import STATUSES, Status
 
 log = logging.getLogger(__name__)
-
-ALL_TICKET_ROLES = frozenset({Role.operator, Role.dispatcher, Role.admin, Role.leader, Role.system})
-INTAKE_ROLES = frozenset({Role.operator, Role.dispatcher, Role.admin, Role.system, Role.citizen})
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -70,26 +74,20 @@ def mask_phone(phone: str | None) -> str | None:
     return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
 
 
-def may_see_contact(principal: Principal) -> bool:
-    """Return whether this principal may see citizens' full contact details."""
-    return principal.role.value in get_settings().contact_visible_roles or principal.role == Role.system
-
-
 def visible_clause(principal: Principal) -> ColumnElement[bool]:
-    """Return the WHERE clause of the tickets this principal may see."""
-    if principal.role in ALL_TICKET_ROLES:
+    """Return the WHERE clause of the tickets this principal may see (accounts.policy.ticket_scope)."""
+    scope = policy.ticket_scope(principal)
+    if scope.all:
         return true()
-    if principal.department_id is None:
+    if scope.department_id is None:
         return false()
     assigned = exists().where(
-        Assignment.ticket_id == Ticket.id, Assignment.department_id == principal.department_id
+        Assignment.ticket_id == Ticket.id, Assignment.department_id == scope.department_id
     )
-    if principal.role == Role.area_center and principal.area_path:
-        in_area = Ticket.area_id.in_(select(Area.id).where(Area.path.like(principal.area_path + "%")))
+    if scope.area_path:
+        in_area = Ticket.area_id.in_(select(Area.id).where(Area.path.like(scope.area_path + "%")))
         return or_(assigned, in_area)
-    if principal.role == Role.handler:
-        return assigned
-    return false()
+    return assigned
 
 
 def next_number(session: Session, *, now: datetime) -> str:
@@ -159,7 +157,7 @@ def log_contact_view(
     """Record that the principal was shown the full contact details of these tickets (those that have
     any); returns whether the principal may see them at all. Every place that shows an unmasked phone
     calls this."""
-    if not may_see_contact(principal):
+    if not policy.may_see_contact(principal):
         return False
     shown = [t.id for t in tickets if t.citizen_phone]
     if shown:
@@ -241,8 +239,7 @@ def create_ticket(
 ) -> tuple[Ticket, bool]:
     """Register a request; return the ticket and whether it is new (False: an idempotent replay).
     `client` (the caller's address) keeps anonymous citizens' keys apart."""
-    if principal.role not in INTAKE_ROLES:
-        raise PermissionDenied("role_forbidden", action="register", role=principal.role.value)
+    policy.check(principal, Permission.register_ticket, "role_forbidden")
     now = now or utcnow()
     key = idempotency_scope(principal, idempotency_key, client) if idempotency_key else None
     request_hash = _request_hash(data)
@@ -306,56 +303,17 @@ def create_ticket(
     ]
     session.add_all(attachments)
     set_committed_value(ticket, "attachments", attachments)  # known: no query to load them back
-    record_event(
+    events.record(
         session,
         ticket=ticket,
+        kind=EventKind.register,
         principal=principal,
-        action=Action.register.value,
-        from_status=None,
         to_status=Status.registered,
         data={"channel": data.channel.value},
         now=now,
     )
     log.info("ticket %s registered via %s", ticket.number, ticket.channel)
     return ticket, True
-
-
-def record_event(
-    session: Session,
-    *,
-    ticket: Ticket,
-    principal: Principal,
-    action: str,
-    from_status: str | None,
-    to_status: str | None,
-    assignment_id: int | None = None,
-    department_id: int | None = None,
-    comment: str | None = None,
-    data: dict[str, Any] | None = None,
-    now: datetime | None = None,
-) -> None:
-    """Append one event to the ticket's log: pending changes are flushed first, then one INSERT on
-    the events table (the log is append-only and read back by queries, never as loaded objects)."""
-    session.flush()
-    session.execute(
-        _EVENTS_INSERT,
-        {
-            "ticket_id": ticket.id,
-            "created_at": now or utcnow(),
-            "actor_id": principal.user_id,
-            "actor_role": principal.role.value,
-            "action": action,
-            "from_status": from_status,
-            "to_status": to_status,
-            "assignment_id": assignment_id,
-            "department_id": department_id,
-            "comment": comment,
-            "data": data or {},
-        },
-    )
-
-
-_EVENTS_INSERT = sql_insert(cast(Table, TicketEvent.__table__))  # Core: no ORM object to build and flush
 
 
 def get_ticket(session: Session, *, ticket_id: int, principal: Principal) -> Ticket:
@@ -428,11 +386,6 @@ def support(session: Session, *, number: str, phone: str, now: datetime | None =
     )
     session.refresh(ticket)
     return ticket, True
-
-
-def overdue_clause(now: datetime) -> ColumnElement[bool]:
-    """Return the WHERE clause of tickets past their handling deadline with work still owed."""
-    return and_(Ticket.status.in_(HANDLING_STATUSES), Ticket.due_at < now)
 
 
 def _escape_like(text: str) -> str:
@@ -551,8 +504,3 @@ def list_assignments(session: Session, *, ticket_id: int) -> list[Assignment]:
     return list(
         session.scalars(select(Assignment).where(Assignment.ticket_id == ticket_id).order_by(Assignment.id))
     )
-
-
-def is_overdue(ticket: Ticket, now: datetime) -> bool:
-    """Return whether a ticket is past its handling deadline with work still owed."""
-    return ticket.status in HANDLING_STATUSES and ticket.due_at is not None and ticket.due_at < now

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hotline.accounts import service as accounts_service
-from hotline.accounts.enums import Role
+from hotline.accounts.policy import Permission
 from hotline.api.deps import DbSession, forget_principals
 from hotline.errors import DomainError
 from hotline.i18n import translate
@@ -97,7 +97,7 @@ def revoke_token(request: Request, db: DbSession, me: Staff, token_id: int, form
 
 @router.post("/admin/users/{user_id}/active")
 def set_active(request: Request, db: DbSession, me: Staff, user_id: int, form: Form) -> Response:
-    need(me, Role.admin)
+    need(me, Permission.administer)
     active = form.get("active") == "true"
 
     def act() -> tuple[str, str]:
@@ -114,7 +114,7 @@ def set_active(request: Request, db: DbSession, me: Staff, user_id: int, form: F
 
 @router.post("/admin/users/{user_id}/password")
 def reset_password(request: Request, db: DbSession, me: Staff, user_id: int, form: Form) -> Response:
-    need(me, Role.admin)
+    need(me, Permission.administer)
 
     def act() -> tuple[str, str]:
         user = accounts_service.reset_password(
@@ -130,7 +130,7 @@ def reset_password(request: Request, db: DbSession, me: Staff, user_id: int, for
 
 @router.post("/admin/users/{user_id}/sessions")
 def end_sessions(request: Request, db: DbSession, me: Staff, user_id: int, form: Form) -> Response:
-    need(me, Role.admin)
+    need(me, Permission.administer)
 
     def act() -> tuple[str, str]:
         user = accounts_service.get_user(db, user_id=user_id)

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from hotline.accounts import service as accounts_service
-from hotline.accounts.enums import Role
+from hotline.accounts.policy import Permission
 from hotline.accounts.schemas import UserIn
 from hotline.api.deps import DbSession
 from hotline.config import get_settings
@@ -73,7 +73,7 @@ async def _labeled(form: FormData) -> datasets.Examples:
 
 @router.post("/org")
 async def org(request: Request, db: DbSession, me: Staff, form: Form) -> Response:
-    need(me, Role.admin)
+    need(me, Permission.administer)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             report = org_service.import_org(
@@ -87,7 +87,7 @@ async def org(request: Request, db: DbSession, me: Staff, form: Form) -> Respons
 
 @router.post("/routing")
 async def routing_import(request: Request, db: DbSession, me: Staff, form: Form) -> Response:
-    need(me, Role.admin)
+    need(me, Permission.administer)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             n = routing.import_rules(db, path=await _upload(form.get("file"), tmp), actor=me.name)
@@ -99,7 +99,7 @@ async def routing_import(request: Request, db: DbSession, me: Staff, form: Form)
 
 @router.get("/routing.csv")
 def routing_export(db: DbSession, me: Staff) -> PlainTextResponse:
-    need(me, Role.admin)
+    need(me, Permission.administer)
     return PlainTextResponse(
         routing.export_rules(db),
         media_type="text/csv; charset=utf-8",
@@ -109,7 +109,7 @@ def routing_export(db: DbSession, me: Staff) -> PlainTextResponse:
 
 @router.post("/sla")
 def sla_rule(request: Request, db: DbSession, me: Staff, form: Form) -> Response:
-    need(me, Role.admin)
+    need(me, Permission.administer)
     try:
         data = SlaRuleIn(
             name=str(form.get("name") or ""),
@@ -130,7 +130,7 @@ def sla_rule(request: Request, db: DbSession, me: Staff, form: Form) -> Response
 
 @router.post("/sla/{rule_id}/off")
 def sla_off(request: Request, db: DbSession, me: Staff, rule_id: int, form: Form) -> Response:
-    need(me, Role.admin)
+    need(me, Permission.administer)
     try:
         sla_service.deactivate_rule(db, rule_id=rule_id)
         db.commit()
@@ -141,7 +141,7 @@ def sla_off(request: Request, db: DbSession, me: Staff, rule_id: int, form: Form
 
 @router.post("/calendar")
 def calendar(request: Request, db: DbSession, me: Staff, form: Form) -> Response:
-    need(me, Role.admin)
+    need(me, Permission.administer)
     try:
         sla_service.set_calendar_day(
             db,
@@ -159,7 +159,7 @@ def calendar(request: Request, db: DbSession, me: Staff, form: Form) -> Response
 
 @router.post("/kb")
 async def kb_import(request: Request, db: DbSession, me: Staff, form: Form) -> Response:
-    need(me, Role.admin)
+    need(me, Permission.administer)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             created, updated, _ = kb_service.import_file(
@@ -179,7 +179,7 @@ async def kb_import(request: Request, db: DbSession, me: Staff, form: Form) -> R
 
 @router.post("/users")
 def user_create(request: Request, db: DbSession, me: Staff, form: Form) -> Response:
-    need(me, Role.admin)
+    need(me, Permission.administer)
     try:
         user = accounts_service.create_user(
             db,
@@ -200,7 +200,7 @@ def user_create(request: Request, db: DbSession, me: Staff, form: Form) -> Respo
 @router.post("/models/train")
 async def model_train(request: Request, db: DbSession, me: Staff, form: Form) -> Response:
     """Train a new version from an uploaded labeled file, or from the centre's own settled tickets."""
-    need(me, Role.admin)
+    need(me, Permission.administer)
     try:
         if form.get("source") == "tickets":
             examples = datasets.from_tickets(db)
@@ -222,7 +222,7 @@ async def model_train(request: Request, db: DbSession, me: Staff, form: Form) ->
 
 @router.post("/models/evaluate")
 async def model_evaluate(request: Request, db: DbSession, me: Staff, form: Form) -> Response:
-    need(me, Role.admin)
+    need(me, Permission.administer)
     try:
         examples = await _labeled(form)
         row, ev = training.evaluate_active(db, examples)
@@ -237,7 +237,7 @@ async def model_evaluate(request: Request, db: DbSession, me: Staff, form: Form)
 
 @router.post("/models/rollback")
 def model_rollback(request: Request, db: DbSession, me: Staff, form: Form) -> Response:
-    need(me, Role.admin)
+    need(me, Permission.administer)
     try:
         row = registry.rollback(db)
         db.commit()
@@ -248,7 +248,7 @@ def model_rollback(request: Request, db: DbSession, me: Staff, form: Form) -> Re
 
 @router.post("/models/{version_id}")
 def model_activate(request: Request, db: DbSession, me: Staff, version_id: int, form: Form) -> Response:
-    need(me, Role.admin)
+    need(me, Permission.administer)
     try:
         row = registry.activate(db, version_id=version_id)
         db.commit()

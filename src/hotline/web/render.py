@@ -11,29 +11,27 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from hotline.accounts.enums import Role
+from hotline.accounts import policy
+from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.config import get_settings
+from hotline.tickets import events
 from hotline.tickets import views as ticket_views
 from hotline.web.session import csrf_token, lang, take_flashes
 
 templates = Jinja2Templates(directory=str(__import__("pathlib").Path(__file__).parent / "templates"))
 
-NAV: list[tuple[str, str, str, tuple[Role, ...]]] = [
-    ("/ui/intake", "坐席工作台", "Workstation", (Role.operator, Role.dispatcher, Role.admin)),
-    ("/ui/triage", "待派工单", "Triage", (Role.dispatcher, Role.admin, Role.operator)),
-    ("/ui/duplicates", "并单", "Duplicates", (Role.dispatcher, Role.admin, Role.operator)),
-    ("/ui/review", "审核回访", "Review & follow-up", (Role.dispatcher, Role.admin, Role.operator)),
-    ("/ui/screening", "甄别复核", "Screening", (Role.dispatcher, Role.admin, Role.leader)),
-    ("/ui/inbox", "承办工单", "My assignments", (Role.handler, Role.area_center)),
-    ("/ui/tickets", "工单查询", "Tickets", tuple(Role)),
-    (
-        "/ui/dashboard",
-        "领导驾驶舱",
-        "Dashboard",
-        (Role.leader, Role.admin, Role.dispatcher, Role.area_center),
-    ),
-    ("/ui/admin", "系统管理", "Admin", (Role.admin,)),
+# the console's menu: each page shown to those with its permission (None: every signed-in user)
+NAV: list[tuple[str, str, str, Permission | None]] = [
+    ("/ui/intake", "坐席工作台", "Workstation", Permission.work_desk),
+    ("/ui/triage", "待派工单", "Triage", Permission.work_desk),
+    ("/ui/duplicates", "并单", "Duplicates", Permission.work_desk),
+    ("/ui/review", "审核回访", "Review & follow-up", Permission.work_desk),
+    ("/ui/screening", "甄别复核", "Screening", Permission.review_screening),
+    ("/ui/inbox", "承办工单", "My assignments", Permission.work_assignments),
+    ("/ui/tickets", "工单查询", "Tickets", None),
+    ("/ui/dashboard", "领导驾驶舱", "Dashboard", Permission.view_dashboard),
+    ("/ui/admin", "系统管理", "Admin", Permission.administer),
 ]
 
 
@@ -52,24 +50,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "pending": ("待签收", "To sign"), "signed": ("办理中", "Handling"), "replied": ("已反馈", "Replied"),
     "returned": ("已退单", "Returned"), "handed_down": ("已转办", "Handed down"), "cancelled": ("已撤销", "Cancelled"),
     "sent": ("已发送", "Sent"), "answered": ("已评价", "Answered"), "review": ("待复核", "Under review"),
-    # workflow actions in a ticket's history
-    "register": ("受理", "Registered"), "answer_directly": ("直接答复", "Answered on the spot"),
-    "dispatch": ("派单", "Dispatched"), "sign": ("签收", "Signed for"), "hand_down": ("转办", "Handed down"),
-    "return": ("退单", "Returned"), "accept_return": ("退单改派", "Return accepted"), "reject_return": ("退单驳回", "Return refused"),
-    "request_extension": ("申请延期", "Extension asked"), "decide_extension": ("延期审批", "Extension decided"),
-    "suspend": ("挂起", "Suspended"), "resume": ("恢复办理", "Resumed"), "reply": ("办结反馈", "Replied"),
-    "approve_reply": ("审核通过", "Reply approved"), "reject_reply": ("审核退回", "Reply sent back"),
-    "record_follow_up": ("回访", "Followed up"), "close": ("归档", "Closed"), "reopen": ("重办", "Reopened"),
-    "merge": ("并单", "Merged"), "merged_in": ("并入工单", "Merged in"), "hand_off": ("移交应急", "Handed off"),
-    "withdraw": ("撤单", "Withdrawn"), "comment": ("备注", "Comment"), "import": ("导入", "Imported"),
-    "suggestion_applied": ("采纳智能派单", "Suggestion applied"), "screened": ("甄别", "Screened"),
-    "set_confidential": ("保密设置", "Confidentiality"),
     # screening (甄别)
     "threat": ("威胁", "Threat"), "abusive": ("辱骂", "Abuse"), "private_domain": ("私人事务", "Private matter"),
     "out_of_remit": ("非热线受理范围", "Out of remit"), "frequent": ("频繁来电", "Frequent caller"),
     "repeated_content": ("重复诉求", "Repeated request"), "caller_status": ("来电人状态", "Caller status"),
     "confirmed": ("已确认", "Confirmed"), "dismissed": ("已排除", "Dismissed"),
-    "screening_confirmed": ("确认甄别", "Flag confirmed"), "screening_dismissed": ("排除甄别", "Flag dismissed"),
     "words": ("关键词", "words"), "meaning": ("语义", "meaning"), "threat_of_self_harm": ("以自伤相威胁", "threat of self-harm"),
 }  # fmt: skip
 
@@ -88,7 +73,11 @@ def page(
     def t(zh: str, en: str) -> str:
         return en if language == "en" else zh
 
-    nav = [(url, t(zh, en)) for url, zh, en, roles in NAV if principal and principal.role in roles]
+    nav = [
+        (url, t(zh, en))
+        for url, zh, en, permission in NAV
+        if principal and (permission is None or policy.may(principal, permission))
+    ]
     response = templates.TemplateResponse(
         request,
         template,
@@ -104,6 +93,7 @@ def page(
             "local": local,
             "status_label": lambda s: ticket_views.status_label(s, language),
             "label": lambda v: LABELS.get(str(v), (str(v), str(v)))[1 if language == "en" else 0],
+            "event_label": lambda kind: events.label(kind, language),
             **ctx,
         },
         status_code=status,

@@ -8,6 +8,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from hotline.accounts.policy import Permission
 from hotline.api.deps import DbSession
 from hotline.db import utcnow
 from hotline.dispatch import registry
@@ -19,12 +20,11 @@ from hotline.web.render import page
 from hotline.web.session import Form, Staff, flash, lang, need
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
-REVIEWERS = tuple(service.REVIEWERS)
 
 
 @router.get("/screening", response_class=HTMLResponse)
 def queue(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
-    need(me, *REVIEWERS)
+    need(me, Permission.review_screening)
     now = utcnow()
     active = registry.active_version(db, kind=screening_model.KIND)
     return page(
@@ -41,7 +41,7 @@ def queue(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
 
 @router.post("/screening/flags/{flag_id}")
 def review(request: Request, db: DbSession, me: Staff, flag_id: int, form: Form) -> Response:
-    need(me, *REVIEWERS)
+    need(me, Permission.review_screening)
     back = str(form.get("next") or "/ui/screening")
     if not back.startswith("/ui/"):
         back = "/ui/screening"

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
+from hotline.accounts import policy
 from hotline.accounts import service as accounts_service
-from hotline.accounts.enums import Role
+from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.api.clients import client_address
 from hotline.api.deps import DbSession
@@ -64,8 +65,9 @@ def current(request: Request, db: DbSession) -> Principal:
 Staff = Annotated[Principal, Depends(current)]
 
 
-def need(principal: Principal, *roles: Role) -> None:
-    if principal.role not in roles:
+def need(principal: Principal, permission: Permission) -> None:
+    """Refuse the page (403) unless the signed-in user has this permission (accounts.policy)."""
+    if not policy.may(principal, permission):
         raise Forbidden("role")
 
 

@@ -12,7 +12,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from hotline import intake
+from hotline.accounts import policy
 from hotline.accounts.enums import Role
+from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.analytics import bottlenecks, duplicates, facts, hotspots, rates
 from hotline.analytics import service as analytics
@@ -38,10 +40,7 @@ from hotline.web.session import Form, Staff, flash, lang, need, sign_in, sign_ou
 from hotline.workflow import service as wf
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
-CENTRE = (Role.operator, Role.dispatcher, Role.admin)
-DEPARTMENT = (Role.handler, Role.area_center)
 EMERGENCY_SERVICES = ("110", "119", "120", "122")
-CENTRE_SCREENING = (*CENTRE, Role.leader)  # who sees a ticket's screening flags
 
 
 def _back(url: str) -> RedirectResponse:
@@ -104,7 +103,7 @@ def _areas(db: DbSession) -> list[Area]:
 
 @router.get("/intake", response_class=HTMLResponse)
 def workstation(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
-    need(me, *CENTRE)
+    need(me, Permission.work_desk)
     return _workstation_page(request, db, me)
 
 
@@ -130,7 +129,7 @@ def _workstation_page(
 def live_suggest(request: Request, db: DbSession, me: Staff, form: Form) -> HTMLResponse:
     """What the models make of the request so far: category, departments, urgency, screening flags,
     possible duplicates, knowledge-base answers and similar resolved tickets."""
-    need(me, *CENTRE)
+    need(me, Permission.work_desk)
     title, content = str(form.get("title", "")).strip(), str(form.get("content", "")).strip()
     if len(content) < 4:
         return page(request, "suggest.html", me, empty=True)
@@ -169,7 +168,7 @@ def _area_id(db: DbSession, code: str) -> int | None:
 
 @router.post("/intake")
 def register(request: Request, db: DbSession, me: Staff, form: Form) -> Response:
-    need(me, *CENTRE)
+    need(me, Permission.work_desk)
     try:
         data = TicketCreate(
             channel=Channel(str(form.get("channel") or "phone")),
@@ -236,7 +235,11 @@ def ticket_page(request: Request, db: DbSession, me: Staff, ticket_id: int) -> H
         a for a in assignments if a.department_id == me.department_id and a.status in ("pending", "signed")
     ]
     show_contact = ticket_service.log_contact_view(db, principal=me, tickets=[ticket], via="web_ticket")
-    dups = duplicates.for_ticket(db, ticket_id=ticket.id, principal=me) if me.role in CENTRE else []
+    dups = (
+        duplicates.for_ticket(db, ticket_id=ticket.id, principal=me)
+        if policy.may(me, Permission.work_desk)
+        else []
+    )
     return page(
         request,
         "ticket.html",
@@ -248,14 +251,18 @@ def ticket_page(request: Request, db: DbSession, me: Staff, ticket_id: int) -> H
         mine=mine[0] if mine else None,
         events=ticket_service.list_events(db, ticket_id=ticket.id, principal=me),
         dups=[d for d in dups if d["status"] == "open"],
-        flags=screening_service.flags_for(db, ticket_id=ticket.id) if me.role in CENTRE_SCREENING else [],
-        may_review=me.role in screening_service.REVIEWERS,
+        flags=(
+            screening_service.flags_for(db, ticket_id=ticket.id)
+            if policy.may(me, Permission.read_screening)
+            else []
+        ),
+        may_review=policy.may(me, Permission.review_screening),
         departments=list(
             db.scalars(select(Department).where(Department.active.is_(True)).order_by(Department.name))
         ),
         satisfactions=list(Satisfaction),
-        is_centre=me.role in CENTRE,
-        is_department=me.role in DEPARTMENT,
+        is_centre=policy.may(me, Permission.work_desk),
+        is_department=policy.may(me, Permission.work_assignments),
     )
 
 
@@ -387,7 +394,7 @@ def check_reply(request: Request, db: DbSession, me: Staff, ticket_id: int, form
 # -- the centre's queues ---------------------------------------------------------------------------------
 @router.get("/triage", response_class=HTMLResponse)
 def triage(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
-    need(me, *CENTRE)
+    need(me, Permission.work_desk)
     rows = dispatch_service.triage_queue(db, limit=100)
     returned = ticket_service.list_tickets(
         db, principal=me, filters=TicketFilter(status=["returned"]), limit=50
@@ -397,13 +404,13 @@ def triage(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
 
 @router.get("/duplicates", response_class=HTMLResponse)
 def duplicate_queue(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
-    need(me, *CENTRE)
+    need(me, Permission.work_desk)
     return page(request, "duplicates.html", me, rows=duplicates.queue(db, limit=100))
 
 
 @router.post("/duplicates/{suggestion_id}")
 def decide_duplicate(request: Request, db: DbSession, me: Staff, suggestion_id: int, form: Form) -> Response:
-    need(me, *CENTRE)
+    need(me, Permission.work_desk)
     try:
         duplicates.decide(db, suggestion_id=suggestion_id, merge=form.get("merge") == "1", principal=me)
         db.commit()
@@ -414,7 +421,7 @@ def decide_duplicate(request: Request, db: DbSession, me: Staff, suggestion_id: 
 
 @router.get("/review", response_class=HTMLResponse)
 def review(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
-    need(me, *CENTRE)
+    need(me, Permission.work_desk)
     replied = ticket_service.list_tickets(
         db, principal=me, filters=TicketFilter(status=["replied"]), limit=50
     )[0]
@@ -435,7 +442,7 @@ def review(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
 
 @router.post("/extensions/{extension_id}")
 def decide_extension(request: Request, db: DbSession, me: Staff, extension_id: int, form: Form) -> Response:
-    need(me, *CENTRE)
+    need(me, Permission.work_desk)
     try:
         wf.decide_extension(
             db,
@@ -459,14 +466,14 @@ def decide_extension(request: Request, db: DbSession, me: Staff, extension_id: i
 # -- a department's inbox --------------------------------------------------------------------------------
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
-    need(me, *DEPARTMENT)
+    need(me, Permission.work_assignments)
     return page(request, "inbox.html", me, rows=wf.inbox(db, principal=me))
 
 
 # -- the leader's dashboard ------------------------------------------------------------------------------
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, db: DbSession, me: Staff, period: str | None = None) -> HTMLResponse:
-    need(me, Role.leader, Role.admin, Role.dispatcher, Role.area_center)
+    need(me, Permission.view_dashboard)
     store = _store(request)
     try:
         flt = analytics.make_filter(period=period)
@@ -518,13 +525,13 @@ def dashboard(request: Request, db: DbSession, me: Staff, period: str | None = N
         emerging=hotspots.emerging(con, end=flt.end, scope=scope)[:8],
         steps=bottlenecks.steps(con, flt, scope=scope),
         charts=charts,
-        can_refresh=me.role in (Role.leader, Role.admin, Role.dispatcher),
+        can_refresh=policy.may(me, Permission.refresh_figures),
     )
 
 
 @router.post("/dashboard/refresh")
 def dashboard_refresh(request: Request, db: DbSession, me: Staff, form: Form) -> Response:
-    need(me, Role.leader, Role.admin, Role.dispatcher)
+    need(me, Permission.refresh_figures)
     done = facts.refresh(db, _store(request))
     flash(
         request,
@@ -539,7 +546,7 @@ def dashboard_refresh(request: Request, db: DbSession, me: Staff, form: Form) ->
 def drill(
     request: Request, db: DbSession, me: Staff, rate: str, part: str = "rest", period: str | None = None
 ) -> HTMLResponse:
-    need(me, Role.leader, Role.admin, Role.dispatcher, Role.area_center)
+    need(me, Permission.view_dashboard)
     flt = analytics.make_filter(period=period)
     part_: Literal["numerator", "denominator", "rest"] = (
         "numerator" if part == "numerator" else "denominator" if part == "denominator" else "rest"
@@ -553,7 +560,7 @@ def drill(
 # -- admin -----------------------------------------------------------------------------------------------
 @router.get("/admin", response_class=HTMLResponse)
 def admin(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
-    need(me, Role.admin)
+    need(me, Permission.administer)
     from hotline.accounts import service as accounts_service
     from hotline.dispatch import registry
     from hotline.dispatch.models import RoutingRule

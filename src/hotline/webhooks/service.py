@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.errors import InvalidInput, NotFound
+from hotline.tickets.events import EventKind
 from hotline.tickets.models import Ticket, TicketEvent
+from hotline.tickets.states import Status
 from hotline.webhooks.models import WebhookDelivery, WebhookSubscription
 
 log = logging.getLogger(__name__)
@@ -31,16 +33,22 @@ def _rowcount(result: Any) -> int:
     return int(cast(CursorResult[Any], result).rowcount)
 
 
+# the ticket events a subscriber is told of, by the name it subscribes to
+PUBLISHED: dict[EventKind, str] = {
+    EventKind.register: "ticket.created",
+    EventKind.dispatch: "ticket.dispatched",
+    EventKind.accept_return: "ticket.dispatched",
+    EventKind.reopen: "ticket.dispatched",
+    EventKind.reply: "ticket.replied",
+    EventKind.overdue: "ticket.overdue",
+}
+
+
 def event_name(e: TicketEvent) -> str | None:
-    if e.action == "register":
-        return "ticket.created"
-    if e.action in ("dispatch", "accept_return", "reopen"):
-        return "ticket.dispatched"
-    if e.action == "reply":
-        return "ticket.replied"
-    if e.action == "overdue":
-        return "ticket.overdue"
-    if e.to_status == "closed":
+    """The published name of a logged event (any event that closes the ticket is ticket.closed)."""
+    if e.action in PUBLISHED:
+        return PUBLISHED[EventKind(e.action)]
+    if e.to_status == Status.closed:
         return "ticket.closed"
     return None
 

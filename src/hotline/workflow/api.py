@@ -11,11 +11,12 @@ from hotline.api.deps import CurrentPrincipal, DbSession
 from hotline.categories import service as category_service
 from hotline.errors import referencing
 from hotline.screening import service as screening_service
-from hotline.tickets import views
 from hotline.tickets.api import lang
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import TicketOut
+from hotline.tickets.states import STATUSES
 from hotline.workflow import service
+from hotline.workflow import views as workflow_views
 from hotline.workflow.enums import ExtensionStatus
 from hotline.workflow.schemas import (
     AcceptReturnIn,
@@ -37,7 +38,6 @@ from hotline.workflow.schemas import (
     ReturnIn,
     ReviewIn,
 )
-from hotline.workflow.states import STATUSES
 from hotline.workflow.transitions import TRANSITIONS
 
 router = APIRouter(prefix="/api/v1", tags=["workflow"])
@@ -105,7 +105,7 @@ def extensions(
 
 
 def _out(db: DbSession, ticket: Ticket, principal: CurrentPrincipal, request: Request) -> TicketOut:
-    return views.detail(db, ticket, principal, lang=lang(request))
+    return workflow_views.detail(db, ticket, principal, lang=lang(request))
 
 
 @router.post(T + "/answer", response_model=TicketOut)

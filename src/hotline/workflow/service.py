@@ -9,18 +9,29 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.accounts import policy
+from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.categories.models import Category
 from hotline.db import utcnow
 from hotline.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PermissionDenied, referencing
 from hotline.org import service as org_service
 from hotline.sla import service as sla_service
+from hotline.tickets import events
 from hotline.tickets import service as ticket_service
-from hotline.tickets.enums import LinkKind, Satisfaction, Urgency
-from hotline.tickets.models import Ticket, TicketLink
-from hotline.workflow.enums import ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, ExtensionStatus
-from hotline.workflow.models import Assignment, ExtensionRequest
-from hotline.workflow.states import Status
+from hotline.tickets.enums import (
+    ACTIVE_ASSIGNMENT,
+    AssignmentRole,
+    AssignmentStatus,
+    LinkKind,
+    Satisfaction,
+    Urgency,
+)
+from hotline.tickets.events import EventKind
+from hotline.tickets.models import Assignment, Ticket, TicketLink
+from hotline.tickets.states import STATUSES, Status
+from hotline.workflow.enums import ExtensionStatus
+from hotline.workflow.models import ExtensionRequest
 from hotline.workflow.transitions import TRANSITIONS, Action, check
 
 log = logging.getLogger(__name__)
@@ -39,7 +50,7 @@ def _apply(
     comment: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> Ticket:
-    """Check `action` against the table, move the ticket, and append the event."""
+    """Check `action` against the table, move the ticket (and its clock), and append the event."""
     rule = check(action, Status(ticket.status), principal.role)
     old = Status(ticket.status)
     target = to if to is not None else (rule.targets[0] if rule.targets else None)
@@ -47,12 +58,13 @@ def _apply(
         if target not in rule.targets:
             raise InvalidTransition("invalid_transition", action=action.value, status=old.value)
         ticket.status = target
+        data = _move_clock(session, ticket, old, target, now) | (data or {})
     ticket.updated_at = now
-    ticket_service.record_event(
+    events.record(
         session,
         ticket=ticket,
+        kind=EventKind(action.value),
         principal=principal,
-        action=action.value,
         from_status=old.value,
         to_status=target.value if target else None,
         assignment_id=assignment.id if assignment else None,
@@ -62,6 +74,28 @@ def _apply(
         now=now,
     )
     return ticket
+
+
+def _move_clock(session: Session, ticket: Ticket, old: Status, new: Status, now: datetime) -> dict[str, Any]:
+    """The SLA clock follows the states' `pauses_clock` flag: entering a pausing state stops it;
+    leaving one moves the ticket's and its active assignments' stored deadlines back by the working
+    time spent paused (returned for the event)."""
+    was_paused, pauses = STATUSES[old].pauses_clock, STATUSES[new].pauses_clock
+    if pauses and not was_paused:
+        ticket.paused_at = now
+        return {}
+    if not was_paused or pauses:
+        return {}
+    paused_from = ticket.paused_at or now
+    cal = sla_service.work_calendar(session)
+    if ticket.due_at is not None:
+        ticket.due_at = cal.shift_by_working_time(ticket.due_at, paused_from, now)
+    for a in session.scalars(
+        select(Assignment).where(Assignment.ticket_id == ticket.id, Assignment.status.in_(ACTIVE_ASSIGNMENT))
+    ):
+        a.due_at = cal.shift_by_working_time(a.due_at, paused_from, now)
+    ticket.paused_at = None
+    return {"paused_working_seconds": cal.working_seconds_between(paused_from, now)}
 
 
 def _record_side_action(
@@ -79,13 +113,12 @@ def _record_side_action(
     if principal.role not in TRANSITIONS[action].roles:
         raise PermissionDenied("role_forbidden", action=action.value, role=principal.role.value)
     ticket.updated_at = now
-    ticket_service.record_event(
+    events.record(
         session,
         ticket=ticket,
+        kind=EventKind(action.value),
         principal=principal,
-        action=action.value,
         from_status=ticket.status,
-        to_status=None,
         assignment_id=assignment.id,
         department_id=assignment.department_id,
         comment=comment,
@@ -103,14 +136,14 @@ def _my_assignment(
 ) -> Assignment:
     """Return the acting department's assignment on this ticket (the lead's, for centre staff)."""
     stmt = select(Assignment).where(Assignment.ticket_id == ticket.id, Assignment.status.in_(statuses))
-    if principal.department_id is not None and not principal.is_center:
+    if principal.department_id is not None and not policy.may(principal, Permission.act_for_centre):
         stmt = stmt.where(Assignment.department_id == principal.department_id)
     else:
         stmt = stmt.where(Assignment.role == AssignmentRole.lead)
     found = session.scalars(stmt.order_by(Assignment.role.desc(), Assignment.id.desc())).first()
     # "lead" > "co": descending puts the lead first when a department holds both
     if found is None:
-        if principal.department_id is not None and not principal.is_center:
+        if principal.department_id is not None and not policy.may(principal, Permission.act_for_centre):
             any_mine = session.scalar(
                 select(Assignment.id).where(
                     Assignment.ticket_id == ticket.id, Assignment.department_id == principal.department_id
@@ -541,7 +574,6 @@ def suspend(
     ticket = _load(session, ticket_id, principal)
     mine = _my_assignment(session, ticket, principal, (A.signed,))
     _apply(session, ticket, principal, Action.suspend, now=now, assignment=mine, comment=reason)
-    ticket.paused_at = now
     return ticket
 
 
@@ -550,26 +582,7 @@ def resume(session: Session, *, ticket_id: int, principal: Principal, now: datet
     now = now or utcnow()
     ticket = _load(session, ticket_id, principal)
     mine = _my_assignment(session, ticket, principal, (A.signed,))
-    check(Action.resume, Status(ticket.status), principal.role)
-    paused_from = ticket.paused_at or now
-    cal = sla_service.work_calendar(session)
-    paused = cal.working_seconds_between(paused_from, now)
-    if ticket.due_at is not None:
-        ticket.due_at = cal.add_working_seconds(ticket.due_at, paused)
-    for a in session.scalars(
-        select(Assignment).where(Assignment.ticket_id == ticket.id, Assignment.status.in_(ACTIVE_ASSIGNMENT))
-    ):
-        a.due_at = cal.add_working_seconds(a.due_at, paused)
-    ticket.paused_at = None
-    _apply(
-        session,
-        ticket,
-        principal,
-        Action.resume,
-        now=now,
-        assignment=mine,
-        data={"paused_working_seconds": paused},
-    )
+    _apply(session, ticket, principal, Action.resume, now=now, assignment=mine)
     return ticket
 
 
@@ -678,13 +691,12 @@ def record_merged_follow_up(
         raise InvalidInput("not_merged", number=ticket.number)
     ticket.resolved, ticket.satisfaction, ticket.followed_up_at = resolved, satisfaction, now
     ticket.updated_at = now
-    ticket_service.record_event(
+    events.record(
         session,
         ticket=ticket,
+        kind=EventKind.record_follow_up,
         principal=principal,
-        action=Action.record_follow_up.value,
         from_status=ticket.status,
-        to_status=None,
         comment=comment,
         data={"resolved": resolved, "satisfaction": satisfaction.value, "master_id": ticket.master_id},
         now=now,
@@ -778,13 +790,12 @@ def merge(
         comment=comment,
         data={"master_id": master.id, "master_number": master.number, "cancelled_assignment_ids": cancelled},
     )
-    ticket_service.record_event(
+    events.record(
         session,
         ticket=master,
+        kind=EventKind.merged_in,
         principal=principal,
-        action="merged_in",
         from_status=master.status,
-        to_status=None,
         data={"ticket_id": ticket.id, "number": ticket.number},
         now=now,
     )

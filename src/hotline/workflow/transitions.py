@@ -1,7 +1,9 @@
 """The one transition table of the ticket lifecycle: action → allowed sources, targets and roles.
 
 An action not allowed from the ticket's current status is an InvalidTransition (HTTP 409); a role
-not listed is a PermissionDenied (HTTP 403). Services look actions up here and nowhere else.
+not listed is a PermissionDenied (HTTP 403). Services look actions up here and nowhere else; the role
+groups are accounts.policy's, and every action is logged as the tickets.events.EventKind of its name.
+Registering a request is not a transition (it has no status to come from): Permission.register_ticket.
 """
 
 from __future__ import annotations
@@ -10,17 +12,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from hotline.accounts.enums import Role
+from hotline.accounts.policy import CENTRE, CENTRE_STAFF, DEPARTMENT, INTAKE, MACHINES
 from hotline.errors import InvalidTransition, PermissionDenied
-from hotline.workflow.states import Status
+from hotline.tickets.states import Status
 
 S = Status
-CENTER = frozenset({Role.dispatcher, Role.admin})
-INTAKE = frozenset({Role.operator, Role.dispatcher, Role.admin})
-DEPARTMENT = frozenset({Role.handler, Role.area_center})
 
 
 class Action(StrEnum):
-    register = "register"  # 受理
     answer_directly = "answer_directly"  # 直接答复
     dispatch = "dispatch"  # 派单
     sign = "sign"  # 签收
@@ -56,7 +55,7 @@ class Transition:
 def _t(
     sources: set[Status], targets: tuple[Status, ...], roles: frozenset[Role], dept: bool = False
 ) -> Transition:
-    return Transition(frozenset(sources), targets, roles | {Role.system}, dept)
+    return Transition(frozenset(sources), targets, roles | MACHINES, dept)
 
 
 ALL = set(Status)
@@ -68,22 +67,22 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.sign: _t({S.dispatched}, (S.processing,), DEPARTMENT, dept=True),
     Action.hand_down: _t({S.dispatched, S.processing}, (S.dispatched,), DEPARTMENT, dept=True),
     Action.return_: _t({S.dispatched, S.processing}, (S.returned,), DEPARTMENT, dept=True),
-    Action.accept_return: _t({S.returned}, (S.dispatched,), CENTER),
-    Action.reject_return: _t({S.returned}, (S.dispatched, S.processing), CENTER),
+    Action.accept_return: _t({S.returned}, (S.dispatched,), CENTRE),
+    Action.reject_return: _t({S.returned}, (S.dispatched, S.processing), CENTRE),
     Action.request_extension: _t({S.processing}, (), DEPARTMENT, dept=True),
-    Action.decide_extension: _t({S.processing, S.waiting_citizen, S.replied}, (), CENTER),
-    Action.suspend: _t({S.processing}, (S.waiting_citizen,), DEPARTMENT | CENTER, dept=True),
-    Action.resume: _t({S.waiting_citizen}, (S.processing,), DEPARTMENT | CENTER, dept=True),
+    Action.decide_extension: _t({S.processing, S.waiting_citizen, S.replied}, (), CENTRE),
+    Action.suspend: _t({S.processing}, (S.waiting_citizen,), DEPARTMENT | CENTRE, dept=True),
+    Action.resume: _t({S.waiting_citizen}, (S.processing,), DEPARTMENT | CENTRE, dept=True),
     Action.reply: _t({S.processing}, (S.replied,), DEPARTMENT, dept=True),
-    Action.approve_reply: _t({S.replied}, (S.follow_up,), CENTER),
-    Action.reject_reply: _t({S.replied}, (S.processing,), CENTER),
+    Action.approve_reply: _t({S.replied}, (S.follow_up,), CENTRE),
+    Action.reject_reply: _t({S.replied}, (S.processing,), CENTRE),
     Action.record_follow_up: _t({S.follow_up}, (S.closed,), INTAKE),
-    Action.close: _t({S.follow_up}, (S.closed,), CENTER),
-    Action.reopen: _t({S.follow_up, S.closed}, (S.dispatched,), CENTER),
+    Action.close: _t({S.follow_up}, (S.closed,), CENTRE),
+    Action.reopen: _t({S.follow_up, S.closed}, (S.dispatched,), CENTRE),
     Action.merge: _t({S.registered, S.returned}, (S.merged,), INTAKE),
     Action.hand_off: _t({S.registered}, (S.handed_off,), INTAKE),
     Action.withdraw: _t({S.registered, S.dispatched}, (S.closed,), INTAKE),
-    Action.comment: _t(ALL, (), INTAKE | DEPARTMENT | {Role.leader}),
+    Action.comment: _t(ALL, (), CENTRE_STAFF | DEPARTMENT),
     Action.set_confidential: _t(ALL, (), INTAKE),
 }
 

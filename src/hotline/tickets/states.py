@@ -1,4 +1,5 @@
-"""Ticket statuses as data: each with a category, labels and whether it pauses the SLA clock."""
+"""Ticket statuses as data: each with a category, labels, whether it pauses the SLA clock and whether
+the handling department owes work in it."""
 
 from __future__ import annotations
 
@@ -51,9 +52,7 @@ STATUSES: dict[Status, StatusInfo] = {
 }
 
 
-def statuses_in(category: StatusCategory) -> list[Status]:
-    """Return the statuses of one category."""
-    return [s for s, info in STATUSES.items() if info.category == category]
-
-
+# work is owed by the handling department: a deadline passed in one of these is "overdue"
 HANDLING_STATUSES = [s for s, info in STATUSES.items() if info.handling]
+# the SLA clock stands still in these (the watch leaves them alone; leaving one moves the deadlines)
+PAUSED_STATUSES = [s for s, info in STATUSES.items() if info.pauses_clock]
