@@ -348,7 +348,7 @@ def main() -> None:
         port = free_port()
         server = subprocess.Popen(
             [
-                *(sys.executable, "-m", "uvicorn", "hotline.api.asgi:app", "--port", str(port)),
+                *(sys.executable, "-m", "uvicorn", "hotline.asgi:app", "--port", str(port)),
                 *("--workers", str(processes), "--log-level", "warning", "--no-access-log"),
             ],
             env=env,

@@ -23,7 +23,7 @@ from hotline import db as hotline_db
 from hotline import migrate
 from hotline.accounts import service as accounts_service
 from hotline.accounts.principal import Principal
-from hotline.api.app import create_app
+from hotline.app import create_app
 from hotline.bootstrap import bootstrap
 from hotline.config import get_settings
 from hotline.db import make_engine

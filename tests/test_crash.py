@@ -45,7 +45,7 @@ def _start(url: str, port: int, tmp: Path) -> subprocess.Popen[bytes]:
             sys.executable,
             "-m",
             "uvicorn",
-            "hotline.api.asgi:app",
+            "hotline.asgi:app",
             "--host",
             "127.0.0.1",
             "--port",

@@ -137,7 +137,7 @@ def serve(
     # forwarded headers are read by the app itself, only from HOTLINE_TRUSTED_PROXIES (api/clients.py);
     # uvicorn's own handling would believe any client on 127.0.0.1
     uvicorn.run(
-        "hotline.api.asgi:app",
+        "hotline.asgi:app",
         host=host,
         port=port,
         workers=workers,

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.accounts import service
 from hotline.accounts.models import AccountEvent, User, WebSession
-from hotline.api.app import create_app
-from hotline.api.clients import client_address
+from hotline.app import create_app
+from hotline.http.clients import client_address
 from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.errors import InvalidInput, Unauthenticated
@@ -91,7 +91,7 @@ def test_a_forged_forwarded_for_does_not_escape_the_limit(
 
 
 def test_ipv6_clients_are_counted_by_their_network() -> None:
-    from hotline.api.ratelimit import limit_key
+    from hotline.http.ratelimit import limit_key
 
     assert limit_key("2001:db8:1:2::1") == limit_key("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
     assert limit_key("::ffff:198.51.100.7") == "198.51.100.7" and limit_key("198.51.100.7") == "198.51.100.7"

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import sessionmaker
 
 from hotline import migrate
-from hotline.api.app import create_app
+from hotline.app import create_app
 from hotline.config import get_settings
 from hotline.db import make_engine
 

@@ -9,7 +9,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.api.app import create_app
+from hotline.app import create_app
 from tests import factories
 from tests.conftest import principal_token
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.api.app import create_app
+from hotline.app import create_app
 from hotline.config import get_settings
 
 

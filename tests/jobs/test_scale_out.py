@@ -60,7 +60,7 @@ def _api(url: str, tmp: Path, port: int) -> subprocess.Popen[bytes]:
             sys.executable,
             "-m",
             "uvicorn",
-            "hotline.api.asgi:app",
+            "hotline.asgi:app",
             "--port",
             str(port),
             "--log-level",

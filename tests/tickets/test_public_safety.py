@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.api.app import create_app
+from hotline.app import create_app
 from hotline.tickets.schemas import AttachmentIn
 
 

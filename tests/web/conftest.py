@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.analytics.store import Store
-from hotline.api.app import create_app
+from hotline.app import create_app
 from hotline.demo.seed import setup_dispatch, setup_kb
 
 CHROMIUM = "/usr/bin/chromium"

@@ -13,7 +13,7 @@ from hotline.accounts.principal import Principal
 from hotline.analytics import bottlenecks, duplicates, facts, hotspots, rates, report, service
 from hotline.analytics.rates import Filter
 from hotline.analytics.store import Store
-from hotline.api.deps import DbSession, require
+from hotline.http.deps import DbSession, require
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 Viewer = Annotated[

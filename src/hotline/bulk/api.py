@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from hotline.accounts.policy import Permission, may_see_contact
 from hotline.accounts.principal import Principal
-from hotline.api.deps import CurrentPrincipal, DbSession, require
+from hotline.http.deps import CurrentPrincipal, DbSession, require
 from hotline.bulk import service
 from hotline.config import get_settings
 from hotline.errors import InvalidInput

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from hotline.api.deps import DbSession
+from hotline.http.deps import DbSession
 from hotline.categories import service
 from hotline.categories.schemas import CategoryOut
 

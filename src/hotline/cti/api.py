@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from hotline.accounts.policy import Permission, may_see_contact
 from hotline.accounts.principal import Principal
-from hotline.api.deps import DbSession, require
+from hotline.http.deps import DbSession, require
 from hotline.cti import service
 from hotline.cti.models import CallbackTask, CallRecord
 from hotline.db import utcnow

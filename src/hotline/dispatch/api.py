@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
-from hotline.api.deps import AdminPrincipal, DbSession, require
+from hotline.http.deps import AdminPrincipal, DbSession, require
 from hotline.categories import service as category_service
 from hotline.dispatch import registry, routing, service
 from hotline.dispatch.models import DispatchSuggestion

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import CITIZEN, Principal
-from hotline.api.deps import DbSession, require
+from hotline.http.deps import DbSession, require
 from hotline.errors import Conflict, NotFound
 from hotline.followup import service
 from hotline.followup.models import FollowUpTask

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
-from hotline.api.deps import CurrentPrincipal, DbSession, require
+from hotline.http.deps import CurrentPrincipal, DbSession, require
 from hotline.config import get_settings
 from hotline.errors import InvalidInput, referencing
 from hotline.kb import assist, qa, service

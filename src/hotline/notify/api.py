@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
-from hotline.api.deps import CurrentPrincipal, DbSession, require
+from hotline.http.deps import CurrentPrincipal, DbSession, require
 from hotline.db import utcnow
 from hotline.errors import NotFound
 from hotline.notify import service

@@ -22,7 +22,7 @@ from sqlalchemy import or_, select
 from hotline import intake
 from hotline.accounts import service as accounts_service
 from hotline.accounts.principal import Principal
-from hotline.api.deps import DbSession
+from hotline.http.deps import DbSession
 from hotline.categories.models import Category
 from hotline.db import utcnow
 from hotline.errors import DomainError, NotFound, PermissionDenied, Unauthenticated

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from hotline.api.deps import AdminPrincipal, CurrentPrincipal, DbSession
+from hotline.http.deps import AdminPrincipal, CurrentPrincipal, DbSession
 from hotline.org import service
 from hotline.org.models import Department
 from hotline.org.schemas import AreaIn, AreaOut, DepartmentIn, DepartmentOut, ImportReport, OrgImport

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
-from hotline.api.deps import DbSession, require
+from hotline.http.deps import DbSession, require
 from hotline.dispatch import registry
 from hotline.screening import model as screening_model
 from hotline.screening import service

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, status
 
-from hotline.api.deps import AdminPrincipal, CurrentPrincipal, DbSession
+from hotline.http.deps import AdminPrincipal, CurrentPrincipal, DbSession
 from hotline.categories import service as category_service
 from hotline.db import utcnow
 from hotline.sla import service

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from hotline.api.deps import CurrentPrincipal, DbSession
+from hotline.http.deps import CurrentPrincipal, DbSession
 from hotline.db import utcnow
 from hotline.errors import referencing
 from hotline.supervision import service, watch

@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from hotline import intake
 from hotline.accounts.principal import CITIZEN
-from hotline.api.clients import client_address
-from hotline.api.deps import AdminPrincipal, CurrentPrincipal, DbSession
+from hotline.http.clients import client_address
+from hotline.http.deps import AdminPrincipal, CurrentPrincipal, DbSession
 from hotline.config import get_settings
 from hotline.i18n import pick_language
 from hotline.tickets import service, views

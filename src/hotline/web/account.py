@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hotline.accounts import service as accounts_service
 from hotline.accounts.policy import Permission
-from hotline.api.deps import DbSession, forget_principals
+from hotline.http.deps import DbSession, forget_principals
 from hotline.errors import DomainError
 from hotline.i18n import translate
 from hotline.web.render import page

@@ -16,7 +16,7 @@ from starlette.datastructures import FormData, UploadFile
 from hotline.accounts import service as accounts_service
 from hotline.accounts.policy import Permission
 from hotline.accounts.schemas import UserIn
-from hotline.api.deps import DbSession
+from hotline.http.deps import DbSession
 from hotline.config import get_settings
 from hotline.dispatch import datasets, registry, routing, training
 from hotline.errors import DomainError, InvalidInput

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from hotline import intake
 from hotline.accounts.principal import CITIZEN
-from hotline.api.clients import client_address
-from hotline.api.deps import DbSession
+from hotline.http.clients import client_address
+from hotline.http.deps import DbSession
 from hotline.errors import DomainError, NotFound
 from hotline.followup.models import FollowUpTask
 from hotline.i18n import translate

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hotline.accounts.policy import Permission
-from hotline.api.deps import DbSession
+from hotline.http.deps import DbSession
 from hotline.db import utcnow
 from hotline.dispatch import registry
 from hotline.errors import DomainError

@@ -19,7 +19,7 @@ from hotline.accounts.principal import Principal
 from hotline.analytics import bottlenecks, duplicates, facts, hotspots, rates
 from hotline.analytics import service as analytics
 from hotline.analytics.store import Store
-from hotline.api.deps import DbSession
+from hotline.http.deps import DbSession
 from hotline.categories.models import Category
 from hotline.db import utcnow
 from hotline.dispatch import service as dispatch_service

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 from sqlalchemy.orm import Session
 
-from hotline.api.deps import CurrentPrincipal, DbSession
+from hotline.http.deps import CurrentPrincipal, DbSession
 from hotline.categories import service as category_service
 from hotline.errors import referencing
 from hotline.screening import service as screening_service

@@ -1,5 +1,5 @@
 """Rate limits on what anyone may call without signing in (submitting requests, supports, surveys,
-tracking look-ups, sign-in): per client address (hotline.api.clients), a moving window, counted in
+tracking look-ups, sign-in): per client address (hotline.http.clients), a moving window, counted in
 memory by default or in Redis when several API processes must share the count
 (HOTLINE_RATE_LIMIT_STORAGE=redis://127.0.0.1:6379). Sign-in counts only failed attempts, so a whole
 shift signing in behind one NAT address is never locked out; the account itself is locked after
@@ -17,7 +17,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hotline.api.clients import client_address
+from hotline.http.clients import client_address
 from hotline.config import get_settings
 from hotline.i18n import pick_language, translate
 

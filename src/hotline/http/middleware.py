@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hotline.api.errors import error_body
+from hotline.http.errors import error_body
 from hotline.i18n import pick_language, translate
 
 

@@ -19,11 +19,11 @@ from hotline import db as hotline_db
 from hotline.accounts.api import router as accounts_router
 from hotline.analytics.api import dup_router as duplicates_router
 from hotline.analytics.api import router as analytics_router
-from hotline.api import errors
-from hotline.api.metrics import Metrics
-from hotline.api.metrics import router as metrics_router
-from hotline.api.middleware import BodySizeLimit, SecurityHeaders
-from hotline.api.ratelimit import RateLimit
+from hotline.http import errors
+from hotline.http.metrics import Metrics
+from hotline.http.metrics import router as metrics_router
+from hotline.http.middleware import BodySizeLimit, SecurityHeaders
+from hotline.http.ratelimit import RateLimit
 from hotline.bulk.api import router as bulk_router
 from hotline.categories.api import router as categories_router
 from hotline.config import get_settings

@@ -1,0 +1,5 @@
+"""ASGI entry point for uvicorn/gunicorn: `hotline.asgi:app`."""
+
+from hotline.app import create_app
+
+app = create_app()
