@@ -42,9 +42,9 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 
-from hotline.analytics import textsim  # noqa: E402
 from hotline.analytics.hotspots import _texts, cluster  # noqa: E402
 from hotline.config import get_settings  # noqa: E402
+from hotline.nlp import textsim  # noqa: E402
 from hotline.nlp.text import tokenize, word_part  # noqa: E402
 
 

@@ -13,7 +13,7 @@ from hotline.analytics import rates
 from hotline.analytics.rates import Filter
 from hotline.analytics.store import Store
 from hotline.config import get_settings
-from hotline.scheduler import tick
+from hotline.jobs.scheduler import tick
 from hotline.tickets.states import Status
 from tests import factories
 

@@ -1,4 +1,7 @@
-"""The FastAPI application: routers of every domain, error handlers, body limit, health."""
+"""The composition root: the one place that knows every part. It builds the FastAPI application from
+every domain's router, the web console, the operations endpoints, the error handlers and the
+middleware, and starts the in-process scheduler. Nothing imports this module but the entry points
+(asgi.py, the CLI, tests): routers import their shared base from hotline.http."""
 
 from __future__ import annotations
 
@@ -6,24 +9,15 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 import hotline
 from hotline import db as hotline_db
 from hotline.accounts.api import router as accounts_router
-from hotline.analytics.api import dup_router as duplicates_router
 from hotline.analytics.api import router as analytics_router
-from hotline.http import errors
-from hotline.http.metrics import Metrics
-from hotline.http.metrics import router as metrics_router
-from hotline.http.middleware import BodySizeLimit, SecurityHeaders
-from hotline.http.ratelimit import RateLimit
 from hotline.bulk.api import router as bulk_router
 from hotline.categories.api import router as categories_router
 from hotline.config import get_settings
@@ -34,11 +28,17 @@ from hotline.dispatch.api import ticket_router as dispatch_ticket_router
 from hotline.followup.api import pages as followup_pages
 from hotline.followup.api import public as followup_public
 from hotline.followup.api import router as followup_router
+from hotline.http import errors
+from hotline.http.metrics import Metrics
+from hotline.http.middleware import BodySizeLimit, SecurityHeaders
+from hotline.http.ratelimit import RateLimit
+from hotline.jobs.scheduler import Scheduler
 from hotline.kb.api import assist_router as kb_assist_router
 from hotline.kb.api import public as kb_public_router
 from hotline.kb.api import router as kb_router
 from hotline.notify.api import router as notify_router
 from hotline.open311.api import router as open311_router
+from hotline.ops import router as ops_router
 from hotline.org.api import router as org_router
 from hotline.review.api import router as review_router
 from hotline.screening.api import router as screening_router
@@ -47,7 +47,9 @@ from hotline.supervision.api import router as supervision_router
 from hotline.tickets.api import audit as audit_router
 from hotline.tickets.api import public as public_router
 from hotline.tickets.api import router as tickets_router
+from hotline.web import app as web
 from hotline.webhooks.api import router as webhooks_router
+from hotline.workflow.api import duplicates_router
 from hotline.workflow.api import router as workflow_router
 
 log = logging.getLogger(__name__)
@@ -74,8 +76,6 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
             raise RuntimeError(f"{reason} (HOTLINE_DATABASE_URL={_safe_url(settings.database_url)})")
         scheduler = None
         if settings.scheduler == "inprocess" and settings.environment != "test":
-            from hotline.scheduler import Scheduler
-
             scheduler = Scheduler(factory())
             scheduler.start()
             log.info("in-process scheduler started (every %.0f s)", scheduler.interval)
@@ -95,7 +95,7 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
         description="12345 政务服务便民热线平台 — intake, dispatch, deadlines, supervision, follow-up.",
     )
     app.state.session_factory = session_factory
-    errors.install(app)
+    errors.install(app, page=web.domain_error_page)
     for router in (
         accounts_router,
         org_router,
@@ -122,30 +122,12 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
         bulk_router,
         analytics_router,
         audit_router,
-        metrics_router,
         duplicates_router,
+        ops_router,
     ):
         app.include_router(router)
 
-    @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict[str, Any]:
-        """Liveness: the process answers (on the event loop: no database, no thread pool)."""
-        return {"status": "ok", "version": hotline.__version__}
-
-    @app.get("/readyz", tags=["ops"], responses={503: {"description": "not ready, with the reason"}})
-    async def readyz() -> JSONResponse:
-        """Readiness: the database answers, is at this version's schema and can be written to."""
-        found = await run_in_threadpool(not_ready, factory())
-        if found is not None:
-            log.warning("not ready: %s", found)
-            return JSONResponse(  # the reason only: the database's own words may name its host
-                {"status": "not_ready", "reason": found.reason}, status_code=503, headers={"Retry-After": "5"}
-            )
-        return JSONResponse({"status": "ready"})
-
-    from hotline.web.app import install as install_web
-
-    install_web(app)
+    web.install(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes)
     app.add_middleware(RateLimit)
     app.add_middleware(Metrics)

@@ -626,7 +626,7 @@ def worker(
 
     from hotline.db import session_factory
     from hotline.jobs import queue
-    from hotline.scheduler import tick
+    from hotline.jobs.scheduler import tick
 
     _setup_logging()
     settings = get_settings()

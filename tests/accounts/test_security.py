@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.accounts import service
 from hotline.accounts.models import AccountEvent, User, WebSession
 from hotline.app import create_app
-from hotline.http.clients import client_address
 from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.errors import InvalidInput, Unauthenticated
+from hotline.http.clients import client_address
 from tests.factories import PASSWORD, Actors
 from tests.web.test_pages import csrf_of, login
 

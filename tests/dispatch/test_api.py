@@ -360,9 +360,9 @@ def test_background_dispatch_keeps_inference_out_of_the_request(
     tokens: dict[str, dict[str, str]],
     threshold: Any,
 ) -> None:
-    from hotline import intake
+    from hotline.intake import flows as intake
     from hotline.jobs import queue
-    from hotline.scheduler import tick
+    from hotline.jobs.scheduler import tick
 
     settings = get_settings()
     settings.dispatch_on_intake = "background"

@@ -12,8 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from hotline import intake
 from hotline.config import get_settings
+from hotline.intake import flows as intake
 from hotline.jobs import queue
 from tests.factories import Actors, ticket_data
 

@@ -20,8 +20,8 @@ from hotline.accounts import service as accounts_service
 from hotline.accounts.enums import Role
 from hotline.accounts.schemas import UserIn
 from hotline.config import get_settings
+from hotline.jobs.scheduler import tick
 from hotline.org.models import Department
-from hotline.scheduler import tick
 from hotline.tickets.models import Ticket
 from tests.factories import PASSWORD
 from tests.web.conftest import Server

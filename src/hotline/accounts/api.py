@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.accounts import service
 from hotline.accounts.schemas import TokenOut, UserIn, UserOut
-from hotline.http.clients import client_address
-from hotline.http.deps import AdminPrincipal, CurrentPrincipal, DbSession, forget_principals
 from hotline.config import get_settings
 from hotline.errors import InvalidInput, Unauthenticated
+from hotline.http.clients import client_address
+from hotline.http.deps import AdminPrincipal, CurrentPrincipal, DbSession, forget_principals
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 

@@ -1,4 +1,4 @@
-"""HTTP API of analytics: rates with drill-down, rankings, bottlenecks, hotspots, duplicates, reports."""
+"""HTTP API of analytics: rates with drill-down, rankings, bottlenecks, hotspots, reports."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
-from hotline.analytics import bottlenecks, duplicates, facts, hotspots, rates, report, service
+from hotline.analytics import bottlenecks, facts, hotspots, rates, report, service
 from hotline.analytics.rates import Filter
 from hotline.analytics.store import Store
 from hotline.http.deps import DbSession, require
@@ -21,7 +21,6 @@ Viewer = Annotated[
     Depends(require(Permission.read_figures)),
 ]
 Centre = Annotated[Principal, Depends(require(Permission.refresh_figures))]
-Dispatcher = Annotated[Principal, Depends(require(Permission.work_desk))]
 
 
 def store_of(request: Request) -> Store:
@@ -272,37 +271,3 @@ def report_file(
 
 
 # -- duplicates (并单) -----------------------------------------------------------------------------------
-dup_router = APIRouter(prefix="/api/v1", tags=["duplicates"])
-
-
-@dup_router.get("/tickets/{ticket_id}/duplicates")
-def ticket_duplicates(ticket_id: int, db: DbSession, principal: Dispatcher) -> list[dict[str, Any]]:
-    """Earlier tickets this one probably repeats, the strongest first."""
-    return duplicates.for_ticket(db, ticket_id=ticket_id, principal=principal)
-
-
-@dup_router.get("/duplicates")
-def duplicate_queue(
-    db: DbSession,
-    _: Dispatcher,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[dict[str, Any]]:
-    """Open merge suggestions, strongest first (the dispatcher's 并单 queue)."""
-    return duplicates.queue(db, limit=limit, offset=offset)
-
-
-class DecideIn(BaseModel):
-    merge: bool
-    comment: str | None = Field(default=None, max_length=1000)
-
-
-@dup_router.post("/duplicates/{suggestion_id}/decision")
-def decide_duplicate(
-    suggestion_id: int, body: DecideIn, db: DbSession, principal: Dispatcher
-) -> dict[str, Any]:
-    """Merge the ticket into the suggested master, or dismiss the suggestion."""
-    c = duplicates.decide(
-        db, suggestion_id=suggestion_id, merge=body.merge, principal=principal, comment=body.comment
-    )
-    return {"id": c.id, "status": c.status, "ticket_id": c.ticket_id, "candidate_id": c.candidate_id}

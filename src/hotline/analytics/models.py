@@ -1,34 +1,14 @@
-"""Tables of analytics: duplicate candidates found at intake, supports (点赞/附议), mined topics."""
+"""Tables of analytics: hotspot mining runs, their topics and which topic each ticket belongs to."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, utcnow
-
-
-class DuplicateCandidate(Base):
-    """An earlier ticket that looks like the same problem at the same place (并单 suggestion)."""
-
-    __tablename__ = "duplicate_candidates"
-    __table_args__ = (
-        UniqueConstraint("ticket_id", "candidate_id"),
-        Index("ix_duplicate_candidates_status", "status", "score"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
-    candidate_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))  # the suggested master
-    score: Mapped[float]
-    reasons: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | merged | dismissed
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    decided_at: Mapped[datetime | None]
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class HotspotRun(Base):
@@ -70,13 +50,3 @@ class TicketTopic(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), index=True)
     similarity: Mapped[float]
-
-
-class TicketWords(Base):
-    """A ticket's words (segmented once, for duplicate detection): kept apart from the ticket row so
-    that filling them in never contends with the ticket's own updates."""
-
-    __tablename__ = "ticket_words"
-
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
-    words: Mapped[str] = mapped_column(Text)

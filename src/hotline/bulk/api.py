@@ -12,10 +12,10 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from hotline.accounts.policy import Permission, may_see_contact
 from hotline.accounts.principal import Principal
-from hotline.http.deps import CurrentPrincipal, DbSession, require
 from hotline.bulk import service
 from hotline.config import get_settings
 from hotline.errors import InvalidInput
+from hotline.http.deps import CurrentPrincipal, DbSession, require
 from hotline.tickets.enums import Channel
 from hotline.tickets.models import ContactView
 from hotline.tickets.schemas import TicketFilter

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from hotline.http.deps import DbSession
 from hotline.categories import service
 from hotline.categories.schemas import CategoryOut
+from hotline.http.deps import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["categories"])
 

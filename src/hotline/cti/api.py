@@ -10,11 +10,11 @@ from pydantic import BaseModel, Field
 
 from hotline.accounts.policy import Permission, may_see_contact
 from hotline.accounts.principal import Principal
-from hotline.http.deps import DbSession, require
 from hotline.cti import service
 from hotline.cti.models import CallbackTask, CallRecord
 from hotline.db import utcnow
 from hotline.errors import InvalidInput
+from hotline.http.deps import DbSession, require
 from hotline.tickets.models import ContactView
 from hotline.tickets.service import mask_phone
 

@@ -10,12 +10,12 @@ from pydantic import BaseModel, Field
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
-from hotline.http.deps import AdminPrincipal, DbSession, require
 from hotline.categories import service as category_service
 from hotline.dispatch import registry, routing, service
 from hotline.dispatch.models import DispatchSuggestion
 from hotline.dispatch.schemas import ModelVersionOut, RoutingRuleIn, RoutingRuleOut, SuggestIn, SuggestionOut
 from hotline.errors import ServiceUnavailable, referencing
+from hotline.http.deps import AdminPrincipal, DbSession, require
 from hotline.llm.client import LlmUnavailable
 from hotline.org import service as org_service
 from hotline.tickets import views

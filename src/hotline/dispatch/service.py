@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.accounts.principal import SYSTEM, Principal
-from hotline.analytics import duplicates as duplicate_service
 from hotline.categories.models import Category
 from hotline.config import get_settings
 from hotline.db import utcnow
@@ -29,6 +28,7 @@ from hotline.tickets.events import EventKind
 from hotline.tickets.models import Ticket
 from hotline.tickets.service import get_ticket
 from hotline.tickets.states import Status
+from hotline.workflow import duplicates as duplicate_service
 from hotline.workflow import service as workflow
 
 log = logging.getLogger(__name__)

@@ -13,10 +13,10 @@ from pydantic import BaseModel, Field
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import CITIZEN, Principal
-from hotline.http.deps import DbSession, require
 from hotline.errors import Conflict, NotFound
 from hotline.followup import service
 from hotline.followup.models import FollowUpTask
+from hotline.http.deps import DbSession, require
 from hotline.privacy.redact import redact
 from hotline.tickets.enums import Satisfaction
 from hotline.tickets.models import Ticket

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -49,17 +50,22 @@ def error_body(code: str, message: str, details: list[dict[str, Any]] | None = N
     return body
 
 
-def _is_page(request: Request) -> bool:
-    return request.url.path.startswith(("/ui", "/portal"))
+PagePainter = Callable[[Request, DomainError, int], Response]
+PAGE_PATHS = ("/ui", "/portal")  # the web console and the portal answer with a page
+
+
+def _page(request: Request) -> PagePainter | None:
+    """The painter of error pages, when the request is for a page (set by install())."""
+    if not request.url.path.startswith(PAGE_PATHS):
+        return None
+    return getattr(request.app.state, "error_page", None)
 
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     status = next((s for cls, s in STATUS_CODES if isinstance(exc, cls)), 400)
-    if _is_page(request):  # the web console and the portal answer with a page
-        from hotline.web.app import domain_error_page
-
-        return domain_error_page(request, exc, status)
+    if (paint := _page(request)) is not None:
+        return paint(request, exc, status)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     message = translate(exc.message_key, _lang(request), **exc.params)
     return JSONResponse(error_body(exc.code, message), status_code=status, headers=headers)
@@ -68,10 +74,8 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     lang = _lang(request)
-    if _is_page(request):
-        from hotline.web.app import domain_error_page
-
-        return domain_error_page(request, InvalidInput("validation_error"), 422)
+    if (paint := _page(request)) is not None:
+        return paint(request, InvalidInput("validation_error"), 422)
     details = []
     for err in exc.errors():
         if err.get("type") == "json_invalid":
@@ -114,10 +118,8 @@ async def _data_error(request: Request, exc: Exception) -> Response:
     """The database refused a value the request carried (an id beyond the integer range, say): the
     client's input, a 422 — found by the fuzz run on PostgreSQL."""
     log.info("value refused by the database on %s %s: %s", request.method, request.url.path, exc)
-    if _is_page(request):
-        from hotline.web.app import domain_error_page
-
-        return domain_error_page(request, InvalidInput("value_out_of_range"), 422)
+    if (paint := _page(request)) is not None:
+        return paint(request, InvalidInput("value_out_of_range"), 422)
     return JSONResponse(
         error_body("invalid_input", translate("value_out_of_range", _lang(request))), status_code=422
     )
@@ -129,10 +131,8 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
     message = translate("database_unavailable", _lang(request))
     response: Response
-    if _is_page(request):
-        from hotline.web.app import domain_error_page
-
-        response = domain_error_page(request, ServiceUnavailable("database_unavailable"), 503)
+    if (paint := _page(request)) is not None:
+        response = paint(request, ServiceUnavailable("database_unavailable"), 503)
     else:
         response = JSONResponse(error_body("database_unavailable", message), status_code=503)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -142,8 +142,10 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
 RETRY_AFTER_SECONDS = 10
 
 
-def install(app: FastAPI) -> None:
-    """Register the error handlers on an app."""
+def install(app: FastAPI, *, page: PagePainter | None = None) -> None:
+    """Register the error handlers on an app; `page` paints the error page of the console and the
+    portal (JSON everywhere else)."""
+    app.state.error_page = page
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(OverflowError, _data_error)  # SQLite: an integer beyond 64 bits

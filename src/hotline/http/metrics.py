@@ -3,7 +3,6 @@ they happen. The registry is read by `GET /metrics` (hotline.ops), which adds th
 
 from __future__ import annotations
 
-import secrets
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Histogram

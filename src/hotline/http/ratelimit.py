@@ -17,8 +17,8 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hotline.http.clients import client_address
 from hotline.config import get_settings
+from hotline.http.clients import client_address
 from hotline.i18n import pick_language, translate
 
 log = logging.getLogger(__name__)

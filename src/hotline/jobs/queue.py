@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 QUEUE = "hotline"
 
-# The app the tasks are declared on (hotline.jobs.tasks). Its connector never opens a pool: deferring
+# The app the domains declare their tasks on (in their jobs.py, found by jobs.registry). Its connector never opens a pool: deferring
 # runs procrastinate's defer query on the caller's own connection, inside the caller's transaction.
 # Workers run a copy of it with a real connector (make_app).
 app = procrastinate.App(connector=SyncPsycopgConnector())
@@ -52,7 +52,9 @@ def conninfo(database_url: str) -> str:
 
 def make_app(database_url: str | None = None) -> procrastinate.App:
     """An app for running workers on the configured database, with every task of the platform."""
-    from hotline.jobs import tasks  # noqa: F401 - declares the tasks on `app`
+    from hotline.jobs import registry
+
+    registry.load()  # the domains' jobs.py declare their tasks on `app`
 
     url = database_url or get_settings().database_url
     return app.with_connector(procrastinate.PsycopgConnector(conninfo=conninfo(url), min_size=1, max_size=4))

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
-from hotline.http.deps import CurrentPrincipal, DbSession, require
 from hotline.config import get_settings
 from hotline.errors import InvalidInput, referencing
+from hotline.http.deps import CurrentPrincipal, DbSession, require
 from hotline.kb import assist, qa, service
 from hotline.kb.enums import ArticleStatus
 from hotline.kb.models import Article

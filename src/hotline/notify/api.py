@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
-from hotline.http.deps import CurrentPrincipal, DbSession, require
 from hotline.db import utcnow
 from hotline.errors import NotFound
+from hotline.http.deps import CurrentPrincipal, DbSession, require
 from hotline.notify import service
 from hotline.notify.models import Notification
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from hotline.accounts.models import User
@@ -239,3 +239,11 @@ def inbox(
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
     return list(session.scalars(stmt.order_by(Notification.id.desc()).limit(limit)))
+
+
+def waiting(session: Session) -> int:
+    """Messages not yet sent (waiting for their first or next attempt)."""
+    return (
+        session.scalar(select(func.count()).select_from(Notification).where(Notification.status == "pending"))
+        or 0
+    )

@@ -19,14 +19,14 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import or_, select
 
-from hotline import intake
 from hotline.accounts import service as accounts_service
 from hotline.accounts.principal import Principal
-from hotline.http.deps import DbSession
 from hotline.categories.models import Category
 from hotline.db import utcnow
 from hotline.errors import DomainError, NotFound, PermissionDenied, Unauthenticated
+from hotline.http.deps import DbSession
 from hotline.i18n import translate
+from hotline.intake import flows as intake
 from hotline.org.models import Department
 from hotline.privacy.public import public_clause, public_coordinate, public_place
 from hotline.privacy.redact import redact

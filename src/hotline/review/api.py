@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
-from hotline.http.deps import CurrentPrincipal, DbSession, require
 from hotline.errors import NotFound
+from hotline.http.deps import CurrentPrincipal, DbSession, require
 from hotline.llm import client as llm
 from hotline.llm.client import LlmUnavailable
 from hotline.review import quality

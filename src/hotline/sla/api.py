@@ -6,9 +6,9 @@ from datetime import datetime
 
 from fastapi import APIRouter, status
 
-from hotline.http.deps import AdminPrincipal, CurrentPrincipal, DbSession
 from hotline.categories import service as category_service
 from hotline.db import utcnow
+from hotline.http.deps import AdminPrincipal, CurrentPrincipal, DbSession
 from hotline.sla import service
 from hotline.sla.schemas import CalendarDayIn, CalendarDayOut, Deadlines, SlaRuleIn, SlaRuleOut
 from hotline.tickets.enums import RequestType, Urgency

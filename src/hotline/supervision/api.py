@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from hotline.http.deps import CurrentPrincipal, DbSession
 from hotline.db import utcnow
 from hotline.errors import referencing
+from hotline.http.deps import CurrentPrincipal, DbSession
 from hotline.supervision import service, watch
 from hotline.supervision.models import SupervisionCase
 from hotline.supervision.schemas import CaseIn, CaseOut, CloseIn, RespondIn

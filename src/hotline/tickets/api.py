@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
-from hotline import intake
 from hotline.accounts.principal import CITIZEN
+from hotline.config import get_settings
 from hotline.http.clients import client_address
 from hotline.http.deps import AdminPrincipal, CurrentPrincipal, DbSession
-from hotline.config import get_settings
 from hotline.i18n import pick_language
+from hotline.intake import flows as intake
 from hotline.tickets import service, views
 from hotline.tickets.enums import Channel, RequestType, Urgency
 from hotline.tickets.schemas import (

@@ -504,3 +504,14 @@ def list_assignments(session: Session, *, ticket_id: int) -> list[Assignment]:
     return list(
         session.scalars(select(Assignment).where(Assignment.ticket_id == ticket_id).order_by(Assignment.id))
     )
+
+
+def count_by_status(session: Session) -> dict[Status, int]:
+    """How many tickets are in each status (those with none are left out)."""
+    rows = session.execute(select(Ticket.status, func.count()).group_by(Ticket.status)).all()
+    return {Status(k): int(v) for k, v in rows}
+
+
+def count_overdue(session: Session, *, now: datetime) -> int:
+    """How many tickets are overdue."""
+    return session.scalar(select(func.count()).select_from(Ticket).where(overdue_clause(now))) or 0

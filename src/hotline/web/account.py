@@ -11,8 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hotline.accounts import service as accounts_service
 from hotline.accounts.policy import Permission
-from hotline.http.deps import DbSession, forget_principals
 from hotline.errors import DomainError
+from hotline.http.deps import DbSession, forget_principals
 from hotline.i18n import translate
 from hotline.web.render import page
 from hotline.web.session import Form, Staff, flash, lang, need

@@ -16,10 +16,10 @@ from starlette.datastructures import FormData, UploadFile
 from hotline.accounts import service as accounts_service
 from hotline.accounts.policy import Permission
 from hotline.accounts.schemas import UserIn
-from hotline.http.deps import DbSession
 from hotline.config import get_settings
 from hotline.dispatch import datasets, registry, routing, training
 from hotline.errors import DomainError, InvalidInput
+from hotline.http.deps import DbSession
 from hotline.i18n import translate
 from hotline.kb import service as kb_service
 from hotline.org import service as org_service

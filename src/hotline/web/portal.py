@@ -8,13 +8,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from hotline import intake
 from hotline.accounts.principal import CITIZEN
-from hotline.http.clients import client_address
-from hotline.http.deps import DbSession
 from hotline.errors import DomainError, NotFound
 from hotline.followup.models import FollowUpTask
+from hotline.http.clients import client_address
+from hotline.http.deps import DbSession
 from hotline.i18n import translate
+from hotline.intake import flows as intake
 from hotline.kb import qa
 from hotline.org.enums import AreaLevel
 from hotline.org.models import Area

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hotline.accounts.policy import Permission
-from hotline.http.deps import DbSession
 from hotline.db import utcnow
 from hotline.dispatch import registry
 from hotline.errors import DomainError
+from hotline.http.deps import DbSession
 from hotline.i18n import translate
 from hotline.screening import model as screening_model
 from hotline.screening import service

@@ -12,10 +12,10 @@ from hotline.accounts import policy
 from hotline.accounts import service as accounts_service
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
-from hotline.http.clients import client_address
-from hotline.http.deps import DbSession
 from hotline.config import get_settings
 from hotline.errors import Unauthenticated
+from hotline.http.clients import client_address
+from hotline.http.deps import DbSession
 
 
 class LoginRequired(Exception):

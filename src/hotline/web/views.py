@@ -11,21 +11,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from hotline import intake
 from hotline.accounts import policy
 from hotline.accounts.enums import Role
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
-from hotline.analytics import bottlenecks, duplicates, facts, hotspots, rates
+from hotline.analytics import bottlenecks, facts, hotspots, rates
 from hotline.analytics import service as analytics
 from hotline.analytics.store import Store
-from hotline.http.deps import DbSession
 from hotline.categories.models import Category
 from hotline.db import utcnow
 from hotline.dispatch import service as dispatch_service
 from hotline.errors import DomainError, InvalidInput, NotFound
 from hotline.followup import service as followup
+from hotline.http.deps import DbSession
 from hotline.i18n import translate
+from hotline.intake import flows as intake
 from hotline.kb import qa
 from hotline.org.models import Area, Department
 from hotline.screening import model as screening_model
@@ -37,7 +37,9 @@ from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import CitizenIn, TicketCreate, TicketFilter
 from hotline.web.render import page
 from hotline.web.session import Form, Staff, flash, lang, need, sign_in, sign_out
+from hotline.workflow import duplicates
 from hotline.workflow import service as wf
+from hotline.workflow.enums import DuplicateStatus
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 EMERGENCY_SERVICES = ("110", "119", "120", "122")
@@ -250,7 +252,7 @@ def ticket_page(request: Request, db: DbSession, me: Staff, ticket_id: int) -> H
         assignments=assignments,
         mine=mine[0] if mine else None,
         events=ticket_service.list_events(db, ticket_id=ticket.id, principal=me),
-        dups=[d for d in dups if d["status"] == "open"],
+        dups=[d for d in dups if d.status == DuplicateStatus.open],
         flags=(
             screening_service.flags_for(db, ticket_id=ticket.id)
             if policy.may(me, Permission.read_screening)

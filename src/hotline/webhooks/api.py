@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from hotline.http.deps import AdminPrincipal, DbSession
 from hotline.errors import NotFound
+from hotline.http.deps import AdminPrincipal, DbSession
 from hotline.webhooks import service
 from hotline.webhooks.models import WebhookDelivery, WebhookSubscription
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import httpx
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.config import get_settings
@@ -253,3 +253,13 @@ def replay(session: Session, *, delivery_id: int, now: datetime | None = None) -
 def sweep(session_factory: sessionmaker[Session], *, now: datetime | None = None) -> dict[str, int]:
     made = enqueue_new_events(session_factory, now=now)
     return {"enqueued": made, **deliver_due(session_factory, now=now)}
+
+
+def waiting(session: Session) -> int:
+    """Deliveries not yet made (waiting for their first or next attempt)."""
+    return (
+        session.scalar(
+            select(func.count()).select_from(WebhookDelivery).where(WebhookDelivery.status == "pending")
+        )
+        or 0
+    )

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.orm import Session
 
-from hotline.http.deps import CurrentPrincipal, DbSession
+from hotline.accounts.policy import Permission
+from hotline.accounts.principal import Principal
 from hotline.categories import service as category_service
 from hotline.errors import referencing
+from hotline.http.deps import CurrentPrincipal, DbSession, require
 from hotline.screening import service as screening_service
 from hotline.tickets.api import lang
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import TicketOut
 from hotline.tickets.states import STATUSES
-from hotline.workflow import service
+from hotline.workflow import duplicates, service
 from hotline.workflow import views as workflow_views
-from hotline.workflow.enums import ExtensionStatus
+from hotline.workflow.enums import DuplicateStatus, ExtensionStatus
 from hotline.workflow.schemas import (
     AcceptReturnIn,
     AnswerIn,
     CommentIn,
     ConfidentialIn,
     DispatchIn,
+    DuplicateDecisionIn,
+    DuplicateDecisionOut,
+    DuplicateOut,
     ExtensionDecisionIn,
     ExtensionIn,
     ExtensionOut,
@@ -369,3 +374,37 @@ def comment(
     """Add a note to the ticket's log (备注)."""
     ticket = service.add_comment(db, ticket_id=ticket_id, comment=body.comment, principal=principal)
     return _out(db, ticket, principal, request)
+
+
+duplicates_router = APIRouter(prefix="/api/v1", tags=["duplicates"])
+Desk = Annotated[Principal, Depends(require(Permission.work_desk))]
+
+
+@duplicates_router.get("/tickets/{ticket_id}/duplicates", response_model=list[DuplicateOut])
+def ticket_duplicates(ticket_id: int, db: DbSession, principal: Desk) -> list[DuplicateOut]:
+    """Earlier tickets this one probably repeats, the strongest first."""
+    return duplicates.for_ticket(db, ticket_id=ticket_id, principal=principal)
+
+
+@duplicates_router.get("/duplicates", response_model=list[DuplicateOut])
+def duplicate_queue(
+    db: DbSession,
+    _: Desk,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[DuplicateOut]:
+    """Open merge suggestions, strongest first (the dispatcher's 并单 queue)."""
+    return duplicates.queue(db, limit=limit, offset=offset)
+
+
+@duplicates_router.post("/duplicates/{suggestion_id}/decision", response_model=DuplicateDecisionOut)
+def decide_duplicate(
+    suggestion_id: int, body: DuplicateDecisionIn, db: DbSession, principal: Desk
+) -> DuplicateDecisionOut:
+    """Merge the ticket into the suggested master, or dismiss the suggestion."""
+    c = duplicates.decide(
+        db, suggestion_id=suggestion_id, merge=body.merge, principal=principal, comment=body.comment
+    )
+    return DuplicateDecisionOut(
+        id=c.id, status=DuplicateStatus(c.status), ticket_id=c.ticket_id, candidate_id=c.candidate_id
+    )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hotline.tickets.enums import Satisfaction
+from hotline.workflow.enums import DuplicateStatus
 
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000)]
 Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
@@ -125,3 +126,34 @@ class InboxItem(BaseModel):
     sign_due_at: datetime
     due_at: datetime
     working_hours_left: float = Field(description="working time to the handling deadline; negative when late")
+
+
+class DuplicateOut(BaseModel):
+    """A merge suggestion (并单): an earlier ticket this one probably repeats."""
+
+    id: int
+    ticket_id: int
+    candidate_id: int  # the suggested master
+    candidate_number: str
+    candidate_title: str
+    candidate_status: str
+    score: float
+    reasons: dict[str, Any]
+    status: DuplicateStatus
+    created_at: datetime
+    # in the queue: the ticket that would be merged
+    ticket_number: str | None = None
+    ticket_title: str | None = None
+    ticket_status: str | None = None
+
+
+class DuplicateDecisionIn(_Action):
+    merge: bool
+    comment: Comment | None = None
+
+
+class DuplicateDecisionOut(BaseModel):
+    id: int
+    status: DuplicateStatus
+    ticket_id: int
+    candidate_id: int

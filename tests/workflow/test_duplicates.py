@@ -12,16 +12,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.analytics import duplicates, textsim
-from hotline.analytics.models import DuplicateCandidate
 from hotline.config import get_settings
 from hotline.dispatch.models import ModelVersion
 from hotline.followup import service as followup
 from hotline.followup.models import FollowUpTask
+from hotline.nlp import textsim
 from hotline.tickets.enums import Satisfaction
 from hotline.tickets.models import Ticket
 from hotline.tickets.states import Status
+from hotline.workflow import duplicates
 from hotline.workflow import service as wf
+from hotline.workflow.models import DuplicateCandidate
 from tests import factories
 from tests.conftest import principal_token
 

@@ -1,10 +1,10 @@
-"""The front door: store a request, then screen it and suggest its dispatch.
+"""The front door's flow: store a request, then screen it and suggest its dispatch.
 
 The ticket is committed before anything else runs, so it is durable before it is acknowledged;
 screening and dispatch may fail without losing the request.
 
 With HOTLINE_DISPATCH_ON_INTAKE=background the request only stores the ticket: on PostgreSQL a job
-(hotline.process_ticket) is deferred in the same transaction and a `hotline worker` screens and routes
+(intake.jobs.process_ticket) is deferred in the same transaction and a `hotline worker` screens and routes
 it moments later; on SQLite the scheduler's sweep does (`process_pending`)."""
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from hotline.tickets.schemas import TicketCreate
 from hotline.tickets.states import Status
 
 PENDING_GRACE = timedelta(minutes=5)
+PROCESS_TICKET = "hotline.process_ticket"  # the queue task of intake.jobs
 
 
 def register(
@@ -49,8 +50,6 @@ def register(
         return ticket, False
     if get_settings().dispatch_on_intake == "background":
         if queue.available(session):
-            from hotline.jobs.tasks import PROCESS_TICKET
-
             queue.defer(session, PROCESS_TICKET, priority=_priority(ticket), ticket_id=ticket.id)
         session.commit()
         return ticket, True

@@ -19,15 +19,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.accounts.principal import Principal
-from hotline.analytics import textsim
-from hotline.analytics.models import DuplicateCandidate, TicketWords
 from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.errors import Conflict, NotFound
+from hotline.nlp import textsim
 from hotline.org.models import Area
 from hotline.tickets import service as ticket_service
 from hotline.tickets.models import Ticket
 from hotline.tickets.states import Status
+from hotline.workflow import service as wf
+from hotline.workflow.enums import DuplicateStatus
+from hotline.workflow.models import DuplicateCandidate, TicketWords
+from hotline.workflow.schemas import DuplicateOut
 
 log = logging.getLogger(__name__)
 MAX_CANDIDATES = 500  # most recent first
@@ -178,7 +181,8 @@ def holds_dispatch(candidates: list[DuplicateCandidate]) -> bool:
     return any(c.score >= hold for c in candidates)
 
 
-def for_ticket(session: Session, *, ticket_id: int, principal: Principal) -> list[dict[str, Any]]:
+def for_ticket(session: Session, *, ticket_id: int, principal: Principal) -> list[DuplicateOut]:
+    """The merge suggestions of a ticket the principal may see, the strongest first."""
     ticket_service.get_ticket(session, ticket_id=ticket_id, principal=principal)  # scoping
     rows = session.execute(
         select(DuplicateCandidate, Ticket)
@@ -189,7 +193,7 @@ def for_ticket(session: Session, *, ticket_id: int, principal: Principal) -> lis
     return [_out(c, t) for c, t in rows]
 
 
-def queue(session: Session, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+def queue(session: Session, *, limit: int = 50, offset: int = 0) -> list[DuplicateOut]:
     """Open suggestions whose ticket can still be merged, strongest first (the dispatcher's queue)."""
     dup = Ticket.__table__.alias("dup")
     rows = session.execute(
@@ -197,7 +201,7 @@ def queue(session: Session, *, limit: int = 50, offset: int = 0) -> list[dict[st
         .join(Ticket, Ticket.id == DuplicateCandidate.candidate_id)
         .join(dup, dup.c.id == DuplicateCandidate.ticket_id)
         .where(
-            DuplicateCandidate.status == "open",
+            DuplicateCandidate.status == DuplicateStatus.open,
             dup.c.status != Status.merged.value,
             dup.c.master_id.is_(None),
         )
@@ -206,24 +210,25 @@ def queue(session: Session, *, limit: int = 50, offset: int = 0) -> list[dict[st
         .offset(offset)
     ).all()
     return [
-        _out(c, t) | {"ticket_number": number, "ticket_title": title, "ticket_status": status}
+        _out(c, t, ticket_number=number, ticket_title=title, ticket_status=status)
         for c, t, number, title, status in rows
     ]
 
 
-def _out(c: DuplicateCandidate, master: Ticket) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "ticket_id": c.ticket_id,
-        "candidate_id": c.candidate_id,
-        "candidate_number": master.number,
-        "candidate_title": master.title,
-        "candidate_status": master.status,
-        "score": c.score,
-        "reasons": c.reasons,
-        "status": c.status,
-        "created_at": c.created_at,
-    }
+def _out(c: DuplicateCandidate, master: Ticket, **ticket: Any) -> DuplicateOut:
+    return DuplicateOut(
+        id=c.id,
+        ticket_id=c.ticket_id,
+        candidate_id=c.candidate_id,
+        candidate_number=master.number,
+        candidate_title=master.title,
+        candidate_status=master.status,
+        score=c.score,
+        reasons=c.reasons,
+        status=DuplicateStatus(c.status),
+        created_at=c.created_at,
+        **ticket,
+    )
 
 
 def decide(
@@ -236,13 +241,11 @@ def decide(
     now: datetime | None = None,
 ) -> DuplicateCandidate:
     """Merge the ticket into the suggested master (并单), or dismiss the suggestion."""
-    from hotline.workflow import service as wf
-
     now = now or utcnow()
     c = session.get(DuplicateCandidate, suggestion_id)
     if c is None:
         raise NotFound("duplicate_not_found", id=suggestion_id)
-    if c.status != "open":
+    if c.status != DuplicateStatus.open:
         raise Conflict("duplicate_decided", id=suggestion_id, status=c.status)
     if merge:
         wf.merge(
@@ -253,16 +256,16 @@ def decide(
             comment=comment,
             now=now,
         )
-        c.status = "merged"
+        c.status = DuplicateStatus.merged
         for other in session.scalars(
             select(DuplicateCandidate).where(
                 DuplicateCandidate.ticket_id == c.ticket_id, DuplicateCandidate.id != c.id
             )
         ):
-            if other.status == "open":
-                other.status = "dismissed"
+            if other.status == DuplicateStatus.open:
+                other.status = DuplicateStatus.dismissed
     else:
         ticket_service.get_ticket(session, ticket_id=c.ticket_id, principal=principal)
-        c.status = "dismissed"
+        c.status = DuplicateStatus.dismissed
     c.decided_at, c.decided_by_id = now, principal.user_id
     return c
