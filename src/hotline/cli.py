@@ -347,7 +347,7 @@ def keys_rotate(
 ) -> None:
     """Re-encrypt every stored phone and ID number with the newest key of HOTLINE_DATA_KEYS."""
     from hotline.db import session_scope
-    from hotline.privacy import keys
+    from hotline.privacy import flows as keys
 
     with session_scope() as session:
         counts = keys.rotate(session)
@@ -449,10 +449,11 @@ def model_evaluate(
 def model_list() -> None:
     """List model versions with their cross-validated figures."""
     from hotline.db import session_scope
-    from hotline.dispatch import registry
+    from hotline.dispatch.registry import CATEGORY
+    from hotline.nlp import registry as model_registry
 
     with session_scope() as session:
-        for v in registry.list_versions(session):
+        for v in model_registry.list_versions(session, kind=CATEGORY):
             f1 = v.metrics.get("macro_f1")
             typer.echo(
                 f"{'*' if v.active else ' '} v{v.version:<4} {v.method:<13} level {v.label_level}  n={v.n_samples:<6} "
@@ -464,10 +465,13 @@ def model_list() -> None:
 def model_activate(version: int) -> None:
     """Serve this model version from now on (every process picks it up)."""
     from hotline.db import session_scope
-    from hotline.dispatch import registry
+    from hotline.dispatch.registry import CATEGORY
+    from hotline.nlp import registry as model_registry
 
     with session_scope() as session:
-        row = registry.activate(session, version_id=registry.get_by_number(session, version=version).id)
+        row = model_registry.activate(
+            session, version_id=model_registry.get_by_number(session, version=version, kind=CATEGORY).id
+        )
         typer.echo(f"model version {row.version} is active")
 
 
@@ -475,10 +479,11 @@ def model_activate(version: int) -> None:
 def model_rollback() -> None:
     """Go back to the version that was active before the current one."""
     from hotline.db import session_scope
-    from hotline.dispatch import registry
+    from hotline.dispatch.registry import CATEGORY
+    from hotline.nlp import registry as model_registry
 
     with session_scope() as session:
-        row = registry.rollback(session)
+        row = model_registry.rollback(session, kind=CATEGORY)
         typer.echo(f"model version {row.version} is active again")
 
 
@@ -865,16 +870,16 @@ def screening_train(
 def screening_rollback() -> None:
     """Serve the screening version active before the current one, or the packaged model if there is none."""
     from hotline.db import session_scope
-    from hotline.dispatch import registry
     from hotline.errors import InvalidInput
+    from hotline.nlp import registry as model_registry
     from hotline.screening import model
 
     with session_scope() as session:
         try:
-            row = registry.rollback(session, kind=model.KIND)
+            row = model_registry.rollback(session, kind=model.KIND)
             typer.echo(f"screening model version {row.version} is active again")
         except InvalidInput:
-            registry.deactivate(session, kind=model.KIND)
+            model_registry.deactivate(session, kind=model.KIND)
             typer.echo("the packaged screening model serves")
 
 

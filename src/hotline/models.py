@@ -8,6 +8,7 @@ from hotline.dispatch import models as dispatch_models
 from hotline.followup import models as followup_models
 from hotline.kb import models as kb_models
 from hotline.llm import models as llm_models
+from hotline.nlp import models as nlp_models
 from hotline.notify import models as notify_models
 from hotline.org import models as org_models
 from hotline.screening import models as screening_models
@@ -26,6 +27,7 @@ __all__ = [
     "followup_models",
     "kb_models",
     "llm_models",
+    "nlp_models",
     "notify_models",
     "org_models",
     "screening_models",

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 from hotline.dispatch import registry
 from hotline.dispatch.classifier import CategoryModel
 from hotline.dispatch.models import ModelVersion
+from hotline.dispatch.registry import CATEGORY
 from hotline.errors import InvalidInput
+from hotline.nlp import registry as model_registry
 
 
 def _save(db: Session, model: CategoryModel, activate: bool = True) -> ModelVersion:
@@ -29,24 +31,24 @@ def test_versions_activate_and_roll_back(db: Session, trained: CategoryModel) ->
     v1 = _save(db, trained)
     v2 = _save(db, trained)
     assert v2.version == v1.version + 1
-    assert registry.active_version(db) is v2 and not v1.active
-    back = registry.rollback(db)
-    assert back.id == v1.id and registry.active_version(db) is v1
+    assert model_registry.active_version(db, kind=CATEGORY) is v2 and not v1.active
+    back = model_registry.rollback(db, kind=CATEGORY)
+    assert back.id == v1.id and model_registry.active_version(db, kind=CATEGORY) is v1
     # rolling back again returns to the other one, never to nothing
-    assert registry.rollback(db).id == v2.id
+    assert model_registry.rollback(db, kind=CATEGORY).id == v2.id
     v3 = _save(db, trained, activate=False)
-    assert not v3.active and registry.active_version(db) is v2
-    registry.activate(db, version_id=v3.id)
-    assert [v.version for v in registry.list_versions(db) if v.active] == [v3.version]
+    assert not v3.active and model_registry.active_version(db, kind=CATEGORY) is v2
+    model_registry.activate(db, version_id=v3.id)
+    assert [v.version for v in model_registry.list_versions(db, kind=CATEGORY) if v.active] == [v3.version]
 
 
 def test_rollback_needs_a_previous_version(db: Session, trained: CategoryModel) -> None:
     with pytest.raises(InvalidInput) as err:
-        registry.rollback(db)
+        model_registry.rollback(db, kind=CATEGORY)
     assert err.value.message_key == "model_none_active"
     _save(db, trained)
     with pytest.raises(InvalidInput) as err:
-        registry.rollback(db)
+        model_registry.rollback(db, kind=CATEGORY)
     assert err.value.message_key == "model_no_previous"
 
 
@@ -66,5 +68,5 @@ def test_corrupt_artifact_is_refused(db: Session, trained: CategoryModel) -> Non
     db.expire_all()
     registry.clear_cache()  # as in a freshly started process
     with pytest.raises(InvalidInput) as err:
-        registry.load(db, registry.get_version(db, version_id=row.id))
+        registry.load(db, model_registry.get_version(db, version_id=row.id))
     assert err.value.message_key == "model_artifact_corrupt"

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from hotline.config import get_settings
 from hotline.cti import service as cti_service
 from hotline.cti.service import CallIn
-from hotline.privacy import crypto, keys
+from hotline.privacy import crypto
+from hotline.privacy import flows as keys
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import CitizenIn
 from hotline.tickets.service import caller_hash

@@ -13,10 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from hotline.config import get_settings
-from hotline.dispatch import registry
 from hotline.dispatch.models import DispatchSuggestion
 from hotline.intake import flows as intake
-from hotline.nlp import embedding
+from hotline.nlp import embedding, registry
 from hotline.screening import model as screening_model
 from hotline.screening import rules, service
 from hotline.screening.models import ScreeningFlag

@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from hotline.accounts.models import User
 from hotline.demo.seed import demo_path
-from hotline.dispatch import registry, routing
+from hotline.dispatch import routing
+from hotline.dispatch.registry import CATEGORY
 from hotline.kb.models import Article
+from hotline.nlp import registry as model_registry
 from hotline.sla.models import CalendarDay, SlaRule
 from tests.web.test_pages import login
 
@@ -133,7 +135,7 @@ def test_models_train_evaluate_roll_back(client: TestClient, db: Session) -> Non
     assert "v2 在 389 条上" in flashes(r.text)[0]
     r = client.post("/ui/admin/models/rollback", data={"csrf": token})
     assert "已回滚到 v1" in flashes(r.text)[0]
-    active = registry.active_version(db)
+    active = model_registry.active_version(db, kind=CATEGORY)
     assert active is not None and active.version == 1
     r = client.post(
         "/ui/admin/models/train",

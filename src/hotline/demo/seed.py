@@ -22,11 +22,13 @@ from hotline.bootstrap import bootstrap
 from hotline.categories import service as category_service
 from hotline.config import get_settings
 from hotline.db import utcnow
-from hotline.dispatch import datasets, registry, routing, training
+from hotline.dispatch import datasets, routing, training
 from hotline.dispatch import service as dispatch_service
+from hotline.dispatch.registry import CATEGORY
 from hotline.errors import NotFound
 from hotline.kb import service as kb_service
 from hotline.kb.models import Article
+from hotline.nlp import registry as model_registry
 from hotline.org import service as org_service
 from hotline.org.enums import AreaLevel
 from hotline.tickets import service as ticket_service
@@ -142,7 +144,7 @@ def setup_dispatch(session: Session) -> None:
     unless the centre already has them."""
     if not routing.list_rules(session):
         routing.import_rules(session, path=demo_path("routing.csv"), actor="demo")
-    if registry.active_version(session) is None:
+    if model_registry.active_version(session, kind=CATEGORY) is None:
         examples = datasets.read_file(
             demo_path("demo_messages.csv"), text_columns=["留言主题", "留言详情"], label_column="一级分类"
         )

@@ -11,12 +11,14 @@ from pydantic import BaseModel, Field
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.categories import service as category_service
-from hotline.dispatch import registry, routing, service
+from hotline.dispatch import routing, service
 from hotline.dispatch.models import DispatchSuggestion
+from hotline.dispatch.registry import CATEGORY
 from hotline.dispatch.schemas import ModelVersionOut, RoutingRuleIn, RoutingRuleOut, SuggestIn, SuggestionOut
 from hotline.errors import ServiceUnavailable, referencing
 from hotline.http.deps import AdminPrincipal, DbSession, require
 from hotline.llm.client import LlmUnavailable
+from hotline.nlp import registry as model_registry
 from hotline.org import service as org_service
 from hotline.tickets import views
 from hotline.tickets.api import lang
@@ -201,17 +203,17 @@ def add_landmark(body: LandmarkIn, db: DbSession, _: AdminPrincipal) -> Landmark
 @router.get("/models", response_model=list[ModelVersionOut])
 def list_models(db: DbSession, _: CenterPrincipal) -> list[ModelVersionOut]:
     """Trained model versions with their figures; one is active."""
-    return [ModelVersionOut.model_validate(r) for r in registry.list_versions(db)]
+    return [ModelVersionOut.model_validate(r) for r in model_registry.list_versions(db, kind=CATEGORY)]
 
 
 @router.post("/models/{version}/activate", response_model=ModelVersionOut)
 def activate_model(version: int, db: DbSession, _: AdminPrincipal) -> ModelVersionOut:
     """Serve this version from now on, in every process."""
-    row = registry.get_by_number(db, version=version)
-    return ModelVersionOut.model_validate(registry.activate(db, version_id=row.id))
+    row = model_registry.get_by_number(db, version=version, kind=CATEGORY)
+    return ModelVersionOut.model_validate(model_registry.activate(db, version_id=row.id))
 
 
 @router.post("/models/rollback", response_model=ModelVersionOut)
 def rollback_model(db: DbSession, _: AdminPrincipal) -> ModelVersionOut:
     """Go back to the version that was active before the current one."""
-    return ModelVersionOut.model_validate(registry.rollback(db))
+    return ModelVersionOut.model_validate(model_registry.rollback(db, kind=CATEGORY))

@@ -3,7 +3,7 @@
 Services are the category tree's first two levels (service_code = category code). Posting a request
 needs an `api_key`: an API token of an integration user (`hotline users token …`). Reads without a key
 list only the requests the public may see (the citizen chose to publish, the type allows it: see
-hotline.privacy.public), their text redacted and their place generalised to the street; reads with an
+hotline.publication), their text redacted and their place generalised to the street; reads with an
 `api_key` (query parameter or `Authorization: Bearer`) list what that user may see, in full. No read
 ever shows the citizen's name, phone or ID number. Status is open/closed; our richer status is in
 `status_notes`."""
@@ -28,8 +28,8 @@ from hotline.http.deps import DbSession
 from hotline.i18n import translate
 from hotline.intake import flows as intake
 from hotline.org.models import Department
-from hotline.privacy.public import public_clause, public_coordinate, public_place
 from hotline.privacy.redact import redact
+from hotline.publication.service import public_clause, public_coordinate, public_place
 from hotline.spreadsheets import xml_text
 from hotline.tickets.enums import Channel, RequestType, Urgency
 from hotline.tickets.models import Ticket

@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
-from hotline.dispatch import registry
 from hotline.http.deps import DbSession, require
+from hotline.nlp import registry
 from hotline.screening import model as screening_model
 from hotline.screening import service
 from hotline.screening.models import CallerStatus, ScreeningFlag

@@ -25,8 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.config import get_settings
-from hotline.dispatch import registry
-from hotline.nlp import embedding
+from hotline.nlp import embedding, registry
 from hotline.nlp.text import normalize
 from hotline.screening import classifier
 from hotline.screening.classifier import Example, ScreeningModel

@@ -14,6 +14,7 @@ from hotline.http.clients import client_address
 from hotline.http.deps import AdminPrincipal, CurrentPrincipal, DbSession
 from hotline.i18n import pick_language
 from hotline.intake import flows as intake
+from hotline.publication import service as publication
 from hotline.tickets import service, views
 from hotline.tickets.enums import Channel, RequestType, Urgency
 from hotline.tickets.schemas import (
@@ -182,9 +183,9 @@ def track_public_get(
 
 
 def _tracked(db: DbSession, request: Request, number: str, code: str) -> PublicTicketStatus:
-    ticket = service.get_public_ticket(db, number=number, tracking_code=code)
+    ticket = publication.get_public_ticket(db, number=number, tracking_code=code)
     # a merged request (并单) shows the progress of the one it was merged into
-    shown, title, reply = service.public_progress(db, ticket)
+    shown, title, reply = publication.public_progress(db, ticket)
     return PublicTicketStatus(
         number=ticket.number,
         title=title,
@@ -204,7 +205,7 @@ class SupportIn(BaseModel):
 @public.post("/tickets/{number}/supports")
 def support_public(number: str, body: SupportIn, db: DbSession) -> dict[str, Any]:
     """Support (点赞/附议) a request: "me too". One per phone number; counted in the heat of hotspots."""
-    ticket, new = service.support(db, number=number, phone=body.phone)
+    ticket, new = publication.support(db, number=number, phone=body.phone)
     return {"number": ticket.number, "supports": ticket.supports, "counted": new}
 
 

@@ -25,6 +25,13 @@ class RequestType(StrEnum):
     praise = "praise"  # 表扬
 
 
+# a request of these types may be published when its citizen chooses so (publication.service); never a
+# 举报 (report), whose author must stay unknown
+PUBLISHABLE_TYPES = frozenset(
+    {RequestType.consult, RequestType.help, RequestType.complaint, RequestType.suggestion, RequestType.praise}
+)
+
+
 class Urgency(StrEnum):
     normal = "normal"  # 一般
     urgent = "urgent"  # 紧急

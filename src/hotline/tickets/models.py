@@ -57,7 +57,7 @@ class Ticket(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64))
     no_contact: Mapped[bool] = mapped_column(default=False)  # citizen asked not to be called back
     # 公开: the citizen agreed to publish the request (redacted); staff may mark it confidential (保密),
-    # which no choice overrides — the rule is hotline.privacy.public
+    # which no choice overrides — the rule is hotline.publication
     public: Mapped[bool] = mapped_column(default=False, server_default=false())
     confidential: Mapped[bool] = mapped_column(default=False, server_default=false())
 

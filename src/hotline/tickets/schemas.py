@@ -78,7 +78,7 @@ class TicketCreate(BaseModel):
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=20)
     public: bool = Field(
         default=False,
-        description="the citizen agrees to publish the request, redacted (never a 举报): hotline.privacy.public",
+        description="the citizen agrees to publish the request, redacted (never a 举报): hotline.publication",
     )
 
     @model_validator(mode="after")

@@ -9,7 +9,7 @@ import logging
 import secrets
 import weakref
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -25,7 +25,6 @@ from sqlalchemy import (
     select,
     text,
     true,
-    update,
 )
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session
@@ -43,11 +42,9 @@ from hotline.nlp.text import normalize
 from hotline.org import service as org_service
 from hotline.org.models import Area
 from hotline.privacy.crypto import blind_index
-from hotline.privacy.public import may_publish, public_clause
-from hotline.privacy.redact import redact
 from hotline.tickets import events
 from hotline.tickets.deadlines import overdue_clause
-from hotline.tickets.enums import AssignmentRole, AssignmentStatus
+from hotline.tickets.enums import PUBLISHABLE_TYPES
 from hotline.tickets.events import EventKind
 from hotline.tickets.models import (
     Assignment,
@@ -56,7 +53,6 @@ from hotline.tickets.models import (
     Ticket,
     TicketCounter,
     TicketEvent,
-    TicketSupport,
 )
 from hotline.tickets.schemas import TicketCreate, TicketFilter
 from hotline.tickets.states import STATUSES, Status
@@ -271,7 +267,7 @@ def create_ticket(
         "citizen_id_number": data.citizen.id_number,
         "content_hash": content_hash(data.content),
         "no_contact": data.citizen.no_contact,
-        "public": data.public and may_publish(data.request_type),
+        "public": data.public and data.request_type in PUBLISHABLE_TYPES,
         "address": data.address,
         "area_id": area.id if area else None,
         "latitude": data.latitude,
@@ -330,62 +326,6 @@ def get_ticket_by_number(session: Session, *, number: str, principal: Principal)
     if ticket is None:
         raise NotFound("ticket_not_found", id=number)
     return ticket
-
-
-def get_public_ticket(session: Session, *, number: str, tracking_code: str) -> Ticket:
-    """Return a ticket for a citizen who knows its number and tracking code."""
-    ticket = session.scalar(select(Ticket).where(Ticket.number == number))
-    if ticket is None or not secrets.compare_digest(ticket.tracking_code, tracking_code):
-        raise NotFound("ticket_not_found", id=number)
-    return ticket
-
-
-class PublicProgress(NamedTuple):
-    shown: Ticket  # the ticket whose progress counts: its master, once merged
-    title: str  # the request's own title
-    reply: str | None  # the reply approved for the citizen
-
-
-def public_progress(session: Session, ticket: Ticket) -> PublicProgress:
-    """What a citizen is shown of their request: its title, the ticket whose progress counts (its
-    master, once merged) and the reply approved for them (the direct answer, or the lead department's
-    reply once the centre approved it) — personal data redacted: whoever holds a number and code sees
-    it."""
-    shown = session.get(Ticket, ticket.master_id) if ticket.master_id else ticket
-    assert shown is not None  # a foreign key
-    reply = shown.answer
-    if shown.status in (Status.follow_up, Status.closed) and not shown.answered_directly:
-        replied = [
-            a
-            for a in list_assignments(session, ticket_id=shown.id)
-            if a.role == AssignmentRole.lead and a.status == AssignmentStatus.replied
-        ]
-        reply = replied[-1].reply if replied else None
-    return PublicProgress(shown, redact(ticket.title), redact(reply) if reply else reply)
-
-
-def support(session: Session, *, number: str, phone: str, now: datetime | None = None) -> tuple[Ticket, bool]:
-    """Record one person's support (点赞/附议) of a request; a second one by the same phone counts once.
-    Returns the ticket and whether this support was new."""
-    now = now or utcnow()
-    # only a request the public may see can be supported: the others are not known to exist
-    ticket = session.scalar(select(Ticket).where(Ticket.number == number, public_clause()))
-    if ticket is None:
-        raise NotFound("ticket_not_found", id=number)
-    try:
-        with session.begin_nested():
-            session.add(TicketSupport(ticket_id=ticket.id, supporter_hash=caller_hash(phone), created_at=now))
-            session.flush()
-    except IntegrityError:
-        return ticket, False
-    session.execute(
-        update(Ticket)
-        .where(Ticket.id == ticket.id)
-        .values(supports=Ticket.supports + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(ticket)
-    return ticket, True
 
 
 def _escape_like(text: str) -> str:

@@ -17,11 +17,13 @@ from hotline.accounts import service as accounts_service
 from hotline.accounts.policy import Permission
 from hotline.accounts.schemas import UserIn
 from hotline.config import get_settings
-from hotline.dispatch import datasets, registry, routing, training
+from hotline.dispatch import datasets, routing, training
+from hotline.dispatch.registry import CATEGORY
 from hotline.errors import DomainError, InvalidInput
 from hotline.http.deps import DbSession
 from hotline.i18n import translate
 from hotline.kb import service as kb_service
+from hotline.nlp import registry as model_registry
 from hotline.org import service as org_service
 from hotline.sla import service as sla_service
 from hotline.sla.schemas import CalendarDayIn, SlaRuleIn
@@ -239,7 +241,7 @@ async def model_evaluate(request: Request, db: DbSession, me: Staff, form: Form)
 def model_rollback(request: Request, db: DbSession, me: Staff, form: Form) -> Response:
     need(me, Permission.administer)
     try:
-        row = registry.rollback(db)
+        row = model_registry.rollback(db, kind=CATEGORY)
         db.commit()
     except DomainError as exc:
         return _failed(request, db, exc)
@@ -250,7 +252,7 @@ def model_rollback(request: Request, db: DbSession, me: Staff, form: Form) -> Re
 def model_activate(request: Request, db: DbSession, me: Staff, version_id: int, form: Form) -> Response:
     need(me, Permission.administer)
     try:
-        row = registry.activate(db, version_id=version_id)
+        row = model_registry.activate(db, version_id=version_id)
         db.commit()
     except DomainError as exc:
         return _failed(request, db, exc)

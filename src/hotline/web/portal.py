@@ -18,7 +18,7 @@ from hotline.intake import flows as intake
 from hotline.kb import qa
 from hotline.org.enums import AreaLevel
 from hotline.org.models import Area
-from hotline.tickets import service as ticket_service
+from hotline.publication import service as publication
 from hotline.tickets.enums import Channel, RequestType
 from hotline.tickets.schemas import CitizenIn, TicketCreate
 from hotline.web.render import page
@@ -102,7 +102,7 @@ def track(request: Request, db: DbSession, form: Form) -> Response:
     try:
         if not number or not code:
             raise NotFound("ticket_not_found", id=number)
-        ticket = ticket_service.get_public_ticket(db, number=number, tracking_code=code)
+        ticket = publication.get_public_ticket(db, number=number, tracking_code=code)
     except NotFound:
         flash(
             request,
@@ -119,7 +119,7 @@ def track(request: Request, db: DbSession, form: Form) -> Response:
             request_types=list(RequestType),
             values={},
         )
-    shown, title, reply = ticket_service.public_progress(db, ticket)
+    shown, title, reply = publication.public_progress(db, ticket)
     task = db.scalar(
         select(FollowUpTask)
         .where(FollowUpTask.ticket_id == ticket.id, FollowUpTask.status.in_(["pending", "sent"]))

@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hotline.accounts.policy import Permission
 from hotline.db import utcnow
-from hotline.dispatch import registry
 from hotline.errors import DomainError
 from hotline.http.deps import DbSession
 from hotline.i18n import translate
+from hotline.nlp import registry
 from hotline.screening import model as screening_model
 from hotline.screening import service
 from hotline.web.render import page

@@ -564,9 +564,10 @@ def drill(
 def admin(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
     need(me, Permission.administer)
     from hotline.accounts import service as accounts_service
-    from hotline.dispatch import registry
     from hotline.dispatch.models import RoutingRule
+    from hotline.dispatch.registry import CATEGORY
     from hotline.kb.models import Article
+    from hotline.nlp import registry as model_registry
     from hotline.sla import service as sla_service
 
     return page(
@@ -589,6 +590,6 @@ def admin(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
         articles=list(db.scalars(select(Article).order_by(Article.id).limit(200))),
         users=accounts_service.list_users(db),
         now=utcnow(),
-        models=registry.list_versions(db),
+        models=model_registry.list_versions(db, kind=CATEGORY),
         units=["working_hours", "working_days", "calendar_hours"],
     )

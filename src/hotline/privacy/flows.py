@@ -1,4 +1,5 @@
-"""Key rotation for personal data at rest (`hotline keys rotate`).
+"""Key rotation for personal data at rest (`hotline keys rotate`): the flow that re-encrypts every
+domain's personal data.
 
 Data keys: put a new key in front of HOTLINE_DATA_KEYS (keep the old ones behind it), restart, run
 `hotline keys rotate`: every encrypted value is re-encrypted with the newest key; then the old keys
