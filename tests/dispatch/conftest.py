@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from hotline.demo.seed import demo_path
 from hotline.dispatch import classifier, datasets, registry, routing
 from hotline.dispatch.classifier import CategoryModel
-from hotline.dispatch.models import ModelVersion
+from hotline.nlp.models import ModelVersion
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from hotline.config import get_settings
 from hotline.dispatch import datasets, registry
-from hotline.dispatch.models import DispatchSuggestion, ModelVersion
+from hotline.dispatch.models import DispatchSuggestion
+from hotline.nlp.models import ModelVersion
 from hotline.tickets.models import Ticket, TicketEvent
 from tests.conftest import principal_token
 from tests.factories import Actors

@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 
 from hotline.dispatch import registry
 from hotline.dispatch.classifier import CategoryModel
-from hotline.dispatch.models import ModelVersion
 from hotline.dispatch.registry import CATEGORY
 from hotline.errors import InvalidInput
 from hotline.nlp import registry as model_registry
+from hotline.nlp.models import ModelVersion
 
 
 def _save(db: Session, model: CategoryModel, activate: bool = True) -> ModelVersion:

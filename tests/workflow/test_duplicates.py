@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.config import get_settings
-from hotline.dispatch.models import ModelVersion
 from hotline.followup import service as followup
 from hotline.followup.models import FollowUpTask
 from hotline.nlp import textsim
+from hotline.nlp.models import ModelVersion
 from hotline.tickets.enums import Satisfaction
 from hotline.tickets.models import Ticket
 from hotline.tickets.states import Status

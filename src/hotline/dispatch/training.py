@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from hotline.categories.models import Category
 from hotline.dispatch import classifier, registry
 from hotline.dispatch.datasets import Examples, drop_rare
-from hotline.dispatch.models import ModelVersion
 from hotline.errors import InvalidInput
+from hotline.nlp.models import ModelVersion
 
 MIN_EXAMPLES = 20
 MIN_PER_CLASS = 3

@@ -17,33 +17,22 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import or_, select
 
-from hotline.accounts import service as accounts_service
 from hotline.accounts.principal import Principal
-from hotline.categories.models import Category
 from hotline.db import utcnow
 from hotline.errors import DomainError, NotFound, PermissionDenied, Unauthenticated
 from hotline.http.deps import DbSession
 from hotline.i18n import translate
 from hotline.intake import flows as intake
-from hotline.org.models import Department
-from hotline.privacy.redact import redact
-from hotline.publication.service import public_clause, public_coordinate, public_place
+from hotline.open311 import service
 from hotline.spreadsheets import xml_text
 from hotline.tickets.enums import Channel, RequestType, Urgency
-from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import AttachmentIn, CitizenIn, TicketCreate
-from hotline.tickets.service import visible_clause
-from hotline.tickets.states import STATUSES, StatusCategory
-from hotline.tickets.views import status_label
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
 MAX_DESCRIPTION = 4000
 DEFAULT_DAYS = 90
-MAX_RESULTS = 1000
-MAX_PUBLIC_RESULTS = 200  # a read without a key: each text is redacted
 ATTRIBUTES = [
     {
         "variable": True,
@@ -143,31 +132,6 @@ def error_response(fmt: str, exc: Open311Error) -> Response:
     )
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
-
-
-def _service(cat: Category) -> dict[str, Any]:
-    group = cat.full_name.split("/")[0]
-    return {
-        "service_code": cat.code,
-        "service_name": cat.name,
-        "description": cat.full_name,
-        "metadata": True,
-        "type": "realtime",
-        "keywords": [p for p in cat.full_name.split("/")],
-        "group": group,
-    }
-
-
-def _services(db: Any) -> list[Category]:
-    return list(
-        db.scalars(
-            select(Category).where(Category.level <= 2, Category.active.is_(True)).order_by(Category.code)
-        )
-    )
-
-
 def _wrap(call: Any, fmt: str) -> Response:
     try:
         return call()
@@ -188,7 +152,8 @@ def _wrap(call: Any, fmt: str) -> Response:
 def services(fmt: str, db: DbSession) -> Response:
     """All services (the first two levels of the category tree)."""
     return _wrap(
-        lambda: _respond(_fmt(fmt), "services", "service", [_service(c) for c in _services(db)]), fmt
+        lambda: _respond(_fmt(fmt), "services", "service", [x.model_dump() for x in service.services(db)]),
+        fmt,
     )
 
 
@@ -198,7 +163,7 @@ def service_definition(code: str, fmt: str, db: DbSession) -> Response:
 
     def run() -> Response:
         _fmt(fmt)
-        cat = db.scalar(select(Category).where(Category.code == code, Category.level <= 2))
+        cat = service.service_category(db, code)
         if cat is None:
             raise Open311Error(404, 404, f"service_code {code} not found")
         body = {"service_code": cat.code, "attributes": ATTRIBUTES}
@@ -230,14 +195,13 @@ async def create_request(fmt: str, request: Request, db: DbSession) -> Response:
         key = str(form.get("api_key") or "")
         if not key:
             raise Open311Error(403, 403, "api_key is required")
-        try:
-            principal = accounts_service.principal_from_token(db, token=key)
-        except DomainError as exc:
-            raise Open311Error(403, 403, "api_key is not valid") from exc
+        principal = _principal(db, key)
+        if principal is None:
+            raise Open311Error(403, 403, "api_key is required")
         code = str(form.get("service_code") or "")
         if not code:
             raise Open311Error(400, 400, "service_code is required")
-        cat = db.scalar(select(Category).where(Category.code == code, Category.level <= 2))
+        cat = service.service_category(db, code)
         if cat is None:
             raise Open311Error(404, 404, f"service_code {code} not found")
         lat, lon = form.get("lat"), form.get("long")
@@ -311,9 +275,7 @@ def token_lookup(token: str, fmt: str, db: DbSession) -> Response:
 
     def run() -> Response:
         _fmt(fmt)
-        ticket = db.scalar(
-            select(Ticket).where(Ticket.number == token, Ticket.channel == Channel.open311.value)
-        )
+        ticket = service.created_request(db, token)
         if ticket is None:
             raise Open311Error(404, 404, f"token {token} not found")
         return _respond(
@@ -323,47 +285,20 @@ def token_lookup(token: str, fmt: str, db: DbSession) -> Response:
     return _wrap(run, fmt)
 
 
-def _reader(db: Any, request: Request, api_key: str | None) -> Principal | None:
+def _principal(db: DbSession, key: str) -> Principal | None:
+    try:
+        return service.reader(db, key)
+    except DomainError as exc:
+        raise Open311Error(403, 403, "api_key is not valid") from exc
+
+
+def _reader(db: DbSession, request: Request, api_key: str | None) -> Principal | None:
     """Who reads: the user of a valid API key (query parameter or bearer token), or None (the public)."""
     key = api_key or ""
     auth = request.headers.get("authorization", "")
     if not key and auth.lower().startswith("bearer "):
         key = auth[7:].strip()
-    if not key:
-        return None
-    try:
-        return accounts_service.principal_from_token(db, token=key)
-    except DomainError as exc:
-        raise Open311Error(403, 403, "api_key is not valid") from exc
-
-
-def _readable(reader: Principal | None) -> Any:
-    return public_clause() if reader is None else visible_clause(reader)
-
-
-def _request(db: Any, t: Ticket, depts: dict[int, str], reader: Principal | None) -> dict[str, Any]:
-    info = STATUSES[t.status]
-    cat = db.get(Category, t.category_id) if t.category_id else None
-    public = reader is None
-    return {
-        "service_request_id": t.number,
-        "status": "closed" if info.category == StatusCategory.closed else "open",
-        "status_notes": status_label(t.status, "zh"),
-        "service_name": cat.name if cat else None,
-        "service_code": ".".join(cat.code.split(".")[:2]) if cat else None,
-        "description": redact(t.content) if public else t.content,
-        "agency_responsible": depts.get(t.lead_department_id) if t.lead_department_id else None,
-        "service_notice": None,
-        "requested_datetime": _iso(t.created_at),
-        "updated_datetime": _iso(t.updated_at),
-        "expected_datetime": _iso(t.due_at),
-        "address": public_place(db, t.area_id) if public else t.address,
-        "address_id": None,
-        "zipcode": None,
-        "lat": public_coordinate(t.latitude) if public else t.latitude,
-        "long": public_coordinate(t.longitude) if public else t.longitude,
-        "media_url": None,
-    }
+    return _principal(db, key)
 
 
 def _parse_date(value: str | None, name: str) -> datetime | None:
@@ -393,34 +328,27 @@ def list_requests(
 
     def run() -> Response:
         _fmt(fmt)
-        reader = _reader(db, request, api_key)
-        depts = dict(db.execute(select(Department.id, Department.name)).all())
-        stmt = select(Ticket).where(_readable(reader))
-        if service_request_id:
-            ids = [i.strip() for i in service_request_id.split(",") if i.strip()]
-            stmt = stmt.where(Ticket.number.in_(ids))
-        else:
-            end = _parse_date(end_date, "end_date") or utcnow()
-            start = _parse_date(start_date, "start_date") or end - timedelta(days=DEFAULT_DAYS)
-            if start > end:
-                raise Open311Error(400, 400, "start_date is later than end_date")
-            stmt = stmt.where(Ticket.created_at >= start, Ticket.created_at <= end)
-            if service_code:
-                codes = [c.strip() for c in service_code.split(",") if c.strip()]
-                subtree = or_(*[(Category.code == c) | Category.code.like(c + ".%") for c in codes])
-                stmt = stmt.where(Ticket.category_id.in_(select(Category.id).where(subtree)))
-            if status:
-                wanted = {s.strip() for s in status.split(",")}
-                if not wanted <= {"open", "closed"}:
-                    raise Open311Error(400, 400, "status must be open or closed")
-                closed = [s.value for s, i in STATUSES.items() if i.category == StatusCategory.closed]
-                if wanted == {"open"}:
-                    stmt = stmt.where(Ticket.status.not_in(closed))
-                elif wanted == {"closed"}:
-                    stmt = stmt.where(Ticket.status.in_(closed))
-        limit = MAX_PUBLIC_RESULTS if reader is None else MAX_RESULTS
-        rows = db.scalars(stmt.order_by(Ticket.created_at.desc()).limit(limit))
-        return _respond(fmt, "service_requests", "request", [_request(db, t, depts, reader) for t in rows])
+        who = _reader(db, request, api_key)
+        numbers = [i.strip() for i in (service_request_id or "").split(",") if i.strip()]
+        if numbers:  # by id: the other filters do not apply
+            found = service.list_requests(db, who=who, numbers=numbers)
+            return _respond(fmt, "service_requests", "request", [r.model_dump() for r in found])
+        end = _parse_date(end_date, "end_date") or utcnow()
+        start = _parse_date(start_date, "start_date") or end - timedelta(days=DEFAULT_DAYS)
+        if start > end:
+            raise Open311Error(400, 400, "start_date is later than end_date")
+        wanted = {s.strip() for s in status.split(",")} if status else {"open", "closed"}
+        if not wanted <= {"open", "closed"}:
+            raise Open311Error(400, 400, "status must be open or closed")
+        found = service.list_requests(
+            db,
+            who=who,
+            service_codes=[c.strip() for c in (service_code or "").split(",") if c.strip()],
+            start=start,
+            end=end,
+            closed=None if wanted == {"open", "closed"} else wanted == {"closed"},
+        )
+        return _respond(fmt, "service_requests", "request", [r.model_dump() for r in found])
 
     return _wrap(run, fmt)
 
@@ -433,11 +361,9 @@ def get_request(
 
     def run() -> Response:
         _fmt(fmt)
-        reader = _reader(db, request, api_key)
-        ticket = db.scalar(select(Ticket).where(Ticket.number == request_id, _readable(reader)))
-        if ticket is None:
+        found = service.get_request(db, who=_reader(db, request, api_key), number=request_id)
+        if found is None:
             raise Open311Error(404, 404, f"service_request_id {request_id} not found")
-        depts = dict(db.execute(select(Department.id, Department.name)).all())
-        return _respond(fmt, "service_requests", "request", [_request(db, ticket, depts, reader)])
+        return _respond(fmt, "service_requests", "request", [found.model_dump()])
 
     return _wrap(run, fmt)

@@ -70,6 +70,11 @@ def list_departments(session: Session, *, kind: str | None = None) -> list[Depar
     return list(session.scalars(stmt))
 
 
+def department_names(session: Session) -> dict[int, str]:
+    """Every department's name by its id."""
+    return {i: n for i, n in session.execute(select(Department.id, Department.name)).all()}
+
+
 def is_within(inner: Area, outer: Area) -> bool:
     """Return whether area `inner` lies in the subtree of `outer` (or is it)."""
     return inner.path.startswith(outer.path)
