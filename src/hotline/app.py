@@ -25,7 +25,6 @@ from hotline.cti.api import router as cti_router
 from hotline.db import not_ready
 from hotline.dispatch.api import router as dispatch_router
 from hotline.dispatch.api import ticket_router as dispatch_ticket_router
-from hotline.followup.api import pages as followup_pages
 from hotline.followup.api import public as followup_public
 from hotline.followup.api import router as followup_router
 from hotline.http import errors
@@ -112,7 +111,6 @@ def create_app(session_factory: sessionmaker[Session] | None = None) -> FastAPI:
         supervision_router,
         followup_router,
         followup_public,
-        followup_pages,
         review_router,
         notify_router,
         screening_router,

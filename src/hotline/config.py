@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
     page_size_max: int = 200
     default_language: Literal["zh", "en"] = "zh"
+    texts: str | None = None  # the centre's own messages, call script and prompts (hotline.texts)
 
     # dispatch (智能派单)
     jieba_user_dict: str | None = None  # the centre's own words, one per line (jieba format)

@@ -41,7 +41,9 @@ def points(group: str) -> dict[str, EntryPoint]:
         chosen.setdefault(point.name, point)
     for name, point in chosen.items():
         if not _is_own(point):
-            log.info("%s %s comes from %s (%s)", group, name, point.dist.name if point.dist else "?", point.value)
+            log.info(
+                "%s %s comes from %s (%s)", group, name, point.dist.name if point.dist else "?", point.value
+            )
     return dict(sorted(chosen.items()))
 
 

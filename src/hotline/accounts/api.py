@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.accounts import service
@@ -13,7 +13,7 @@ from hotline.accounts.schemas import TokenOut, UserIn, UserOut
 from hotline.config import get_settings
 from hotline.errors import InvalidInput, Unauthenticated
 from hotline.http.clients import client_address
-from hotline.http.deps import AdminPrincipal, CurrentPrincipal, DbSession, forget_principals
+from hotline.http.deps import AdminPrincipal, CurrentPrincipal, DbSession, PageSize, forget_principals
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -167,7 +167,7 @@ def account_events(
     db: DbSession,
     _: AdminPrincipal,
     user_id: int | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    limit: PageSize = 200,
 ) -> list[AccountEventOut]:
     """The accounts' audit trail (failed sign-ins, lock-outs, password changes, revocations)."""
     return [

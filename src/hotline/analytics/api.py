@@ -13,7 +13,7 @@ from hotline.accounts.principal import Principal
 from hotline.analytics import bottlenecks, facts, hotspots, rates, report, service
 from hotline.analytics.rates import Filter
 from hotline.analytics.store import Store
-from hotline.http.deps import DbSession, require
+from hotline.http.deps import DbSession, PageSize, require
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 Viewer = Annotated[
@@ -105,7 +105,7 @@ def rate_tickets(
     part: Literal["numerator", "denominator", "rest"] = "denominator",
     every: Literal["day", "week", "month"] | None = None,
     at: Annotated[str | None, Query(description="the period row to drill into (with every)")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: PageSize = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """The tickets behind a figure: its denominator, its numerator, or the rest (those that lowered it)."""
@@ -169,7 +169,7 @@ def hotspot_list(
     principal: Viewer,
     store: StoreDep,
     flt: FilterDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    limit: PageSize = 20,
     min_tickets: Annotated[int | None, Query(ge=1)] = None,
 ) -> dict[str, Any]:
     """The hottest topics of the period with tickets, people, supports, span and heat index."""
@@ -179,9 +179,7 @@ def hotspot_list(
 
 
 @router.get("/hotspots/{topic_id}")
-def hotspot_detail(
-    topic_id: int, db: DbSession, principal: Viewer, limit: Annotated[int, Query(ge=1, le=500)] = 50
-) -> dict[str, Any]:
+def hotspot_detail(topic_id: int, db: DbSession, principal: Viewer, limit: PageSize = 50) -> dict[str, Any]:
     """A topic and its tickets (those you may see), the most central first."""
     return hotspots.members(db, topic_id=topic_id, limit=limit, principal=principal)
 

@@ -16,7 +16,7 @@ from hotline.dispatch.models import DispatchSuggestion
 from hotline.dispatch.registry import CATEGORY
 from hotline.dispatch.schemas import ModelVersionOut, RoutingRuleIn, RoutingRuleOut, SuggestIn, SuggestionOut
 from hotline.errors import ServiceUnavailable, referencing
-from hotline.http.deps import AdminPrincipal, DbSession, require
+from hotline.http.deps import AdminPrincipal, DbSession, PageSize, require
 from hotline.llm.client import LlmUnavailable
 from hotline.nlp import registry as model_registry
 from hotline.org import service as org_service
@@ -68,7 +68,7 @@ def triage(
     db: DbSession,
     principal: CenterPrincipal,
     request: Request,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: PageSize = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[TriageItem]:
     """Registered tickets waiting for a dispatcher: emergencies first, then the least confident."""

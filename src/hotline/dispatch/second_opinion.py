@@ -9,16 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline import texts
 from hotline.categories.models import Category
 from hotline.dispatch import routing
 from hotline.llm import client
 from hotline.llm.client import LlmUnavailable
-
-SYSTEM = (
-    "你是12345政务服务便民热线的派单助手。根据市民诉求，从给定的分类清单中选出最合适的一项，"
-    "并用一句话说明理由。只能从清单中选择，不得编造。"
-    '只输出JSON：{"category": "清单中的完整分类名", "reason": "理由"}'
-)
 
 
 def candidates(session: Session, suggestion: dict[str, Any], area_id: int | None) -> list[dict[str, Any]]:
@@ -63,7 +58,7 @@ def ask(
         json_mode=True,
         max_tokens=200,
         messages=[
-            {"role": "system", "content": SYSTEM},
+            {"role": "system", "content": texts.prompt("dispatch_second_opinion")},
             {
                 "role": "user",
                 "content": f"诉求标题：{title}\n诉求内容：{content[:1500]}\n离线模型的判断：{offline or '无'}\n分类清单：\n{listing}",

@@ -19,11 +19,13 @@ from hotline.errors import Conflict, NotFound
 from hotline.followup import classify
 from hotline.followup.models import FollowUpTask
 from hotline.notify import service as notify
+from hotline.privacy.redact import redact
 from hotline.sla import service as sla_service
 from hotline.tickets.enums import Satisfaction
 from hotline.tickets.models import Ticket
 from hotline.tickets.states import Status
 from hotline.workflow import service as wf
+from hotline.workflow.service import lead_reply
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +150,15 @@ def _create(
     except IntegrityError:
         return False
     return True
+
+
+def get_task(session: Session, *, task_id: int) -> tuple[FollowUpTask, Ticket]:
+    """A follow-up task and its ticket."""
+    task = session.get(FollowUpTask, task_id)
+    ticket = session.get(Ticket, task.ticket_id) if task is not None else None
+    if task is None or ticket is None:
+        raise NotFound("follow_up_not_found", id=task_id)
+    return task, ticket
 
 
 def get_by_token(session: Session, token: str) -> tuple[FollowUpTask, Ticket]:
@@ -288,3 +299,17 @@ def stats(session: Session) -> dict[str, int]:
     return dict(
         session.execute(select(FollowUpTask.status, func.count()).group_by(FollowUpTask.status)).all()
     )
+
+
+def reply_for(session: Session, ticket: Ticket) -> str | None:
+    """The reply the citizen is asked about: the direct answer, or the lead department's reply."""
+    if ticket.answered_directly:
+        return ticket.answer
+    lead = lead_reply(session, ticket_id=ticket.id)
+    return lead.reply if lead else None
+
+
+def public_reply(session: Session, ticket: Ticket) -> str | None:
+    """The reply as a survey link's holder is shown it: personal data redacted."""
+    reply = reply_for(session, ticket)
+    return redact(reply) if reply else reply

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any, cast
 
 from cachetools import TTLCache
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
@@ -140,3 +140,8 @@ def require(permission: Permission) -> Callable[[Principal], Coroutine[Any, Any,
 
 
 AdminPrincipal = Annotated[Principal, Depends(require(Permission.administer))]
+
+# the size of one page of any list (read once, at start)
+PageSize = Annotated[
+    int, Query(ge=1, le=get_settings().page_size_max, description="at most HOTLINE_PAGE_SIZE_MAX")
+]

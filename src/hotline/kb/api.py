@@ -13,7 +13,7 @@ from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.config import get_settings
 from hotline.errors import InvalidInput, referencing
-from hotline.http.deps import CurrentPrincipal, DbSession, require
+from hotline.http.deps import CurrentPrincipal, DbSession, PageSize, require
 from hotline.kb import assist, qa, service
 from hotline.kb.enums import ArticleStatus
 from hotline.kb.models import Article
@@ -48,7 +48,7 @@ def list_articles(
     department_id: int | None = None,
     served: bool = False,
     q: Annotated[str | None, Query(max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: PageSize = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ArticleOut]:
     """Articles, newest change first; `served=true` for those citizens are answered from now."""

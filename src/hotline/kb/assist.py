@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hotline import texts
 from hotline.categories.models import Category
 from hotline.kb import qa
 from hotline.llm import client as llm
@@ -76,13 +77,6 @@ def key_fields(session: Session, ticket: Ticket) -> dict[str, Any]:
     }
 
 
-SUMMARY_SYSTEM = (
-    "你是12345热线的工单摘要助手。根据工单内容写一句不超过80字的摘要，并提取要素。不得编造工单中没有的信息，"
-    "没有的要素填 null。"
-    '只输出JSON：{"summary": "摘要", "who": "诉求人身份", "where": "地点", "what": "事项", "when": "时间", "demand": "诉求"}'
-)
-
-
 def summarize(session: Session, ticket: Ticket, *, use_llm: bool = True) -> dict[str, Any]:
     fields = key_fields(session, ticket)
     offline = {
@@ -101,7 +95,7 @@ def summarize(session: Session, ticket: Ticket, *, use_llm: bool = True) -> dict
             json_mode=True,
             max_tokens=300,
             messages=[
-                {"role": "system", "content": SUMMARY_SYSTEM},
+                {"role": "system", "content": texts.prompt("ticket_summary")},
                 {
                     "role": "user",
                     "content": f"标题：{ticket.title}\n内容：{ticket.content[:3000]}\n地址：{ticket.address or '无'}",
@@ -127,13 +121,6 @@ def summarize(session: Session, ticket: Ticket, *, use_llm: bool = True) -> dict
     except LlmUnavailable as exc:
         log.info("summary fell back to extractive: %s", exc.reason)
         return offline
-
-
-DRAFT_SYSTEM = (
-    "你是12345热线承办单位的答复起草助手。根据工单和给出的政策依据，起草一份给市民的答复。答复须：称呼市民；"
-    "逐条回应诉求；说明已做了什么、由谁、何时（不知道的用【待填写：…】标出，不得编造）；引用依据时写明文件名称；"
-    "语气礼貌。只输出答复正文。"
-)
 
 
 def draft_reply(
@@ -166,7 +153,7 @@ def draft_reply(
                 purpose="draft_reply",
                 max_tokens=600,
                 messages=[
-                    {"role": "system", "content": DRAFT_SYSTEM},
+                    {"role": "system", "content": texts.prompt("reply_draft")},
                     {
                         "role": "user",
                         "content": f"承办单位：{dept.name if dept else '（本单位）'}\n工单标题：{ticket.title}\n"

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, load_only
 
+from hotline import texts
 from hotline.db import utcnow
 from hotline.kb.enums import ArticleKind, ArticleStatus
 from hotline.kb.models import Article, Passage
@@ -200,14 +201,6 @@ def _source(hit: Hit) -> Source:
     )
 
 
-RAG_SYSTEM = (
-    "你是12345政务服务便民热线的知识库问答助手。只能依据下面编号的资料回答市民的问题，不得使用资料以外的知识，"
-    "不得编造政策、时限、金额或电话。回答要简洁、口语化，每句话后用[编号]标注出处。"
-    "资料不足以回答时，answerable 为 false，answer 留空。"
-    '只输出JSON：{"answerable": true或false, "answer": "回答", "citations": [编号]}'
-)
-
-
 def answer(
     session: Session, question: str, *, use_llm: bool = True, now: datetime | None = None
 ) -> AnswerOut:
@@ -250,7 +243,7 @@ def _rag(session: Session, question: str, hits: list[Hit]) -> AnswerOut:
         purpose="answer",
         json_mode=True,
         messages=[
-            {"role": "system", "content": RAG_SYSTEM},
+            {"role": "system", "content": texts.prompt("kb_answer")},
             {"role": "user", "content": f"资料：\n{numbered}\n\n市民问题：{question}"},
         ],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
@@ -13,7 +13,7 @@ from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.db import utcnow
 from hotline.errors import NotFound
-from hotline.http.deps import CurrentPrincipal, DbSession, require
+from hotline.http.deps import CurrentPrincipal, DbSession, PageSize, require
 from hotline.notify import service
 from hotline.notify.models import Notification
 
@@ -65,7 +65,7 @@ def delivery_log(
     _: Centre,
     status: str | None = None,
     channel: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: PageSize = 100,
 ) -> list[NotificationOut]:
     """Every message sent or being sent, with its status and last error (the centre's delivery log)."""
     stmt = select(Notification).order_by(Notification.id.desc()).limit(limit)

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from hotline import texts
 from hotline.accounts.models import User
 from hotline.config import get_settings
 from hotline.db import utcnow
@@ -24,15 +21,9 @@ from hotline.org.models import Department
 log = logging.getLogger(__name__)
 
 
-@lru_cache
-def templates() -> dict[str, dict[str, str]]:
-    path = Path(str(resources.files("hotline") / "notify" / "templates.yaml"))
-    data: dict[str, dict[str, str]] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return data
-
-
 def render(template: str, params: dict[str, Any]) -> tuple[str, str]:
-    t = templates()[template]
+    """The subject and body of a message from its template (hotline.texts: the centre's wording)."""
+    t = texts.notification(template)
     safe = {k: ("" if v is None else v) for k, v in params.items()}
     return t["subject"].format(**safe), t["body"].format(**safe)
 

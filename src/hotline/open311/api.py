@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
+from hotline import texts
 from hotline.accounts.principal import Principal
 from hotline.db import utcnow
 from hotline.errors import DomainError, NotFound, PermissionDenied, Unauthenticated
@@ -261,7 +262,7 @@ async def create_request(fmt: str, request: Request, db: DbSession) -> Response:
         ticket, _ = intake.register(db, data=data, principal=principal)
         item = {
             "service_request_id": ticket.number,
-            "service_notice": f"已受理，工单号 {ticket.number}，可凭此号查询办理进度。",
+            "service_notice": texts.acknowledgement("open311").format(number=ticket.number),
             "account_id": None,
         }
         return _respond(fmt, "service_requests", "request", [item], 201)

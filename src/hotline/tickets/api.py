@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from hotline.accounts.principal import CITIZEN
 from hotline.config import get_settings
 from hotline.http.clients import client_address
-from hotline.http.deps import AdminPrincipal, CurrentPrincipal, DbSession
+from hotline.http.deps import AdminPrincipal, CurrentPrincipal, DbSession, PageSize
 from hotline.i18n import pick_language
 from hotline.intake import flows as intake
 from hotline.publication import service as publication
@@ -78,7 +78,7 @@ def list_tickets(
     created_from: datetime | None = None,
     created_to: datetime | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: PageSize = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Page[TicketSummary]:
     """List the tickets you may see, newest first, with filters and pagination."""
@@ -218,7 +218,7 @@ def contact_views(
     _: AdminPrincipal,
     user_id: int | None = None,
     ticket_id: int | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    limit: PageSize = 200,
 ) -> list[dict[str, Any]]:
     """Who was shown citizens' full contact details (个人信息查看记录), newest first; by user or ticket."""
     return [

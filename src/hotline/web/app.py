@@ -12,7 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from hotline.config import get_settings
 from hotline.errors import DomainError
 from hotline.i18n import translate
-from hotline.web import account, admin, portal, screening, views
+from hotline.web import account, admin, portal, screening, survey, views
 from hotline.web.render import page
 from hotline.web.session import Forbidden, LoginRequired, lang
 
@@ -33,6 +33,7 @@ def install(app: FastAPI) -> None:
     app.include_router(account.router)
     app.include_router(screening.router)
     app.include_router(portal.router)
+    app.include_router(survey.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

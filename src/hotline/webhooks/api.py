@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from hotline.errors import NotFound
-from hotline.http.deps import AdminPrincipal, DbSession
+from hotline.http.deps import AdminPrincipal, DbSession, PageSize
 from hotline.webhooks import service
 from hotline.webhooks.models import WebhookDelivery, WebhookSubscription
 
@@ -85,7 +85,7 @@ def deliveries(
     db: DbSession,
     _: AdminPrincipal,
     status_: Annotated[str | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: PageSize = 100,
 ) -> list[dict[str, Any]]:
     """The delivery log, newest first."""
     stmt = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription_id)

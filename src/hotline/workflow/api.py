@@ -11,7 +11,7 @@ from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.categories import service as category_service
 from hotline.errors import referencing
-from hotline.http.deps import CurrentPrincipal, DbSession, require
+from hotline.http.deps import CurrentPrincipal, DbSession, PageSize, require
 from hotline.screening import service as screening_service
 from hotline.tickets.api import lang
 from hotline.tickets.models import Ticket
@@ -390,7 +390,7 @@ def ticket_duplicates(ticket_id: int, db: DbSession, principal: Desk) -> list[Du
 def duplicate_queue(
     db: DbSession,
     _: Desk,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: PageSize = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[DuplicateOut]:
     """Open merge suggestions, strongest first (the dispatcher's 并单 queue)."""

@@ -1,0 +1,43 @@
+"""Request and response bodies of follow-up (回访)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from hotline.tickets.enums import Satisfaction
+
+
+class AnswerIn(BaseModel):
+    resolved: bool | None = None
+    satisfaction: Satisfaction | None = None
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class TaskOut(BaseModel):
+    id: int
+    ticket_id: int
+    number: str
+    title: str
+    method: str
+    status: str
+    due_at: datetime
+    citizen_name: str | None
+    citizen_phone: str | None
+    reply: str | None
+    script: list[str]
+    classification: dict[str, Any]
+    comment: str | None
+
+
+class DecisionIn(BaseModel):
+    reopen: bool
+
+
+class SurveyOut(BaseModel):
+    number: str
+    title: str
+    reply: str | None
+    answered: bool
