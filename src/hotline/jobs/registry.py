@@ -2,7 +2,7 @@
 
 Each domain keeps its own in its `jobs.py` (supervision: the deadline watch; notify: deliveries; …),
 declared with `@sweep(...)` here and `@app.task(...)` on the queue's app (jobs.queue). The modules are
-named as entry points of the group `hotline.jobs` (pyproject.toml), so the scheduler and the worker
+named as entry points of the group `hotline.jobs` (pyproject.toml, hotline.plugins), so the scheduler and the worker
 find every domain's work — and a centre's plugin can add its own — without a list that imports
 everyone."""
 
@@ -13,12 +13,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
-from importlib.metadata import entry_points
 from typing import Any
 
-log = logging.getLogger(__name__)
+from hotline import plugins
 
-GROUP = "hotline.jobs"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def load() -> None:
     with _lock:
         if _loaded:
             return
-        for point in sorted(entry_points(group=GROUP), key=lambda p: p.name):
+        for point in plugins.points(plugins.JOBS).values():
             import_module(point.value)
             log.debug("jobs of %s loaded from %s", point.name, point.value)
         _loaded = True

@@ -1,5 +1,7 @@
-"""Channel plugins. Each delivers one message and returns the provider's id, or raises
-DeliveryError (retried later) / PermanentDeliveryError (given up on at once)."""
+"""Message channels, each a plugin: a class named in the entry points group `hotline.notify_channels`
+(hotline.plugins; the three below are hotline's own), made with the settings. Each delivers one
+message and returns the provider's id, or raises DeliveryError (retried later) /
+PermanentDeliveryError (given up on at once)."""
 
 from __future__ import annotations
 
@@ -10,14 +12,16 @@ from typing import Protocol
 
 import httpx
 
+from hotline import plugins
 from hotline.config import Settings
+from hotline.outbox import GiveUp, Retry
 
 
-class DeliveryError(Exception):
+class DeliveryError(Retry):
     """Could not send now; try again later."""
 
 
-class PermanentDeliveryError(DeliveryError):
+class PermanentDeliveryError(DeliveryError, GiveUp):
     """Will never be sent (bad number, refused address); do not retry."""
 
 
@@ -31,6 +35,9 @@ class InAppChannel:
     """Stored notifications users read in the console; delivery is the record itself."""
 
     name = "in_app"
+
+    def __init__(self, settings: Settings) -> None:
+        pass
 
     def send(self, *, recipient: str, subject: str, body: str, key: str | None = None) -> str | None:
         return None
@@ -105,4 +112,5 @@ class SmtpChannel:
 
 
 def channels(settings: Settings) -> dict[str, Channel]:
-    return {c.name: c for c in (InAppChannel(), SmsHttpChannel(settings), SmtpChannel(settings))}
+    """Every installed channel by name, made with these settings."""
+    return {name: point.load()(settings) for name, point in plugins.points(plugins.NOTIFY_CHANNELS).items()}

@@ -9,10 +9,12 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, utcnow
+from hotline.notify.enums import NotificationStatus
+from hotline.outbox import OutboxRow
 from hotline.privacy.crypto import EncryptedText
 
 
-class Notification(Base):
+class Notification(OutboxRow, Base):
     __tablename__ = "notifications"
     __table_args__ = (
         Index("ix_notifications_due", "status", "next_attempt_at"),
@@ -28,11 +30,7 @@ class Notification(Base):
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|failed
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    claimed_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[NotificationStatus] = mapped_column(String(16), default=NotificationStatus.pending)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     read_at: Mapped[datetime | None]

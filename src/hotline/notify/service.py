@@ -4,17 +4,18 @@ never send the same message twice; a claim left by a killed worker is taken over
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from hotline import texts
+from hotline import outbox, texts
 from hotline.accounts.models import User
 from hotline.config import get_settings
 from hotline.db import utcnow
-from hotline.notify.channels import Channel, DeliveryError, PermanentDeliveryError, channels
+from hotline.notify.channels import Channel, PermanentDeliveryError, channels
+from hotline.notify.enums import NotificationStatus
 from hotline.notify.models import Notification
 from hotline.org.models import Department
 
@@ -158,69 +159,26 @@ def deliver_due(
     limit: int = 100,
     registry: dict[str, Channel] | None = None,
 ) -> dict[str, int]:
-    """Send what is due. Each message is claimed in its own short transaction before it is sent."""
-    now = now or utcnow()
+    """Send what is due through its channel (the outbox: each message claimed before it is sent)."""
     settings = get_settings()
-    registry = registry or channels(settings)
-    counts = {"sent": 0, "retry": 0, "failed": 0}
-    claim_timeout = timedelta(seconds=settings.claim_timeout_seconds)  # a dead worker's claim expires
-    with session_factory() as session:
-        ids = list(
-            session.scalars(
-                select(Notification.id)
-                .where(
-                    or_(
-                        (Notification.status == "pending") & (Notification.next_attempt_at <= now),
-                        (Notification.status == "sending") & (Notification.claimed_at < now - claim_timeout),
-                    )
-                )
-                .order_by(Notification.next_attempt_at, Notification.id)
-                .limit(limit)
-            )
+    by_name = registry or channels(settings)
+
+    def send(session: Session, row: Notification) -> None:
+        channel = by_name.get(row.channel)
+        if channel is None:
+            raise PermanentDeliveryError(f"unknown channel {row.channel}")
+        row.provider_id = channel.send(
+            recipient=row.recipient, subject=row.subject, body=row.body, key=f"notification-{row.id}"
         )
-    for notification_id in ids:
-        with session_factory() as session:
-            claimed = session.execute(
-                update(Notification)
-                .where(
-                    Notification.id == notification_id,
-                    or_(
-                        Notification.status == "pending",
-                        (Notification.status == "sending") & (Notification.claimed_at < now - claim_timeout),
-                    ),
-                )
-                .values(status="sending", claimed_at=now, attempts=Notification.attempts + 1)
-            ).rowcount
-            session.commit()
-            if claimed != 1:
-                continue  # another worker has it
-            row = session.get(Notification, notification_id)
-            assert row is not None
-            channel = registry.get(row.channel)
-            try:
-                if channel is None:
-                    raise PermanentDeliveryError(f"unknown channel {row.channel}")
-                row.provider_id = channel.send(
-                    recipient=row.recipient, subject=row.subject, body=row.body, key=f"notification-{row.id}"
-                )
-                row.status, row.sent_at, row.last_error = "sent", utcnow(), None
-                counts["sent"] += 1
-            except PermanentDeliveryError as exc:
-                row.status, row.last_error = "failed", str(exc)[:1000]
-                counts["failed"] += 1
-            except DeliveryError as exc:
-                row.last_error = str(exc)[:1000]
-                if row.attempts >= settings.notify_max_attempts:
-                    row.status = "failed"
-                    counts["failed"] += 1
-                else:
-                    row.status = "pending"
-                    row.next_attempt_at = now + timedelta(
-                        seconds=settings.notify_retry_seconds * 2 ** (row.attempts - 1)
-                    )
-                    counts["retry"] += 1
-            session.commit()
-    return counts
+        row.sent_at = utcnow()
+
+    box = outbox.Outbox(
+        Notification,
+        done=NotificationStatus.sent,
+        max_attempts=settings.notify_max_attempts,
+        retry_seconds=settings.notify_retry_seconds,
+    )
+    return outbox.deliver_due(session_factory, box, send, now=now, limit=limit)
 
 
 def inbox(

@@ -3,10 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, utcnow
+from hotline.outbox import OutboxRow
+from hotline.webhooks.enums import DeliveryStatus
 
 
 class WebhookSubscription(Base):
@@ -22,7 +24,7 @@ class WebhookSubscription(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class WebhookDelivery(Base):
+class WebhookDelivery(OutboxRow, Base):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
 
@@ -31,14 +33,8 @@ class WebhookDelivery(Base):
     event_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_events.id"))
     event: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(
-        String(16), default="pending"
-    )  # pending | sending | delivered | failed
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    claimed_at: Mapped[datetime | None]
+    status: Mapped[DeliveryStatus] = mapped_column(String(16), default=DeliveryStatus.pending)
     last_status: Mapped[int | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
     replay_of_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_deliveries.id"))

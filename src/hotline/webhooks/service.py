@@ -9,19 +9,21 @@ import json
 import logging
 import secrets
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 import httpx
-from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline import outbox
 from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.errors import InvalidInput, NotFound
 from hotline.tickets.events import EventKind
 from hotline.tickets.models import Ticket, TicketEvent
 from hotline.tickets.states import Status
+from hotline.webhooks.enums import DeliveryStatus
 from hotline.webhooks.models import WebhookDelivery, WebhookSubscription
 
 log = logging.getLogger(__name__)
@@ -173,61 +175,38 @@ def deliver_due(
     limit: int = 100,
     transport: httpx.BaseTransport | None = None,
 ) -> dict[str, int]:
-    now = now or utcnow()
+    """POST what is due to its subscriber, signed (the outbox: each delivery claimed before it is sent);
+    anything but a 2xx answer is tried again later."""
     s = get_settings()
-    counts = {"delivered": 0, "retry": 0, "failed": 0}
-    due = or_(
-        (WebhookDelivery.status == "pending") & (WebhookDelivery.next_attempt_at <= now),
-        (WebhookDelivery.status == "sending")
-        & (WebhookDelivery.claimed_at < now - timedelta(seconds=get_settings().claim_timeout_seconds)),
-    )
-    with session_factory() as session:
-        ids = list(
-            session.scalars(select(WebhookDelivery.id).where(due).order_by(WebhookDelivery.id).limit(limit))
-        )
     with httpx.Client(timeout=s.webhook_timeout_seconds, transport=transport) as client:
-        for delivery_id in ids:
-            with session_factory() as session:
-                claimed = _rowcount(
-                    session.execute(
-                        update(WebhookDelivery)
-                        .where(WebhookDelivery.id == delivery_id, due)
-                        .values(status="sending", claimed_at=now, attempts=WebhookDelivery.attempts + 1)
-                    )
-                )
-                session.commit()
-                if claimed != 1:
-                    continue
-                d = session.get(WebhookDelivery, delivery_id)
-                sub = session.get(WebhookSubscription, d.subscription_id) if d else None
-                assert d is not None and sub is not None
-                body = json.dumps(d.payload, ensure_ascii=False, separators=(",", ":")).encode()
-                headers = {
-                    "Content-Type": "application/json",
-                    "X-Hotline-Event": d.event,
-                    "X-Hotline-Delivery": str(d.id),
-                    "X-Hotline-Signature": sign(sub.secret, int(time.time()), body),
-                }
-                try:
-                    r = client.post(sub.url, content=body, headers=headers)
-                    d.last_status, d.last_error = r.status_code, None if r.is_success else r.text[:300]
-                    ok = r.is_success
-                except httpx.HTTPError as exc:
-                    d.last_status, d.last_error, ok = None, f"{type(exc).__name__}: {exc}"[:300], False
-                if ok:
-                    d.status, d.delivered_at = "delivered", utcnow()
-                    counts["delivered"] += 1
-                elif d.attempts >= s.webhook_max_attempts:
-                    d.status = "failed"
-                    counts["failed"] += 1
-                else:
-                    d.status = "pending"
-                    d.next_attempt_at = now + timedelta(
-                        seconds=s.webhook_retry_seconds * 2 ** (d.attempts - 1)
-                    )
-                    counts["retry"] += 1
-                session.commit()
-    return counts
+
+        def send(session: Session, d: WebhookDelivery) -> None:
+            sub = session.get(WebhookSubscription, d.subscription_id)
+            assert sub is not None
+            body = json.dumps(d.payload, ensure_ascii=False, separators=(",", ":")).encode()
+            headers = {
+                "Content-Type": "application/json",
+                "X-Hotline-Event": d.event,
+                "X-Hotline-Delivery": str(d.id),
+                "X-Hotline-Signature": sign(sub.secret, int(time.time()), body),
+            }
+            try:
+                r = client.post(sub.url, content=body, headers=headers)
+            except httpx.HTTPError as exc:
+                d.last_status = None
+                raise outbox.Retry(f"{type(exc).__name__}: {exc}"[:300]) from exc
+            d.last_status = r.status_code
+            if not r.is_success:
+                raise outbox.Retry(r.text[:300])
+            d.delivered_at = utcnow()
+
+        box = outbox.Outbox(
+            WebhookDelivery,
+            done=DeliveryStatus.delivered,
+            max_attempts=s.webhook_max_attempts,
+            retry_seconds=s.webhook_retry_seconds,
+        )
+        return outbox.deliver_due(session_factory, box, send, now=now, limit=limit)
 
 
 def replay(session: Session, *, delivery_id: int, now: datetime | None = None) -> WebhookDelivery:
@@ -257,9 +236,4 @@ def sweep(session_factory: sessionmaker[Session], *, now: datetime | None = None
 
 def waiting(session: Session) -> int:
     """Deliveries not yet made (waiting for their first or next attempt)."""
-    return (
-        session.scalar(
-            select(func.count()).select_from(WebhookDelivery).where(WebhookDelivery.status == "pending")
-        )
-        or 0
-    )
+    return outbox.waiting(session, WebhookDelivery)
