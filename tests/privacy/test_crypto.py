@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hotline.config import get_settings
 from hotline.cti import service as cti_service
-from hotline.cti.service import CallIn
+from hotline.cti.schemas import CallIn
 from hotline.privacy import crypto
 from hotline.privacy import flows as keys
 from hotline.tickets.models import Ticket

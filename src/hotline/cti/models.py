@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hotline.cti.enums import CallbackStatus, CallStatus
 from hotline.db import Base, utcnow
 from hotline.privacy.crypto import EncryptedText
 
@@ -25,7 +26,7 @@ class CallRecord(Base):
     offered_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16))  # ringing | answered | abandoned
+    status: Mapped[CallStatus] = mapped_column(String(16))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -53,9 +54,7 @@ class CallbackTask(Base):
     caller_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     caller_phone: Mapped[str | None] = mapped_column(EncryptedText)
     due_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(
-        String(16), default="pending"
-    )  # pending | done | unreachable | superseded
+    status: Mapped[CallbackStatus] = mapped_column(String(16), default=CallbackStatus.pending)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

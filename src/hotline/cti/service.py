@@ -8,37 +8,23 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.accounts import policy
 from hotline.accounts.principal import Principal
+from hotline.cti.enums import CallbackStatus, CallStatus
 from hotline.cti.models import CallbackTask, CallRecord
+from hotline.cti.schemas import CallIn, CallStats
 from hotline.db import utcnow
 from hotline.errors import Conflict, InvalidInput, NotFound
+from hotline.tickets.models import ContactView
 from hotline.tickets.service import caller_hash, get_ticket
 
 ANSWER_TARGET_SECONDS = 15
 CALLBACK_WITHIN = timedelta(hours=2)
-
-
-class CallIn(BaseModel):
-    call_id: str = Field(min_length=1, max_length=64)
-    caller: str | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9][0-9\- ]{2,30}$")
-    offered_at: datetime
-    answered_at: datetime | None = None
-    ended_at: datetime | None = None
-    queue: str | None = Field(default=None, max_length=64)
-    agent: str | None = Field(default=None, max_length=64)
-
-    @field_validator("offered_at", "answered_at", "ended_at")
-    @classmethod
-    def _aware(cls, v: datetime | None) -> datetime | None:
-        if v is not None and v.tzinfo is None:
-            raise ValueError("times need a timezone offset, e.g. 2026-11-27T09:00:00+08:00")
-        return v
 
 
 @dataclass
@@ -56,7 +42,9 @@ def ingest(session: Session, calls: list[CallIn], *, now: datetime | None = None
             raise InvalidInput("call_times", call_id=c.call_id)
         row = session.scalar(select(CallRecord).where(CallRecord.call_id == c.call_id))
         if row is None:
-            row = CallRecord(call_id=c.call_id, offered_at=c.offered_at, status="ringing", created_at=now)
+            row = CallRecord(
+                call_id=c.call_id, offered_at=c.offered_at, status=CallStatus.ringing, created_at=now
+            )
             session.add(row)
             out.created += 1
         else:
@@ -67,20 +55,24 @@ def ingest(session: Session, calls: list[CallIn], *, now: datetime | None = None
         row.queue, row.agent = c.queue or row.queue, c.agent or row.agent
         row.answered_at = c.answered_at or row.answered_at
         row.ended_at = c.ended_at or row.ended_at
-        row.status = "answered" if row.answered_at else ("abandoned" if row.ended_at else "ringing")
+        row.status = (
+            CallStatus.answered
+            if row.answered_at
+            else (CallStatus.abandoned if row.ended_at else CallStatus.ringing)
+        )
         row.updated_at = now
         session.flush()
-        if row.status == "abandoned" and row.caller_phone:
+        if row.status == CallStatus.abandoned and row.caller_phone:
             out.callbacks += _callback(session, row, now)
-        if row.status == "answered" and row.caller_hash:
+        if row.status == CallStatus.answered and row.caller_hash:
             # the caller got through: earlier call-backs for them are no longer needed
             for task in session.scalars(
                 select(CallbackTask).where(
-                    CallbackTask.caller_hash == row.caller_hash, CallbackTask.status == "pending"
+                    CallbackTask.caller_hash == row.caller_hash, CallbackTask.status == CallbackStatus.pending
                 )
             ):
                 task.status, task.note, task.done_at = (
-                    "superseded",
+                    CallbackStatus.superseded,
                     f"来电人已于 {row.answered_at:%H:%M} 接通",
                     now,
                 )
@@ -92,7 +84,7 @@ def _callback(session: Session, row: CallRecord, now: datetime) -> int:
         return 0
     pending = session.scalar(
         select(CallbackTask).where(
-            CallbackTask.caller_hash == row.caller_hash, CallbackTask.status == "pending"
+            CallbackTask.caller_hash == row.caller_hash, CallbackTask.status == CallbackStatus.pending
         )
     )
     if pending is not None:  # one call-back per caller, however many times they rang
@@ -147,12 +139,22 @@ def link(session: Session, *, call_id: str, ticket_id: int, principal: Principal
     return row
 
 
-def callbacks(session: Session, *, now: datetime | None = None) -> list[CallbackTask]:
-    return list(
+def callbacks(session: Session, *, principal: Principal) -> list[CallbackTask]:
+    """漏接回拨: missed callers to ring back, the soonest due first; a principal who is shown their
+    full numbers is logged as having seen them."""
+    tasks = list(
         session.scalars(
-            select(CallbackTask).where(CallbackTask.status == "pending").order_by(CallbackTask.due_at)
+            select(CallbackTask)
+            .where(CallbackTask.status == CallbackStatus.pending)
+            .order_by(CallbackTask.due_at)
         )
     )
+    shown = sum(1 for t in tasks if t.caller_phone)
+    if shown and policy.may_see_contact(principal):
+        session.add(
+            ContactView(user_id=principal.user_id, role=principal.role.value, via="callbacks", count=shown)
+        )
+    return tasks
 
 
 def finish_callback(
@@ -168,11 +170,11 @@ def finish_callback(
     task = session.get(CallbackTask, task_id)
     if task is None:
         raise NotFound("callback_not_found", id=task_id)
-    if task.status != "pending":
+    if task.status != CallbackStatus.pending:
         raise Conflict("callback_done", id=task_id)
     if ticket_id is not None:
         get_ticket(session, ticket_id=ticket_id, principal=principal)
-    task.status = "done" if reached else "unreachable"
+    task.status = CallbackStatus.done if reached else CallbackStatus.unreachable
     task.done_at, task.done_by_id, task.note, task.ticket_id = (
         now or utcnow(),
         principal.user_id,
@@ -182,32 +184,35 @@ def finish_callback(
     return task
 
 
-def stats(session: Session, *, start: datetime, end: datetime) -> dict[str, Any]:
+def stats(session: Session, *, start: datetime, end: datetime) -> CallStats:
     """接通率 (answered / offered) and the 15-second answer rate, with numerators and denominators."""
     rows = session.execute(
         select(CallRecord.status, CallRecord.offered_at, CallRecord.answered_at).where(
-            CallRecord.offered_at >= start, CallRecord.offered_at < end, CallRecord.status != "ringing"
+            CallRecord.offered_at >= start,
+            CallRecord.offered_at < end,
+            CallRecord.status != CallStatus.ringing,
         )
     ).all()
     offered = len(rows)
-    answered = sum(1 for s, _, _ in rows if s == "answered")
+    answered = sum(1 for s, _, _ in rows if s == CallStatus.answered)
     fast = sum(
         1
         for s, o, a in rows
-        if s == "answered" and a is not None and (a - o).total_seconds() <= ANSWER_TARGET_SECONDS
+        if s == CallStatus.answered and a is not None and (a - o).total_seconds() <= ANSWER_TARGET_SECONDS
     )
-    waits = sorted((a - o).total_seconds() for s, o, a in rows if s == "answered" and a is not None)
-    return {
-        "from": start,
-        "to": end,
-        "offered": offered,
-        "answered": answered,
-        "abandoned": offered - answered,
-        "connection_rate": round(answered / offered, 4) if offered else None,
-        "answered_within_15s": fast,
-        "answer_rate_15s": round(fast / offered, 4) if offered else None,
-        "median_wait_seconds": waits[len(waits) // 2] if waits else None,
-        "callbacks_pending": session.scalar(
-            select(func.count(CallbackTask.id)).where(CallbackTask.status == "pending")
-        ),
-    }
+    waits = sorted((a - o).total_seconds() for s, o, a in rows if s == CallStatus.answered and a is not None)
+    return CallStats(
+        start=start,
+        end=end,
+        offered=offered,
+        answered=answered,
+        abandoned=offered - answered,
+        connection_rate=round(answered / offered, 4) if offered else None,
+        answered_within_15s=fast,
+        answer_rate_15s=round(fast / offered, 4) if offered else None,
+        median_wait_seconds=waits[len(waits) // 2] if waits else None,
+        callbacks_pending=session.scalar(
+            select(func.count(CallbackTask.id)).where(CallbackTask.status == CallbackStatus.pending)
+        )
+        or 0,
+    )

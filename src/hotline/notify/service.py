@@ -7,15 +7,17 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from hotline import outbox, texts
 from hotline.accounts.models import User
+from hotline.accounts.principal import Principal
 from hotline.config import get_settings
 from hotline.db import utcnow
+from hotline.errors import NotFound
 from hotline.notify.channels import Channel, PermanentDeliveryError, channels
-from hotline.notify.enums import NotificationStatus
+from hotline.notify.enums import NotificationStatus, NotifyChannel
 from hotline.notify.models import Notification
 from hotline.org.models import Department
 
@@ -53,8 +55,8 @@ def enqueue(
         params={k: str(v) for k, v in params.items()},
         created_at=now,
         next_attempt_at=now,
-        status="sent" if channel == "in_app" else "pending",
-        sent_at=now if channel == "in_app" else None,
+        status=NotificationStatus.sent if channel == NotifyChannel.in_app else NotificationStatus.pending,
+        sent_at=now if channel == NotifyChannel.in_app else None,
     )
     session.add(row)
     return row
@@ -125,10 +127,10 @@ class Directory:
             self._rows.append(
                 base
                 | {
-                    "channel": "in_app",
+                    "channel": NotifyChannel.in_app,
                     "recipient": str(user_id),
                     "user_id": user_id,
-                    "status": "sent",
+                    "status": NotificationStatus.sent,
                     "sent_at": now,
                 }
             )
@@ -139,7 +141,7 @@ class Directory:
                     "channel": "sms",
                     "recipient": phone,
                     "user_id": None,
-                    "status": "pending",
+                    "status": NotificationStatus.pending,
                     "sent_at": None,
                 }
             )
@@ -184,7 +186,7 @@ def deliver_due(
 def inbox(
     session: Session, *, user_id: int, unread_only: bool = False, limit: int = 50
 ) -> list[Notification]:
-    stmt = select(Notification).where(Notification.channel == "in_app", Notification.user_id == user_id)
+    stmt = select(Notification).where(Notification.channel == NotifyChannel.in_app, Notification.user_id == user_id)
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
     return list(session.scalars(stmt.order_by(Notification.id.desc()).limit(limit)))
@@ -192,7 +194,29 @@ def inbox(
 
 def waiting(session: Session) -> int:
     """Messages not yet sent (waiting for their first or next attempt)."""
-    return (
-        session.scalar(select(func.count()).select_from(Notification).where(Notification.status == "pending"))
-        or 0
-    )
+    return outbox.waiting(session, Notification)
+
+
+def mark_read(session: Session, *, notification_id: int, principal: Principal) -> Notification:
+    """Mark one of the principal's in-app messages read (another's is not found)."""
+    n = session.get(Notification, notification_id)
+    if n is None or n.user_id != principal.user_id:
+        raise NotFound("notification_not_found", id=notification_id)
+    n.read_at = n.read_at or utcnow()
+    return n
+
+
+def delivery_log(
+    session: Session,
+    *,
+    status: NotificationStatus | None = None,
+    channel: str | None = None,
+    limit: int = 100,
+) -> list[Notification]:
+    """Every message sent or being sent, newest first."""
+    stmt = select(Notification).order_by(Notification.id.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(Notification.status == status)
+    if channel:
+        stmt = stmt.where(Notification.channel == channel)
+    return list(session.scalars(stmt))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, status
 
 from hotline.db import utcnow
@@ -11,7 +9,7 @@ from hotline.errors import referencing
 from hotline.http.deps import CurrentPrincipal, DbSession
 from hotline.supervision import service, watch
 from hotline.supervision.models import SupervisionCase
-from hotline.supervision.schemas import CaseIn, CaseOut, CloseIn, RespondIn
+from hotline.supervision.schemas import CaseIn, CaseOut, CloseIn, DeadlineActionOut, RespondIn
 from hotline.tickets.service import get_ticket
 
 router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
@@ -46,17 +44,13 @@ def close(case_id: int, body: CloseIn, db: DbSession, principal: CurrentPrincipa
     return _out(service.close_case(db, case_id=case_id, comment=body.comment, principal=principal))
 
 
-@router.get("/tickets/{ticket_id}/deadline-actions")
-def deadline_actions(ticket_id: int, db: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+@router.get("/tickets/{ticket_id}/deadline-actions", response_model=list[DeadlineActionOut])
+def deadline_actions(ticket_id: int, db: DbSession, principal: CurrentPrincipal) -> list[DeadlineActionOut]:
     """Warnings, overdue marks, reminders and escalations fired for a ticket."""
     get_ticket(db, ticket_id=ticket_id, principal=principal)
     return [
-        {
-            "kind": a.kind,
-            "deadline": a.due_at,
-            "at": a.created_at,
-            "assignment_id": a.assignment_id,
-            "data": a.data,
-        }
+        DeadlineActionOut(
+            kind=a.kind, deadline=a.due_at, at=a.created_at, assignment_id=a.assignment_id, data=a.data
+        )
         for a in watch.actions_for(db, ticket_id=ticket_id)
     ]

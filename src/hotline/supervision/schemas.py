@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -44,3 +44,13 @@ class RespondIn(BaseModel):
 
 class CloseIn(BaseModel):
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+
+class DeadlineActionOut(BaseModel):
+    """A warning, overdue mark, reminder or escalation the deadline watch fired."""
+
+    kind: str  # sign_warning | sign_overdue | handle_warning | overdue | reminder | escalation
+    deadline: datetime  # the deadline it was about
+    at: datetime
+    assignment_id: int
+    data: dict[str, Any]

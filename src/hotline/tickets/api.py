@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from pydantic import BaseModel, Field
 
 from hotline.accounts.principal import CITIZEN
 from hotline.config import get_settings
@@ -23,10 +22,13 @@ from hotline.tickets.schemas import (
     PublicTicketCreate,
     PublicTicketReceipt,
     PublicTicketStatus,
+    SupportIn,
+    SupportOut,
     TicketCreate,
     TicketFilter,
     TicketOut,
     TicketSummary,
+    TrackIn,
 )
 from hotline.tickets.states import Status, StatusCategory
 from hotline.workflow import views as workflow_views
@@ -160,10 +162,6 @@ def submit_public(
     )
 
 
-class TrackIn(BaseModel):
-    code: str = Field(min_length=1, max_length=16, description="the tracking code on the receipt")
-
-
 @public.post("/tickets/{number}/track", response_model=PublicTicketStatus)
 def track_public(number: str, body: TrackIn, db: DbSession, request: Request) -> PublicTicketStatus:
     """Track a request by its number and tracking code (in the body, so the code never lands in an
@@ -198,15 +196,11 @@ def _tracked(db: DbSession, request: Request, number: str, code: str) -> PublicT
     )
 
 
-class SupportIn(BaseModel):
-    phone: str = Field(min_length=5, max_length=32, pattern=r"^[0-9+\- ]+$")
-
-
-@public.post("/tickets/{number}/supports")
-def support_public(number: str, body: SupportIn, db: DbSession) -> dict[str, Any]:
+@public.post("/tickets/{number}/supports", response_model=SupportOut)
+def support_public(number: str, body: SupportIn, db: DbSession) -> SupportOut:
     """Support (点赞/附议) a request: "me too". One per phone number; counted in the heat of hotspots."""
     ticket, new = publication.support(db, number=number, phone=body.phone)
-    return {"number": ticket.number, "supports": ticket.supports, "counted": new}
+    return SupportOut(number=ticket.number, supports=ticket.supports, counted=new)
 
 
 audit = APIRouter(prefix="/api/v1/audit", tags=["audit"])

@@ -245,3 +245,17 @@ class EventOut(BaseModel):
     department_id: int | None
     comment: str | None
     data: dict[str, Any]
+
+
+class TrackIn(BaseModel):
+    code: str = Field(min_length=1, max_length=16, description="the tracking code on the receipt")
+
+
+class SupportIn(BaseModel):
+    phone: str = Field(min_length=5, max_length=32, pattern=r"^[0-9+\- ]+$")
+
+
+class SupportOut(BaseModel):
+    number: str
+    supports: int  # how many people support the request
+    counted: bool  # False: this phone had supported it already

@@ -25,10 +25,9 @@ from hotline.tickets.models import Ticket, TicketEvent
 from hotline.tickets.states import Status
 from hotline.webhooks.enums import DeliveryStatus
 from hotline.webhooks.models import WebhookDelivery, WebhookSubscription
+from hotline.webhooks.schemas import EVENTS
 
 log = logging.getLogger(__name__)
-
-EVENTS = ("ticket.created", "ticket.dispatched", "ticket.replied", "ticket.closed", "ticket.overdue")
 
 
 def _rowcount(result: Any) -> int:
@@ -207,6 +206,30 @@ def deliver_due(
             retry_seconds=s.webhook_retry_seconds,
         )
         return outbox.deliver_due(session_factory, box, send, now=now, limit=limit)
+
+
+def list_subscriptions(session: Session) -> list[WebhookSubscription]:
+    """Every subscriber, the oldest first."""
+    return list(session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id)))
+
+
+def unsubscribe(session: Session, *, subscription_id: int) -> WebhookSubscription:
+    """Stop delivering to a subscriber."""
+    sub = session.get(WebhookSubscription, subscription_id)
+    if sub is None:
+        raise NotFound("webhook_not_found", id=subscription_id)
+    sub.active = False
+    return sub
+
+
+def deliveries(
+    session: Session, *, subscription_id: int, status: DeliveryStatus | None = None, limit: int = 100
+) -> list[WebhookDelivery]:
+    """A subscriber's delivery log, newest first."""
+    stmt = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription_id)
+    if status:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    return list(session.scalars(stmt.order_by(WebhookDelivery.id.desc()).limit(limit)))
 
 
 def replay(session: Session, *, delivery_id: int, now: datetime | None = None) -> WebhookDelivery:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.orm import Session
@@ -42,6 +42,8 @@ from hotline.workflow.schemas import (
     ReplyIn,
     ReturnIn,
     ReviewIn,
+    StateOut,
+    TransitionOut,
 )
 from hotline.workflow.transitions import TRANSITIONS
 
@@ -49,32 +51,32 @@ router = APIRouter(prefix="/api/v1", tags=["workflow"])
 T = "/tickets/{ticket_id}"
 
 
-@router.get("/workflow/states")
-def states() -> list[dict[str, Any]]:
+@router.get("/workflow/states", response_model=list[StateOut])
+def states() -> list[StateOut]:
     """Return every status with its category and labels."""
     return [
-        {
-            "status": s.value,
-            "category": i.category.value,
-            "label_zh": i.label_zh,
-            "label_en": i.label_en,
-            "pauses_clock": i.pauses_clock,
-        }
+        StateOut(
+            status=s,
+            category=i.category,
+            label_zh=i.label_zh,
+            label_en=i.label_en,
+            pauses_clock=i.pauses_clock,
+        )
         for s, i in STATUSES.items()
     ]
 
 
-@router.get("/workflow/transitions")
-def transitions() -> list[dict[str, Any]]:
+@router.get("/workflow/transitions", response_model=list[TransitionOut], response_model_by_alias=True)
+def transitions() -> list[TransitionOut]:
     """Return the transition table: action, source statuses, targets, roles."""
     return [
-        {
-            "action": a.value,
-            "from": sorted(t.sources),
-            "to": list(t.targets),
-            "roles": sorted(t.roles),
-            "by_department": t.by_department,
-        }
+        TransitionOut(
+            action=a,
+            sources=sorted(t.sources),
+            targets=list(t.targets),
+            roles=sorted(t.roles),
+            by_department=t.by_department,
+        )
         for a, t in TRANSITIONS.items()
     ]
 

@@ -7,8 +7,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from hotline.accounts.enums import Role
 from hotline.tickets.enums import Satisfaction
+from hotline.tickets.states import Status, StatusCategory
 from hotline.workflow.enums import DuplicateStatus
+from hotline.workflow.transitions import Action
 
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000)]
 Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
@@ -157,3 +160,23 @@ class DuplicateDecisionOut(BaseModel):
     status: DuplicateStatus
     ticket_id: int
     candidate_id: int
+
+
+class StateOut(BaseModel):
+    status: Status
+    category: StatusCategory
+    label_zh: str
+    label_en: str
+    pauses_clock: bool
+
+
+class TransitionOut(BaseModel):
+    """One row of the transition table."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    action: Action
+    sources: list[Status] = Field(serialization_alias="from")
+    targets: list[Status] = Field(serialization_alias="to", description="empty: the status does not change")
+    roles: list[Role]
+    by_department: bool
