@@ -840,9 +840,7 @@ def screening_check(text: str, title: str = "") -> None:
     from hotline.screening import service
 
     with session_scope() as session:
-        typer.echo(
-            json.dumps(service.check(session, title=title, content=text), ensure_ascii=False, indent=2)
-        )
+        typer.echo(service.check(session, title=title, content=text).model_dump_json(indent=2))
 
 
 @screening_app.command("train")
@@ -861,9 +859,9 @@ def screening_train(
         return
     with session_scope() as session:
         result = model.train(session, created_by="cli")
-    typer.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
-    if not result["active"]:
-        typer.echo("the new version was NOT activated: " + str(result["reason"]), err=True)
+    typer.echo(result.model_dump_json(indent=2))
+    if not result.active:
+        typer.echo(f"the new version was NOT activated: {result.reason}", err=True)
 
 
 @screening_app.command("rollback")
@@ -896,7 +894,7 @@ def screening_rates(
     end = utcnow()
     with session_scope() as session:
         out = service.flag_rates(session, start=end - timedelta(days=days), end=end)
-    typer.echo(json.dumps(out, ensure_ascii=False, indent=2, default=str))
+    typer.echo(out.model_dump_json(indent=2))
 
 
 if __name__ == "__main__":

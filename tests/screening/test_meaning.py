@@ -304,7 +304,7 @@ def test_a_broken_stored_model_falls_back_to_the_packaged_one(db: Session) -> No
         metrics={}, created_by="test",
     )  # fmt: skip
     assert screening_model.current(db) is screening_model.packaged()
-    assert service.check(db, title="", content="楼下着火了，快来人")["emergency"]
+    assert service.check(db, title="", content="楼下着火了，快来人").emergency
 
 
 def test_a_model_that_loses_emergencies_is_not_served() -> None:

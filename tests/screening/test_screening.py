@@ -216,5 +216,5 @@ def test_adjusted_figures_leave_out_confirmed_flags_only(db: Session, actors: Ac
     db.flush()
     service.review(db, flag_id=flag.id, confirm=True, comment=None, principal=actors.dispatcher)
     row = next(r for r in service.fairness(db, department_id=actors.dept_id("ZJJ", db)))
-    assert row["tickets"]["raw"] - row["tickets"]["adjusted"] == 1
-    assert row["unsatisfied_rate"]["numerator_raw"] - row["unsatisfied_rate"]["numerator_adjusted"] == 1
+    assert row.tickets.raw - row.tickets.adjusted == 1
+    assert row.unsatisfied_rate.numerator_raw - row.unsatisfied_rate.numerator_adjusted == 1

@@ -2,59 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from fastapi import APIRouter, Request, status
-from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.accounts import service
-from hotline.accounts.schemas import TokenOut, UserIn, UserOut
+from hotline.accounts.schemas import (
+    AccountEventOut,
+    ActiveIn,
+    ApiTokenOut,
+    LoginIn,
+    PasswordChangeIn,
+    PasswordResetIn,
+    TokenOut,
+    UserIn,
+    UserOut,
+)
 from hotline.config import get_settings
 from hotline.errors import InvalidInput, Unauthenticated
 from hotline.http.clients import client_address
 from hotline.http.deps import AdminPrincipal, CurrentPrincipal, DbSession, PageSize, forget_principals
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
-
-
-class LoginIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
-
-
-class PasswordChangeIn(BaseModel):
-    current_password: str = Field(min_length=1, max_length=256)
-    new_password: str = Field(min_length=1, max_length=256)
-
-
-class PasswordResetIn(BaseModel):
-    new_password: str = Field(min_length=1, max_length=256)
-
-
-class ActiveIn(BaseModel):
-    active: bool
-
-
-class ApiTokenOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    name: str
-    created_at: datetime
-    expires_at: datetime | None
-    revoked: bool
-
-
-class AccountEventOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    at: datetime
-    user_id: int | None
-    actor_id: int | None
-    kind: str
-    client: str | None
-    data: dict[str, Any]
 
 
 @router.post("/auth/token", response_model=TokenOut)

@@ -6,12 +6,12 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, Field
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.analytics import bottlenecks, facts, hotspots, rates, report, service
 from hotline.analytics.rates import Filter
+from hotline.analytics.schemas import MineIn
 from hotline.analytics.store import Store
 from hotline.http.deps import DbSession, PageSize, require
 
@@ -182,10 +182,6 @@ def hotspot_list(
 def hotspot_detail(topic_id: int, db: DbSession, principal: Viewer, limit: PageSize = 50) -> dict[str, Any]:
     """A topic and its tickets (those you may see), the most central first."""
     return hotspots.members(db, topic_id=topic_id, limit=limit, principal=principal)
-
-
-class MineIn(BaseModel):
-    period: str = Field(description="2026-10, 2026-W43, …")
 
 
 @router.post("/hotspots/mine")

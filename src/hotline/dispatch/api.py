@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import BaseModel, Field
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
@@ -14,7 +13,17 @@ from hotline.categories import service as category_service
 from hotline.dispatch import routing, service
 from hotline.dispatch.models import DispatchSuggestion
 from hotline.dispatch.registry import CATEGORY
-from hotline.dispatch.schemas import ModelVersionOut, RoutingRuleIn, RoutingRuleOut, SuggestIn, SuggestionOut
+from hotline.dispatch.schemas import (
+    AcceptIn,
+    LandmarkIn,
+    LandmarkOut,
+    ModelVersionOut,
+    RoutingRuleIn,
+    RoutingRuleOut,
+    SuggestIn,
+    SuggestionOut,
+    TriageItem,
+)
 from hotline.errors import ServiceUnavailable, referencing
 from hotline.http.deps import AdminPrincipal, DbSession, PageSize, require
 from hotline.llm.client import LlmUnavailable
@@ -22,7 +31,7 @@ from hotline.nlp import registry as model_registry
 from hotline.org import service as org_service
 from hotline.tickets import views
 from hotline.tickets.api import lang
-from hotline.tickets.schemas import TicketOut, TicketSummary
+from hotline.tickets.schemas import TicketOut
 from hotline.tickets.service import get_ticket
 from hotline.workflow import views as workflow_views
 
@@ -56,11 +65,6 @@ def suggest(body: SuggestIn, db: DbSession, _: CenterPrincipal) -> SuggestionOut
         category_id=category_id,
     )
     return SuggestionOut.model_validate(s.as_dict())
-
-
-class TriageItem(BaseModel):
-    ticket: TicketSummary
-    suggestion: SuggestionOut | None
 
 
 @router.get("/triage", response_model=list[TriageItem])
@@ -98,16 +102,6 @@ def second_opinion(ticket_id: int, db: DbSession, principal: IntakePrincipal) ->
         return _out(service.second_opinion(db, ticket_id=ticket_id, principal=principal))
     except LlmUnavailable as exc:
         raise ServiceUnavailable("llm_unavailable", reason=exc.reason) from exc
-
-
-class AcceptIn(BaseModel):
-    choice: int = Field(default=0, ge=0, le=2, description="which of the top-3 departments")
-    department_id: int | None = Field(default=None, description="override: dispatch elsewhere")
-    category_code: str | None = Field(
-        default=None,
-        max_length=255,
-        description="correct the category (routed through the table unless a department is given)",
-    )
 
 
 @ticket_router.post("/{ticket_id}/suggestion/accept", response_model=TicketOut)
@@ -167,19 +161,6 @@ def delete_routing(rule_id: int, db: DbSession, principal: AdminPrincipal) -> Ro
 
 
 # -- gazetteer -------------------------------------------------------------------------------------
-
-
-class LandmarkIn(BaseModel):
-    name: str = Field(min_length=2, max_length=100)
-    area_code: str = Field(min_length=1, max_length=64)
-    kind: str = Field(default="landmark", max_length=24)
-
-
-class LandmarkOut(BaseModel):
-    id: int
-    name: str
-    area_id: int
-    kind: str
 
 
 @router.get("/landmarks", response_model=list[LandmarkOut])

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hotline.tickets.schemas import Content
+from hotline.tickets.schemas import Content, TicketSummary
 
 
 class RoutingRuleIn(BaseModel):
@@ -86,3 +86,31 @@ class SuggestionOut(BaseModel):
     decision: str
     reason: str
     llm: dict[str, Any] | None = None
+
+
+class TriageItem(BaseModel):
+    ticket: TicketSummary
+    suggestion: SuggestionOut | None
+
+
+class AcceptIn(BaseModel):
+    choice: int = Field(default=0, ge=0, le=2, description="which of the top-3 departments")
+    department_id: int | None = Field(default=None, description="override: dispatch elsewhere")
+    category_code: str | None = Field(
+        default=None,
+        max_length=255,
+        description="correct the category (routed through the table unless a department is given)",
+    )
+
+
+class LandmarkIn(BaseModel):
+    name: str = Field(min_length=2, max_length=100)
+    area_code: str = Field(min_length=1, max_length=64)
+    kind: str = Field(default="landmark", max_length=24)
+
+
+class LandmarkOut(BaseModel):
+    id: int
+    name: str
+    area_id: int
+    kind: str

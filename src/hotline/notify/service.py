@@ -138,7 +138,7 @@ class Directory:
             self._rows.append(
                 base
                 | {
-                    "channel": "sms",
+                    "channel": NotifyChannel.sms,
                     "recipient": phone,
                     "user_id": None,
                     "status": NotificationStatus.pending,
@@ -186,7 +186,9 @@ def deliver_due(
 def inbox(
     session: Session, *, user_id: int, unread_only: bool = False, limit: int = 50
 ) -> list[Notification]:
-    stmt = select(Notification).where(Notification.channel == NotifyChannel.in_app, Notification.user_id == user_id)
+    stmt = select(Notification).where(
+        Notification.channel == NotifyChannel.in_app, Notification.user_id == user_id
+    )
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
     return list(session.scalars(stmt.order_by(Notification.id.desc()).limit(limit)))

@@ -31,6 +31,7 @@ from hotline.screening import classifier
 from hotline.screening.classifier import Example, ScreeningModel
 from hotline.screening.examples import fingerprint, ordinary_vectors, package_file, situations_and_examples
 from hotline.screening.models import ScreeningFlag
+from hotline.screening.schemas import ModelInfoOut, TrainOut, VersionBrief
 from hotline.screening.text import screening_windows
 from hotline.tickets.models import Ticket
 
@@ -187,7 +188,7 @@ def safe(model: ScreeningModel) -> tuple[bool, float, float]:
     return recall >= floor - 1e-9, recall, floor
 
 
-def train(session: Session, *, created_by: str | None, now: datetime | None = None) -> dict[str, Any]:
+def train(session: Session, *, created_by: str | None, now: datetime | None = None) -> TrainOut:
     """Train the centre's screening model and store it as the next version; activated unless its
     reading by meaning would catch fewer of the guard's emergencies (never trained on) than the
     packaged model's does."""
@@ -220,12 +221,26 @@ def train(session: Session, *, created_by: str | None, now: datetime | None = No
         activate_now=ok,
         now=now,
     )
-    return {
-        "version": row.version,
-        "active": row.active,
-        "reason": None if ok else "emergency_recall_below_packaged",
-        "metrics": model.metrics,
-    }
+    return TrainOut(
+        version=row.version,
+        active=row.active,
+        reason=None if ok else "emergency_recall_below_packaged",
+        metrics=model.metrics,
+    )
+
+
+def info(session: Session) -> ModelInfoOut:
+    """The model that serves (the centre's active version, or the packaged one), its thresholds and
+    measured figures, and every stored version."""
+    active = registry.active_version(session, kind=KIND)
+    served = current(session)
+    return ModelInfoOut(
+        serving=f"v{active.version}" if active else "packaged",
+        embedding_model=served.embedding_model,
+        thresholds={k: served.threshold(k) for k in served.kinds},
+        metrics=served.metrics,
+        versions=[VersionBrief.model_validate(v) for v in registry.list_versions(session, kind=KIND)],
+    )
 
 
 def clear_cache() -> None:

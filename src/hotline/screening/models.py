@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, utcnow
+from hotline.screening.enums import AppealStatus, CallerDecisionKind, CallerLevel, FlagKind, FlagStatus
 
 
 class ScreeningFlag(Base):
@@ -21,13 +22,11 @@ class ScreeningFlag(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
-    kind: Mapped[str] = mapped_column(
-        String(24)
-    )  # frequent|repeated_content|abusive|threat|private_domain|out_of_remit|emergency|caller_status
+    kind: Mapped[FlagKind] = mapped_column(String(24))
     reason: Mapped[str] = mapped_column(String(200))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     referral: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | confirmed | dismissed
+    status: Mapped[FlagStatus] = mapped_column(String(16), default=FlagStatus.pending)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
@@ -40,13 +39,13 @@ class CallerStatus(Base):
     __tablename__ = "caller_status"
 
     caller_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    level: Mapped[str] = mapped_column(String(16))  # normal | noted | warned | graylist | blacklist
+    level: Mapped[CallerLevel] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
     appeal: Mapped[str | None] = mapped_column(Text)
-    appeal_status: Mapped[str] = mapped_column(String(16), default="none")  # none | pending | upheld | lifted
+    appeal_status: Mapped[AppealStatus] = mapped_column(String(16), default=AppealStatus.none)
 
 
 class CallerDecision(Base):
@@ -56,8 +55,8 @@ class CallerDecision(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     caller_hash: Mapped[str] = mapped_column(String(64), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # decision | appeal | appeal_decision | expired
-    level: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[CallerDecisionKind] = mapped_column(String(16))
+    level: Mapped[CallerLevel] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

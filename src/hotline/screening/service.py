@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -19,7 +18,17 @@ from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.nlp import embedding
 from hotline.screening import model as screening_model
 from hotline.screening import rules
+from hotline.screening.enums import AppealStatus, CallerLevel, FlagKind, FlagStatus
 from hotline.screening.models import CallerDecision, CallerStatus, ScreeningFlag
+from hotline.screening.schemas import (
+    CheckOut,
+    FairnessOut,
+    FindingOut,
+    FlagRatesOut,
+    KindRate,
+    RateRawAdjusted,
+    RawAdjusted,
+)
 from hotline.screening.text import screening_windows
 from hotline.tickets import events
 from hotline.tickets import service as ticket_service
@@ -31,7 +40,7 @@ from hotline.tickets.states import Status
 log = logging.getLogger(__name__)
 
 REPEATED_LOOKBACK = 20  # a caller's latest tickets compared by meaning
-LEVELS = ("normal", "noted", "warned", "graylist", "blacklist")
+LEVELS = tuple(CallerLevel)
 # confirmed flags of these kinds take the ticket out of the departments' evaluation
 EXCLUDING = {"private_domain", "out_of_remit", "frequent", "repeated_content"}
 SCRIPTS = {
@@ -200,7 +209,7 @@ def _decide(
     via: str | None = None,
 ) -> ScreeningFlag:
     """Record a person's decision on a flag, its consequence for the evaluation, and the event."""
-    flag.status = "confirmed" if confirm else "dismissed"
+    flag.status = FlagStatus.confirmed if confirm else FlagStatus.dismissed
     flag.reviewed_by_id, flag.reviewed_at, flag.review_comment = principal.user_id, now, comment
     if confirm and flag.kind in EXCLUDING:
         ticket.evaluation_excluded = True
@@ -234,7 +243,7 @@ def active_status(session: Session, caller_hash: str, now: datetime | None = Non
                 created_at=now,
             )
         )
-        row.level, row.reason, row.expires_at = "normal", f"{row.level} 已到期", None
+        row.level, row.reason, row.expires_at = CallerLevel.normal, f"{row.level} 已到期", None
     return row
 
 
@@ -253,6 +262,7 @@ def decide(
     policy.check(principal, Permission.review_screening, "screening_denied")
     if level not in LEVELS:
         raise InvalidInput("caller_level", level=level, known=", ".join(LEVELS))
+    level = CallerLevel(level)
     if level in ("graylist", "blacklist") and (expires_at is None or expires_at <= now):
         raise InvalidInput("caller_expiry_required", level=level)
     row = session.get(CallerStatus, caller_hash)
@@ -266,7 +276,7 @@ def decide(
         principal.user_id,
         now,
     )
-    row.appeal_status = "none" if row.appeal_status == "pending" else row.appeal_status
+    row.appeal_status = AppealStatus.none if row.appeal_status == AppealStatus.pending else row.appeal_status
     session.add(
         CallerDecision(
             caller_hash=caller_hash,
@@ -287,7 +297,7 @@ def appeal(session: Session, *, caller_hash: str, text: str, now: datetime | Non
     row = session.get(CallerStatus, caller_hash)
     if row is None or row.level == "normal":
         raise InvalidInput("caller_no_restriction")
-    row.appeal, row.appeal_status = text, "pending"
+    row.appeal, row.appeal_status = text, AppealStatus.pending
     session.add(
         CallerDecision(
             caller_hash=caller_hash,
@@ -315,9 +325,9 @@ def decide_appeal(
     row = session.get(CallerStatus, caller_hash)
     if row is None or row.appeal_status != "pending":
         raise InvalidInput("caller_no_appeal")
-    row.appeal_status = "lifted" if lift else "upheld"
+    row.appeal_status = AppealStatus.lifted if lift else AppealStatus.upheld
     if lift:
-        row.level, row.expires_at = "normal", None
+        row.level, row.expires_at = CallerLevel.normal, None
     row.reason = reason
     session.add(
         CallerDecision(
@@ -354,7 +364,7 @@ def unhandled_emergencies(session: Session) -> list[Ticket]:
     )
 
 
-def fairness(session: Session, *, department_id: int | None = None) -> list[dict[str, Any]]:
+def fairness(session: Session, *, department_id: int | None = None) -> list[FairnessOut]:
     """Per lead department: tickets, on-time and satisfaction counts, raw and adjusted (without the
     tickets excluded after a confirmed screening flag)."""
     excluded = Ticket.evaluation_excluded.is_(True)
@@ -382,39 +392,39 @@ def fairness(session: Session, *, department_id: int | None = None) -> list[dict
     for dept, n, ex, late_raw, late_adj, rated_raw, rated_adj, un_raw, un_adj in session.execute(stmt):
         n, ex = int(n), int(ex or 0)
         out.append(
-            {
-                "department_id": dept,
-                "tickets": {"raw": n, "adjusted": n - ex, "excluded": ex},
-                "closed_late": {"raw": int(late_raw or 0), "adjusted": int(late_adj or 0)},
-                "unsatisfied_rate": {
-                    "raw": round(int(un_raw or 0) / int(rated_raw), 4) if rated_raw else None,
-                    "adjusted": round(int(un_adj or 0) / int(rated_adj), 4) if rated_adj else None,
-                    "numerator_raw": int(un_raw or 0),
-                    "denominator_raw": int(rated_raw or 0),
-                    "numerator_adjusted": int(un_adj or 0),
-                    "denominator_adjusted": int(rated_adj or 0),
-                },
-            }
+            FairnessOut(
+                department_id=dept,
+                tickets=RawAdjusted(raw=n, adjusted=n - ex, excluded=ex),
+                closed_late=RawAdjusted(raw=int(late_raw or 0), adjusted=int(late_adj or 0)),
+                unsatisfied_rate=RateRawAdjusted(
+                    raw=round(int(un_raw or 0) / int(rated_raw), 4) if rated_raw else None,
+                    adjusted=round(int(un_adj or 0) / int(rated_adj), 4) if rated_adj else None,
+                    numerator_raw=int(un_raw or 0),
+                    denominator_raw=int(rated_raw or 0),
+                    numerator_adjusted=int(un_adj or 0),
+                    denominator_adjusted=int(rated_adj or 0),
+                ),
+            )
         )
     return out
 
 
-def check(session: Session, *, title: str, content: str) -> dict[str, Any]:
+def check(session: Session, *, title: str, content: str) -> CheckOut:
     """Screen a text that is not (yet) a ticket — the workstation while the operator types, a call's
     transcript as it arrives — with the centre's model; nothing is stored."""
     findings = rules.screen_text(title, content, model=screening_model.current(session))
     emergency = next((f for f in findings if f.kind == "emergency"), None)
-    return {
-        "emergency": emergency is not None,
-        "service": emergency.details.get("service") if emergency else None,
-        "findings": [
-            {"kind": f.kind, "reason": f.reason, "cues": f.cues, "referral": f.referral, "details": f.details}
+    return CheckOut(
+        emergency=emergency is not None,
+        service=emergency.details.get("service") if emergency else None,
+        findings=[
+            FindingOut(kind=f.kind, reason=f.reason, cues=f.cues, referral=f.referral, details=f.details)
             for f in findings
         ],
-    }
+    )
 
 
-def flag_rates(session: Session, *, start: datetime, end: datetime) -> dict[str, Any]:
+def flag_rates(session: Session, *, start: datetime, end: datetime) -> FlagRatesOut:
     """How many requests of a period each kind flagged, and what people decided: the share a person
     must read, and the share confirmed (a kind that is mostly dismissed needs its cues or its
     threshold looked at)."""
@@ -430,16 +440,16 @@ def flag_rates(session: Session, *, start: datetime, end: datetime) -> dict[str,
         .where(Ticket.created_at >= start, Ticket.created_at < end)
         .group_by(ScreeningFlag.kind, ScreeningFlag.status)
     ).all()
-    kinds: dict[str, dict[str, Any]] = {}
+    kinds: dict[FlagKind, KindRate] = {}
     for kind, status, n in rows:
-        entry = kinds.setdefault(kind, {"flagged": 0, "pending": 0, "confirmed": 0, "dismissed": 0})
-        entry[status] += int(n)
-        entry["flagged"] += int(n)
+        entry = kinds.setdefault(FlagKind(kind), KindRate())
+        setattr(entry, FlagStatus(status).value, getattr(entry, FlagStatus(status).value) + int(n))
+        entry.flagged += int(n)
     for entry in kinds.values():
-        entry["share"] = round(entry["flagged"] / tickets, 5) if tickets else None
-        decided = entry["confirmed"] + entry["dismissed"]
-        entry["confirmed_share"] = round(entry["confirmed"] / decided, 4) if decided else None
-    return {"start": start, "end": end, "tickets": tickets, "kinds": kinds}
+        entry.share = round(entry.flagged / tickets, 5) if tickets else None
+        decided = entry.confirmed + entry.dismissed
+        entry.confirmed_share = round(entry.confirmed / decided, 4) if decided else None
+    return FlagRatesOut(start=start, end=end, tickets=tickets, kinds=kinds)
 
 
 def settle_on_hand_off(session: Session, *, ticket: Ticket, principal: Principal, service: str) -> None:
