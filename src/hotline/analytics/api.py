@@ -11,7 +11,24 @@ from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.analytics import bottlenecks, facts, hotspots, rates, report, service
 from hotline.analytics.rates import Filter
-from hotline.analytics.schemas import MineIn
+from hotline.analytics.schemas import (
+    DefinitionsOut,
+    DimensionDefOut,
+    DrillOut,
+    EmergingOut,
+    HotspotsOut,
+    MineIn,
+    MineOut,
+    RankingOut,
+    RateDefOut,
+    RateTableOut,
+    RefreshOut,
+    RepeatsOut,
+    StepsOut,
+    SummaryOut,
+    TopicOut,
+    UnitsOut,
+)
 from hotline.analytics.store import Store
 from hotline.http.deps import DbSession, PageSize, require
 
@@ -61,23 +78,23 @@ def _meta(store: Store, flt: Filter) -> dict[str, Any]:
     return {"start": flt.start, "end": flt.end, "basis": flt.basis, "as_of": service.as_of(store)}
 
 
-@router.get("/definitions")
-def definitions(_: Viewer) -> dict[str, Any]:
+@router.get("/definitions", response_model=DefinitionsOut)
+def definitions(_: Viewer) -> DefinitionsOut:
     """What each rate counts (numerator and denominator over the facts) and what it can be broken down by."""
-    return {
-        "rates": [r.__dict__ for r in rates.definitions().values()],
-        "dimensions": [d.__dict__ for d in rates.dimensions().values()],
-    }
+    return DefinitionsOut(
+        rates=[RateDefOut(**r.__dict__) for r in rates.definitions().values()],
+        dimensions=[DimensionDefOut(**d.__dict__) for d in rates.dimensions().values()],
+    )
 
 
-@router.get("/rates")
-def summary(db: DbSession, principal: Viewer, store: StoreDep, flt: FilterDep) -> dict[str, Any]:
+@router.get("/rates", response_model=SummaryOut)
+def summary(db: DbSession, principal: Viewer, store: StoreDep, flt: FilterDep) -> SummaryOut:
     """Every rate over the period, with the period before and the change (in rate points)."""
     scope = service.scope_of(db, principal)
-    return _meta(store, flt) | {"rates": rates.summary(store.connect(), flt, scope=scope)}
+    return SummaryOut(**_meta(store, flt), rates=rates.summary(store.connect(), flt, scope=scope))
 
 
-@router.get("/rates/{rate}")
+@router.get("/rates/{rate}", response_model=RateTableOut, response_model_exclude_none=True)
 def rate_table(
     rate: str,
     db: DbSession,
@@ -86,16 +103,14 @@ def rate_table(
     flt: FilterDep,
     by: str | None = None,
     every: Annotated[Literal["day", "week", "month"] | None, Query(description="a row per period")] = None,
-) -> dict[str, Any]:
+) -> RateTableOut:
     """One rate by a dimension and/or per period: numerator, denominator and value of each row."""
     scope = service.scope_of(db, principal)
-    return _meta(store, flt) | {
-        "rate": rate,
-        "rows": rates.compute(store.connect(), rate, flt, by=by, period=every, scope=scope),
-    }
+    rows = rates.compute(store.connect(), rate, flt, by=by, period=every, scope=scope)
+    return RateTableOut(**_meta(store, flt), rate=rate, rows=rows)
 
 
-@router.get("/rates/{rate}/tickets")
+@router.get("/rates/{rate}/tickets", response_model=DrillOut)
 def rate_tickets(
     rate: str,
     db: DbSession,
@@ -107,10 +122,10 @@ def rate_tickets(
     at: Annotated[str | None, Query(description="the period row to drill into (with every)")] = None,
     limit: PageSize = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict[str, Any]:
+) -> DrillOut:
     """The tickets behind a figure: its denominator, its numerator, or the rest (those that lowered it)."""
     scope = service.scope_of(db, principal)
-    return _meta(store, flt) | rates.drilldown(
+    found = rates.drilldown(
         store.connect(),
         rate,
         flt,
@@ -121,9 +136,10 @@ def rate_tickets(
         limit=limit,
         offset=offset,
     )
+    return DrillOut(**_meta(store, flt), **found)
 
 
-@router.get("/rankings")
+@router.get("/rankings", response_model=RankingOut, response_model_exclude_none=True)
 def rankings(
     db: DbSession,
     principal: Viewer,
@@ -131,39 +147,40 @@ def rankings(
     flt: FilterDep,
     by: Literal["department", "district", "street"] = "department",
     rate: Annotated[str | None, Query(description="rank by one rate; default: the composite score")] = None,
-) -> dict[str, Any]:
+) -> RankingOut:
     """Departments or areas ranked (综合评价 by HOTLINE_RANKING_WEIGHTS, or by one rate)."""
     scope = service.scope_of(db, principal)
-    return _meta(store, flt) | {"rows": rates.ranking(store.connect(), flt, by=by, rate=rate, scope=scope)}
+    rows = rates.ranking(store.connect(), flt, by=by, rate=rate, scope=scope)
+    return RankingOut(**_meta(store, flt), rows=rows)
 
 
-@router.get("/bottlenecks/steps")
+@router.get("/bottlenecks/steps", response_model=StepsOut, response_model_exclude_none=True)
 def bottleneck_steps(
     db: DbSession,
     principal: Viewer,
     store: StoreDep,
     flt: FilterDep,
     by: Literal["department", "category", "district"] | None = None,
-) -> dict[str, Any]:
+) -> StepsOut:
     """Time in each workflow step (median, p90) and tickets still waiting there, slowest first."""
     scope = service.scope_of(db, principal)
-    return _meta(store, flt) | {"rows": bottlenecks.steps(store.connect(), flt, by=by, scope=scope)}
+    return StepsOut(**_meta(store, flt), rows=bottlenecks.steps(store.connect(), flt, by=by, scope=scope))
 
 
-@router.get("/bottlenecks/units")
+@router.get("/bottlenecks/units", response_model=UnitsOut)
 def bottleneck_units(
     db: DbSession,
     principal: Viewer,
     store: StoreDep,
     flt: FilterDep,
     by: Literal["department", "district", "street", "category"] = "department",
-) -> dict[str, Any]:
+) -> UnitsOut:
     """Per unit: returned, overdue, late and reopened tickets, the most troubled first."""
     scope = service.scope_of(db, principal)
-    return _meta(store, flt) | {"rows": bottlenecks.units(store.connect(), flt, by=by, scope=scope)}
+    return UnitsOut(**_meta(store, flt), rows=bottlenecks.units(store.connect(), flt, by=by, scope=scope))
 
 
-@router.get("/hotspots")
+@router.get("/hotspots", response_model=HotspotsOut)
 def hotspot_list(
     db: DbSession,
     principal: Viewer,
@@ -171,30 +188,30 @@ def hotspot_list(
     flt: FilterDep,
     limit: PageSize = 20,
     min_tickets: Annotated[int | None, Query(ge=1)] = None,
-) -> dict[str, Any]:
+) -> HotspotsOut:
     """The hottest topics of the period with tickets, people, supports, span and heat index."""
     scope = service.scope_of(db, principal)
     rows = hotspots.top(store.connect(), flt, limit=limit, min_tickets=min_tickets, scope=scope)
-    return _meta(store, flt) | {"rows": rows}
+    return HotspotsOut(**_meta(store, flt), rows=rows)
 
 
-@router.get("/hotspots/{topic_id}")
-def hotspot_detail(topic_id: int, db: DbSession, principal: Viewer, limit: PageSize = 50) -> dict[str, Any]:
+@router.get("/hotspots/{topic_id}", response_model=TopicOut)
+def hotspot_detail(topic_id: int, db: DbSession, principal: Viewer, limit: PageSize = 50) -> TopicOut:
     """A topic and its tickets (those you may see), the most central first."""
-    return hotspots.members(db, topic_id=topic_id, limit=limit, principal=principal)
+    return TopicOut(**hotspots.members(db, topic_id=topic_id, limit=limit, principal=principal))
 
 
-@router.post("/hotspots/mine")
-def hotspot_mine(body: MineIn, db: DbSession, _: Centre, store: StoreDep) -> dict[str, Any]:
+@router.post("/hotspots/mine", response_model=MineOut)
+def hotspot_mine(body: MineIn, db: DbSession, _: Centre, store: StoreDep) -> MineOut:
     """Mine the topics of a period again (the scheduler does the current month daily), then re-take
     the facts of its months."""
     start, end = service.period_range(body.period)
     mined = hotspots.mine(db, period=body.period, start=start, end=end, store=store)
     refreshed = facts.refresh(db, store)
-    return mined.__dict__ | {"refreshed_months": refreshed.months}
+    return MineOut(**mined.__dict__, refreshed_months=refreshed.months)
 
 
-@router.get("/emerging")
+@router.get("/emerging", response_model=EmergingOut)
 def emerging(
     db: DbSession,
     principal: Viewer,
@@ -203,36 +220,34 @@ def emerging(
     by: Literal["district", "street"] = "district",
     window_days: Annotated[int, Query(ge=1, le=31)] = 7,
     min_count: Annotated[int, Query(ge=1)] = 5,
-) -> dict[str, Any]:
+) -> EmergingOut:
     """Problems rising suddenly against their baseline (新发问题)."""
     scope = service.scope_of(db, principal)
     end = end or service.make_filter().end
-    return {
-        "end": end,
-        "as_of": service.as_of(store),
-        "rows": hotspots.emerging(
-            store.connect(), end=end, by=by, window_days=window_days, min_count=min_count, scope=scope
-        ),
-    }
+    rows = hotspots.emerging(
+        store.connect(), end=end, by=by, window_days=window_days, min_count=min_count, scope=scope
+    )
+    return EmergingOut(end=end, as_of=service.as_of(store), rows=rows)
 
 
-@router.get("/repeats")
+@router.get("/repeats", response_model=RepeatsOut)
 def repeats(
     db: DbSession,
     principal: Viewer,
     store: StoreDep,
     flt: FilterDep,
     min_tickets: Annotated[int, Query(ge=2)] = 3,
-) -> dict[str, Any]:
+) -> RepeatsOut:
     """Repeat requests: callers and places with several tickets in the period (重复诉求)."""
     scope = service.scope_of(db, principal)
-    return _meta(store, flt) | hotspots.repeats(store.connect(), flt, min_tickets=min_tickets, scope=scope)
+    found = hotspots.repeats(store.connect(), flt, min_tickets=min_tickets, scope=scope)
+    return RepeatsOut(**_meta(store, flt), **found)
 
 
-@router.post("/refresh")
-def refresh(db: DbSession, _: Centre, store: StoreDep, full: bool = False) -> dict[str, Any]:
+@router.post("/refresh", response_model=RefreshOut)
+def refresh(db: DbSession, _: Centre, store: StoreDep, full: bool = False) -> RefreshOut:
     """Bring the facts up to date now (the scheduler does it every HOTLINE_ANALYTICS_REFRESH_MINUTES)."""
-    return facts.refresh(db, store, full=full).__dict__
+    return RefreshOut(**facts.refresh(db, store, full=full).__dict__)
 
 
 @router.get("/reports/{period}.{fmt}")
