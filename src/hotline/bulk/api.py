@@ -10,14 +10,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from hotline.accounts.policy import Permission, may_see_contact
+from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.bulk import service
+from hotline.bulk.schemas import ImportReportOut
 from hotline.config import get_settings
 from hotline.errors import InvalidInput
 from hotline.http.deps import CurrentPrincipal, DbSession, require
 from hotline.tickets.enums import Channel
-from hotline.tickets.models import ContactView
 from hotline.tickets.schemas import TicketFilter
 from hotline.tickets.states import Status
 
@@ -25,7 +25,11 @@ router = APIRouter(prefix="/api/v1", tags=["import and export"])
 Importer = Annotated[Principal, Depends(require(Permission.bulk_transfer))]
 
 
-@router.post("/import/tickets")
+@router.post(
+    "/import/tickets",
+    response_model=ImportReportOut,
+    responses={422: {"model": ImportReportOut, "description": "bad rows: nothing was written"}},
+)
 async def import_tickets(
     db: DbSession,
     principal: Importer,
@@ -48,8 +52,8 @@ async def import_tickets(
         report = service.import_tickets(db, path=path, mapping=plan, principal=principal, dry_run=dry_run)
     if report.errors and not dry_run:
         db.rollback()
-        return JSONResponse(report.as_dict(), status_code=422)
-    return JSONResponse(report.as_dict())
+        return JSONResponse(ImportReportOut.model_validate(report.as_dict()).model_dump(), status_code=422)
+    return JSONResponse(ImportReportOut.model_validate(report.as_dict()).model_dump())
 
 
 @router.get("/export/tickets.{fmt}")
@@ -81,13 +85,7 @@ def export_tickets(
         created_to=created_to,
         q=q,
     )
-    show = may_see_contact(principal)
-    # read everything while the request's session is open; the response may stream after it closes
-    rows = list(service.export_rows(db, principal=principal, filters=filters, show_phone=show))
-    if show and rows:
-        db.add(
-            ContactView(user_id=principal.user_id, role=principal.role.value, via="export", count=len(rows))
-        )
+    rows = service.export(db, principal=principal, filters=filters)
     headers = {"Content-Disposition": f'attachment; filename="tickets.{fmt}"'}
     if fmt == "xlsx":
         return Response(

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.accounts import policy
 from hotline.accounts.principal import Principal
 from hotline.categories.models import Category
 from hotline.db import utcnow
@@ -26,7 +27,7 @@ from hotline.spreadsheets import csv_rows, xlsx_row
 from hotline.tickets import events
 from hotline.tickets.enums import Channel, RequestType
 from hotline.tickets.events import EventKind
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import ContactView, Ticket
 from hotline.tickets.schemas import TicketFilter
 from hotline.tickets.service import (
     caller_hash,
@@ -277,6 +278,18 @@ EXPORT_COLUMNS = (
     "办结时间",
     "满意度",
 )
+
+
+def export(session: Session, *, principal: Principal, filters: TicketFilter) -> list[list[Any]]:
+    """Every row of the export, read at once (the response may stream after the session closes); full
+    phone numbers only for a role that may see them, and then the showing is logged."""
+    show = policy.may_see_contact(principal)
+    rows = list(export_rows(session, principal=principal, filters=filters, show_phone=show))
+    if show and rows:
+        session.add(
+            ContactView(user_id=principal.user_id, role=principal.role.value, via="export", count=len(rows))
+        )
+    return rows
 
 
 def export_rows(

@@ -123,8 +123,14 @@ def describe(session: Session, rule: RoutingRule, dept: Department | None = None
     )
 
 
-def list_rules(session: Session) -> list[RoutingRule]:
-    return list(session.scalars(select(RoutingRule).order_by(RoutingRule.category_id, RoutingRule.id)))
+def list_rules(session: Session, *, active_only: bool = False, limit: int | None = None) -> list[RoutingRule]:
+    """The routing table: every rule by category, or the active ones, the highest priority first."""
+    stmt = select(RoutingRule)
+    if active_only:
+        stmt = stmt.where(RoutingRule.active.is_(True)).order_by(RoutingRule.priority.desc(), RoutingRule.id)
+    else:
+        stmt = stmt.order_by(RoutingRule.category_id, RoutingRule.id)
+    return list(session.scalars(stmt.limit(limit)))
 
 
 def upsert_rule(

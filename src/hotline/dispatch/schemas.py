@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hotline.dispatch.enums import Decision
 from hotline.tickets.schemas import Content, TicketSummary
 
 
@@ -73,24 +74,81 @@ class ModelVersionOut(BaseModel):
     activated_at: datetime | None
 
 
-class SuggestionOut(BaseModel):
-    """A dispatch suggestion: everything an operator needs to accept or override in one click."""
+class CategoryGuess(BaseModel):
+    """A category the request may be about, with the words that pointed to it."""
 
-    model_version: int | None
-    category: list[dict[str, Any]]
-    request_type: dict[str, Any]
-    urgency: dict[str, Any]
-    location: dict[str, Any] | None
-    departments: list[dict[str, Any]]
+    category_id: int
+    code: str
+    name: str  # the full name, 城乡建设/市政设施
+    probability: float
+    words: list[str] = Field(default_factory=list)
+    source: str = "model"  # model | operator (chosen by a person)
+
+
+class SignalOut(BaseModel):
+    """Request type or urgency read from the words (and, for an emergency, screening's reading)."""
+
+    value: str
     confidence: float
-    decision: str
+    cues: list[str] = Field(default_factory=list)
+    service: str | None = None  # an emergency: the service to hand over to (110/119/120/122)
+
+
+class PlaceGuess(BaseModel):
+    area_id: int
+    code: str
+    name: str
+    matched: list[str] = Field(default_factory=list)
+    confidence: float
+    source: str = "text"  # text (the gazetteer) | operator
+
+
+class DepartmentGuess(BaseModel):
+    """A department the routing table sends the request to, with the probability mass behind it."""
+
+    department_id: int
+    code: str
+    name: str
+    confidence: float
+    co_department_ids: list[int] = Field(default_factory=list)
+    rule_id: int | None = None
+    rule: str = ""  # the routing table's line, in words
+    category_id: int
+
+
+class SecondOpinion(BaseModel):
+    """The large model's choice (generated; advice only)."""
+
+    generated: bool = True
+    model: str | None = None
+    category_id: int
+    category: str
+    department_id: int | None
+    department: str | None
     reason: str
-    llm: dict[str, Any] | None = None
+    agrees: bool
+
+
+class Suggestion(BaseModel):
+    """A dispatch suggestion: everything an operator needs to accept or override in one click; stored
+    with the ticket as it was made (DispatchSuggestion.payload)."""
+
+    model_version: int | None = None
+    model_version_id: int | None = Field(default=None, exclude=True)
+    category: list[CategoryGuess] = Field(default_factory=list)
+    request_type: SignalOut
+    urgency: SignalOut
+    location: PlaceGuess | None = None
+    departments: list[DepartmentGuess] = Field(default_factory=list)
+    confidence: float = 0.0
+    decision: Decision
+    reason: str = ""
+    llm: SecondOpinion | None = None
 
 
 class TriageItem(BaseModel):
     ticket: TicketSummary
-    suggestion: SuggestionOut | None
+    suggestion: Suggestion | None
 
 
 class AcceptIn(BaseModel):
@@ -114,3 +172,6 @@ class LandmarkOut(BaseModel):
     name: str
     area_id: int
     kind: str
+
+
+SuggestionOut = Suggestion  # TEMP

@@ -313,3 +313,13 @@ def public_reply(session: Session, ticket: Ticket) -> str | None:
     """The reply as a survey link's holder is shown it: personal data redacted."""
     reply = reply_for(session, ticket)
     return redact(reply) if reply else reply
+
+
+def open_survey(session: Session, *, ticket_id: int) -> FollowUpTask | None:
+    """The ticket's survey still waiting for the citizen's answer, if any."""
+    return session.scalar(
+        select(FollowUpTask)
+        .where(FollowUpTask.ticket_id == ticket_id, FollowUpTask.status.in_(["pending", "sent"]))
+        .order_by(FollowUpTask.id.desc())
+        .limit(1)
+    )

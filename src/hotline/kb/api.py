@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
 
@@ -24,8 +24,12 @@ from hotline.kb.schemas import (
     ArticleUpdate,
     ArticleVersionOut,
     DraftIn,
+    DraftReplyOut,
+    HitOut,
     ImportResult,
+    IntakeAssistOut,
     QuestionIn,
+    TicketSummaryOut,
 )
 from hotline.tickets.service import get_ticket
 
@@ -138,13 +142,13 @@ async def import_file(
     )
 
 
-@router.get("/search")
+@router.get("/search", response_model=list[HitOut])
 def search(
     db: DbSession,
     _: CenterPrincipal,
     q: Annotated[str, Query(min_length=1, max_length=500)],
     k: Annotated[int, Query(ge=1, le=20)] = 5,
-) -> list[dict[str, Any]]:
+) -> list[HitOut]:
     """KB passages for a query, best first (only articles served now)."""
     return [_hit(h) for h in qa.search_kb(db, q, k=k)]
 
@@ -155,43 +159,50 @@ def ask(body: QuestionIn, db: DbSession, _: CurrentPrincipal) -> AnswerOut:
     return qa.answer(db, body.question, use_llm=body.use_llm)
 
 
-def _hit(h: qa.Hit) -> dict[str, Any]:
+def _hit(h: qa.Hit) -> HitOut:
     out = h.as_dict()
     for key in ("valid_from", "valid_to", "closed_at"):
         if isinstance(out.get(key), datetime):
             out[key] = out[key].isoformat()
-    return out
+    return HitOut.model_validate(out)
 
 
-@assist_router.post("/assist/intake")
-def assist_intake(body: DraftIn, db: DbSession, _: CenterPrincipal) -> dict[str, Any]:
+@assist_router.post("/assist/intake", response_model=IntakeAssistOut)
+def assist_intake(body: DraftIn, db: DbSession, _: CenterPrincipal) -> IntakeAssistOut:
     """While an operator types: the top KB passages and the most similar resolved tickets with their replies."""
     text = f"{body.title} {body.content}"
-    return {
-        "passages": [_hit(h) for h in qa.search_kb(db, text, k=3)],
-        "similar_tickets": [_hit(h) for h in qa.similar_tickets(db, text, k=5)],
-        "answer": qa.answer(db, text, use_llm=False).model_dump(),
-    }
+    return IntakeAssistOut(
+        passages=[_hit(h) for h in qa.search_kb(db, text, k=3)],
+        similar_tickets=[_hit(h) for h in qa.similar_tickets(db, text, k=5)],
+        answer=qa.answer(db, text, use_llm=False),
+    )
 
 
-@assist_router.get("/tickets/{ticket_id}/summary")
+@assist_router.get(
+    "/tickets/{ticket_id}/summary", response_model=TicketSummaryOut, response_model_exclude_none=True
+)
 def ticket_summary(
     ticket_id: int, db: DbSession, principal: CurrentPrincipal, llm: bool = True
-) -> dict[str, Any]:
+) -> TicketSummaryOut:
     """The ticket's summary and key fields (who, where, what, when, demand); generated ones are marked."""
-    return assist.summarize(db, get_ticket(db, ticket_id=ticket_id, principal=principal), use_llm=llm)
+    ticket = get_ticket(db, ticket_id=ticket_id, principal=principal)
+    return TicketSummaryOut.model_validate(assist.summarize(db, ticket, use_llm=llm))
 
 
-@assist_router.post("/tickets/{ticket_id}/draft-reply")
+@assist_router.post(
+    "/tickets/{ticket_id}/draft-reply", response_model=DraftReplyOut, response_model_exclude_none=True
+)
 def ticket_draft_reply(
     ticket_id: int, db: DbSession, principal: CurrentPrincipal, llm: bool = True
-) -> dict[str, Any]:
+) -> DraftReplyOut:
     """A draft reply with its policy basis and precedents, for the department to edit and send."""
     ticket = get_ticket(db, ticket_id=ticket_id, principal=principal)
     department_id = (
         principal.department_id if principal.department_id is not None else ticket.lead_department_id
     )
-    return assist.draft_reply(db, ticket, department_id=department_id, use_llm=llm)
+    return DraftReplyOut.model_validate(
+        assist.draft_reply(db, ticket, department_id=department_id, use_llm=llm)
+    )
 
 
 @public.post("/ask", response_model=AnswerOut)

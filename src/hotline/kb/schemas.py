@@ -113,3 +113,64 @@ class DraftIn(BaseModel):
 
     title: str = Field(default="", max_length=200)
     content: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+
+
+class HitOut(BaseModel):
+    """A passage found: a KB article's (article_id, title, text, validity) or a resolved ticket's
+    (ticket_id, number, title, reply, closed_at), with how well it matched."""
+
+    model_config = ConfigDict(extra="allow")
+
+    key: int | str  # the passage's or the ticket's id
+    score: float
+    coverage: float  # share of the query's known words the passage holds
+    matched: list[str]
+
+
+class IntakeAssistOut(BaseModel):
+    """While an operator types: KB passages, similar resolved tickets, and an answer if the KB has one."""
+
+    passages: list[HitOut]
+    similar_tickets: list[HitOut]
+    answer: AnswerOut
+
+
+class KeyFields(BaseModel):
+    who: str | None
+    where: str | None
+    what: str | None
+    when: list[str] | str | None
+    demand: str | None
+
+
+class TicketSummaryOut(BaseModel):
+    summary: str
+    fields: KeyFields
+    generated: bool  # written by the large model (to be checked by a person)
+    method: str  # extractive | llm
+    model: str | None = None
+    editable: bool = True
+    extractive_summary: str | None = None
+
+
+class DraftSource(BaseModel):
+    article_id: int
+    title: str
+    text: str
+
+
+class Precedent(BaseModel):
+    ticket_id: int
+    number: str
+    title: str
+    reply: str | None
+
+
+class DraftReplyOut(BaseModel):
+    draft: str
+    generated: bool
+    method: str  # template | llm
+    model: str | None = None
+    editable: bool = True
+    sources: list[DraftSource]
+    similar: list[Precedent]

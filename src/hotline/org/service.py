@@ -54,19 +54,38 @@ def get_department_by_code(session: Session, *, code: str) -> Department:
     return dept
 
 
-def list_areas(session: Session, *, under_id: int | None = None) -> list[Area]:
-    """Return all areas (or one subtree), parents before children."""
+def list_areas(
+    session: Session,
+    *,
+    under_id: int | None = None,
+    active_only: bool = False,
+    levels: Iterable[AreaLevel] | None = None,
+) -> list[Area]:
+    """Return all areas (or one subtree; the active ones; those of some levels), parents before children."""
     stmt = select(Area).order_by(Area.path)
     if under_id is not None:
         stmt = stmt.where(Area.path.like(get_area(session, area_id=under_id).path + "%"))
+    if active_only:
+        stmt = stmt.where(Area.active.is_(True))
+    if levels is not None:
+        stmt = stmt.where(Area.level.in_([level.value for level in levels]))
     return list(session.scalars(stmt))
 
 
-def list_departments(session: Session, *, kind: str | None = None) -> list[Department]:
-    """Return the departments, optionally of one kind."""
-    stmt = select(Department).order_by(Department.code)
+def area_id(session: Session, *, code: str) -> int | None:
+    """The id of the area with this code (None: no such area)."""
+    return session.scalar(select(Area.id).where(Area.code == code)) if code else None
+
+
+def list_departments(
+    session: Session, *, kind: str | None = None, active_only: bool = False, by_name: bool = False
+) -> list[Department]:
+    """Return the departments (of one kind; the active ones), by code or by name."""
+    stmt = select(Department).order_by(Department.name if by_name else Department.code)
     if kind:
         stmt = stmt.where(Department.kind == kind)
+    if active_only:
+        stmt = stmt.where(Department.active.is_(True))
     return list(session.scalars(stmt))
 
 

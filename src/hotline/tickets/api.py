@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
@@ -17,6 +17,7 @@ from hotline.publication import service as publication
 from hotline.tickets import service, views
 from hotline.tickets.enums import Channel, RequestType, Urgency
 from hotline.tickets.schemas import (
+    ContactViewOut,
     EventOut,
     Page,
     PublicTicketCreate,
@@ -206,23 +207,14 @@ def support_public(number: str, body: SupportIn, db: DbSession) -> SupportOut:
 audit = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 
-@audit.get("/contact-views")
+@audit.get("/contact-views", response_model=list[ContactViewOut])
 def contact_views(
     db: DbSession,
     _: AdminPrincipal,
     user_id: int | None = None,
     ticket_id: int | None = None,
     limit: PageSize = 200,
-) -> list[dict[str, Any]]:
+) -> list[ContactViewOut]:
     """Who was shown citizens' full contact details (个人信息查看记录), newest first; by user or ticket."""
-    return [
-        {
-            "at": v.at,
-            "user_id": v.user_id,
-            "role": v.role,
-            "via": v.via,
-            "count": v.count,
-            "ticket_ids": v.ticket_ids,
-        }
-        for v in service.list_contact_views(db, user_id=user_id, ticket_id=ticket_id, limit=limit)
-    ]
+    rows = service.list_contact_views(db, user_id=user_id, ticket_id=ticket_id, limit=limit)
+    return [ContactViewOut.model_validate(v) for v in rows]

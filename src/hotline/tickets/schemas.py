@@ -259,3 +259,16 @@ class SupportOut(BaseModel):
     number: str
     supports: int  # how many people support the request
     counted: bool  # False: this phone had supported it already
+
+
+class ContactViewOut(BaseModel):
+    """One showing of citizens' full contact details (个人信息查看记录)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    user_id: int | None
+    role: str
+    via: str  # api_detail | api_list | web_ticket | export | callbacks
+    count: int
+    ticket_ids: list[int]

@@ -6,16 +6,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from hotline.accounts.principal import CITIZEN
 from hotline.errors import DomainError, NotFound
-from hotline.followup.models import FollowUpTask
+from hotline.followup import service as followup
 from hotline.http.clients import client_address
 from hotline.http.deps import DbSession
 from hotline.i18n import translate
 from hotline.intake import flows as intake
 from hotline.kb import qa
+from hotline.org import service as org_service
 from hotline.org.enums import AreaLevel
 from hotline.org.models import Area
 from hotline.publication import service as publication
@@ -30,9 +30,7 @@ router = APIRouter(prefix="/portal", include_in_schema=False)
 
 def _places(db: DbSession) -> list[Area]:
     levels = [AreaLevel.district, AreaLevel.street, AreaLevel.community]
-    return list(
-        db.scalars(select(Area).where(Area.active.is_(True), Area.level.in_(levels)).order_by(Area.path))
-    )
+    return org_service.list_areas(db, active_only=True, levels=levels)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -120,12 +118,7 @@ def track(request: Request, db: DbSession, form: Form) -> Response:
             values={},
         )
     shown, title, reply = publication.public_progress(db, ticket)
-    task = db.scalar(
-        select(FollowUpTask)
-        .where(FollowUpTask.ticket_id == ticket.id, FollowUpTask.status.in_(["pending", "sent"]))
-        .order_by(FollowUpTask.id.desc())
-        .limit(1)
-    )
+    task = followup.open_survey(db, ticket_id=ticket.id)
     return page(
         request,
         "portal_track.html",

@@ -9,7 +9,6 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from hotline.accounts import policy
 from hotline.accounts.enums import Role
@@ -18,8 +17,9 @@ from hotline.accounts.principal import Principal
 from hotline.analytics import bottlenecks, facts, hotspots, rates
 from hotline.analytics import service as analytics
 from hotline.analytics.store import Store
-from hotline.categories.models import Category
+from hotline.categories import service as category_service
 from hotline.db import utcnow
+from hotline.dispatch import routing
 from hotline.dispatch import service as dispatch_service
 from hotline.errors import DomainError, InvalidInput, NotFound
 from hotline.followup import service as followup
@@ -27,7 +27,9 @@ from hotline.http.deps import DbSession
 from hotline.i18n import translate
 from hotline.intake import flows as intake
 from hotline.kb import qa
-from hotline.org.models import Area, Department
+from hotline.kb import service as kb_service
+from hotline.org import service as org_service
+from hotline.org.models import Area
 from hotline.screening import model as screening_model
 from hotline.screening import service as screening_service
 from hotline.screening.rules import screen_text
@@ -100,7 +102,7 @@ def home(me: Staff) -> Response:
 
 # -- the operator's workstation ------------------------------------------------------------------------
 def _areas(db: DbSession) -> list[Area]:
-    return list(db.scalars(select(Area).where(Area.active.is_(True)).order_by(Area.path)))
+    return org_service.list_areas(db, active_only=True)
 
 
 @router.get("/intake", response_class=HTMLResponse)
@@ -165,7 +167,7 @@ def live_suggest(request: Request, db: DbSession, me: Staff, form: Form) -> HTML
 def _area_id(db: DbSession, code: str) -> int | None:
     if not code:
         return None
-    return db.scalar(select(Area.id).where(Area.code == code))
+    return org_service.area_id(db, code=code)
 
 
 @router.post("/intake")
@@ -259,9 +261,7 @@ def ticket_page(request: Request, db: DbSession, me: Staff, ticket_id: int) -> H
             else []
         ),
         may_review=policy.may(me, Permission.review_screening),
-        departments=list(
-            db.scalars(select(Department).where(Department.active.is_(True)).order_by(Department.name))
-        ),
+        departments=list(org_service.list_departments(db, active_only=True, by_name=True)),
         satisfactions=list(Satisfaction),
         is_centre=policy.may(me, Permission.work_desk),
         is_department=policy.may(me, Permission.work_assignments),
@@ -564,9 +564,7 @@ def drill(
 def admin(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
     need(me, Permission.administer)
     from hotline.accounts import service as accounts_service
-    from hotline.dispatch.models import RoutingRule
     from hotline.dispatch.registry import CATEGORY
-    from hotline.kb.models import Article
     from hotline.nlp import registry as model_registry
     from hotline.sla import service as sla_service
 
@@ -575,19 +573,12 @@ def admin(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
         "admin.html",
         me,
         areas=_areas(db),
-        departments=list(db.scalars(select(Department).order_by(Department.code))),
-        rules=list(
-            db.scalars(
-                select(RoutingRule)
-                .where(RoutingRule.active.is_(True))
-                .order_by(RoutingRule.priority.desc())
-                .limit(200)
-            )
-        ),
-        categories={c.id: c.full_name for c in db.scalars(select(Category).where(Category.level == 1))},
+        departments=org_service.list_departments(db),
+        rules=routing.list_rules(db, active_only=True, limit=200),
+        categories={c.id: c.full_name for c in category_service.list_categories(db, level=1)},
         sla=sla_service.list_rules(db),
         holidays=sla_service.list_calendar_days(db),
-        articles=list(db.scalars(select(Article).order_by(Article.id).limit(200))),
+        articles=kb_service.list_articles(db, limit=200),
         users=accounts_service.list_users(db),
         now=utcnow(),
         models=model_registry.list_versions(db, kind=CATEGORY),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from sqlalchemy.orm import Session
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
@@ -147,7 +146,7 @@ def dispatch(
     return _out(db, ticket, principal, request)
 
 
-def _category_id(db: Session, code: str | None) -> int | None:
+def _category_id(db: DbSession, code: str | None) -> int | None:
     if code is None:
         return None
     with referencing():
