@@ -188,6 +188,31 @@ def org_import(path: Path) -> None:
     typer.echo(report.model_dump_json())
 
 
+@app.command("settings")
+def settings_show(
+    markdown: Annotated[bool, typer.Option("--markdown", help="the table of docs/settings.md")] = False,
+) -> None:
+    """Print every setting's value in force (secrets hidden), or with --markdown the documentation of all."""
+    from hotline.config import Settings, get_settings, settings_markdown
+
+    if markdown:
+        typer.echo(settings_markdown(), nl=False)
+        return
+    from pydantic import SecretStr
+    from sqlalchemy.engine import make_url
+
+    current = get_settings()
+    for name in Settings.model_fields:
+        value = getattr(current, name)
+        if isinstance(value, SecretStr) or name == "secret_key":
+            shown = "(set)" if value else "(unset)"
+        elif name == "database_url":
+            shown = make_url(value).render_as_string(hide_password=True)
+        else:
+            shown = "" if value is None else str(value)
+        typer.echo(f"HOTLINE_{name.upper()}={shown}")
+
+
 @app.command("categories")
 def categories_import(
     path: Path,

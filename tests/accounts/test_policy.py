@@ -72,4 +72,4 @@ def test_the_transition_table_is_written_with_the_policy_groups() -> None:
     assert TRANSITIONS[Action.dispatch].roles == policy.INTAKE | policy.MACHINES
     assert TRANSITIONS[Action.approve_reply].roles == policy.CENTRE | policy.MACHINES
     assert TRANSITIONS[Action.reply].roles == policy.DEPARTMENT | policy.MACHINES
-    assert policy.PEOPLE == frozenset(Role) - {Role.system, Role.citizen}
+    assert frozenset(Role) - {Role.system, Role.citizen} == policy.PEOPLE
