@@ -192,7 +192,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "token_not_found": ("令牌不存在：{id}", "Token not found: {id}"),
     "bad_token": ("登录已失效，请重新登录", "Your session has expired or the token is invalid; log in again"),
     "auth_required": ("请先登录", "Authentication required"),
-    "unauthenticated": ("身份验证失败：请提供有效的访问令牌", "Not authenticated: a valid bearer token is required"),
+    "unauthenticated": (
+        "身份验证失败：请提供有效的访问令牌",
+        "Not authenticated: a valid bearer token is required",
+    ),
     "texts_unknown_section": (
         "文本文件 {path} 含有无法识别的部分：{unknown}（可用：notifications、call_script、acknowledgements、prompts）",
         "The texts file {path} has unknown sections: {unknown} (known: notifications, call_script, "

@@ -21,7 +21,7 @@ from hotline.dispatch.schemas import (
     RoutingRuleIn,
     RoutingRuleOut,
     SuggestIn,
-    SuggestionOut,
+    Suggestion,
     TriageItem,
 )
 from hotline.errors import ServiceUnavailable, referencing
@@ -42,12 +42,12 @@ CenterPrincipal = Annotated[Principal, Depends(require(Permission.use_assistance
 IntakePrincipal = Annotated[Principal, Depends(require(Permission.work_desk))]
 
 
-def _out(row: DispatchSuggestion) -> SuggestionOut:
-    return SuggestionOut.model_validate(row.payload | {"decision": row.decision})
+def _out(row: DispatchSuggestion) -> Suggestion:
+    return service.suggestion_of(row)
 
 
-@router.post("/suggest", response_model=SuggestionOut)
-def suggest(body: SuggestIn, db: DbSession, _: CenterPrincipal) -> SuggestionOut:
+@router.post("/suggest", response_model=Suggestion)
+def suggest(body: SuggestIn, db: DbSession, _: CenterPrincipal) -> Suggestion:
     """Suggest category, request type, urgency, area and departments for text being typed."""
     with referencing():
         area_id = org_service.get_area_by_code(db, code=body.area_code).id if body.area_code else None
@@ -64,7 +64,7 @@ def suggest(body: SuggestIn, db: DbSession, _: CenterPrincipal) -> SuggestionOut
         area_id=area_id,
         category_id=category_id,
     )
-    return SuggestionOut.model_validate(s.as_dict())
+    return s
 
 
 @router.get("/triage", response_model=list[TriageItem])
@@ -82,20 +82,20 @@ def triage(
     ]
 
 
-@ticket_router.get("/{ticket_id}/suggestion", response_model=SuggestionOut)
-def ticket_suggestion(ticket_id: int, db: DbSession, principal: CenterPrincipal) -> SuggestionOut:
+@ticket_router.get("/{ticket_id}/suggestion", response_model=Suggestion)
+def ticket_suggestion(ticket_id: int, db: DbSession, principal: CenterPrincipal) -> Suggestion:
     """The latest dispatch suggestion of a ticket."""
     return _out(service.get_suggestion(db, ticket_id=ticket_id, principal=principal))
 
 
-@ticket_router.post("/{ticket_id}/suggestion/refresh", response_model=SuggestionOut)
-def refresh_suggestion(ticket_id: int, db: DbSession, principal: IntakePrincipal) -> SuggestionOut:
+@ticket_router.post("/{ticket_id}/suggestion/refresh", response_model=Suggestion)
+def refresh_suggestion(ticket_id: int, db: DbSession, principal: IntakePrincipal) -> Suggestion:
     """Suggest again (after the text, area, routing table or model changed)."""
     return _out(service.refresh(db, ticket_id=ticket_id, principal=principal))
 
 
-@ticket_router.post("/{ticket_id}/suggestion/second-opinion", response_model=SuggestionOut)
-def second_opinion(ticket_id: int, db: DbSession, principal: IntakePrincipal) -> SuggestionOut:
+@ticket_router.post("/{ticket_id}/suggestion/second-opinion", response_model=Suggestion)
+def second_opinion(ticket_id: int, db: DbSession, principal: IntakePrincipal) -> Suggestion:
     """Ask the configured large model for a second opinion (generated, advice only). 503 when no
     model is configured or it cannot answer now; the offline suggestion stands either way."""
     try:

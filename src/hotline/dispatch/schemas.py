@@ -172,6 +172,3 @@ class LandmarkOut(BaseModel):
     name: str
     area_id: int
     kind: str
-
-
-SuggestionOut = Suggestion  # TEMP

@@ -12,14 +12,15 @@ from sqlalchemy.orm import Session
 from hotline import texts
 from hotline.categories.models import Category
 from hotline.dispatch import routing
+from hotline.dispatch.schemas import SecondOpinion, Suggestion
 from hotline.llm import client
 from hotline.llm.client import LlmUnavailable
 
 
-def candidates(session: Session, suggestion: dict[str, Any], area_id: int | None) -> list[dict[str, Any]]:
+def candidates(session: Session, suggestion: Suggestion, area_id: int | None) -> list[dict[str, Any]]:
     """The model's top categories, their children, and every first-level category, each with the
     department the routing table would send it to."""
-    ids: list[int] = [c["category_id"] for c in suggestion.get("category", [])]
+    ids: list[int] = [c.category_id for c in suggestion.category]
     if ids:
         ids += list(session.scalars(select(Category.id).where(Category.parent_id.in_(ids[:2]))))
     ids += list(session.scalars(select(Category.id).where(Category.level == 1)))
@@ -44,14 +45,14 @@ def candidates(session: Session, suggestion: dict[str, Any], area_id: int | None
 
 
 def ask(
-    session: Session, *, title: str, content: str, suggestion: dict[str, Any], area_id: int | None
-) -> dict[str, Any]:
+    session: Session, *, title: str, content: str, suggestion: Suggestion, area_id: int | None
+) -> SecondOpinion:
     """Return the model's choice, validated against the candidates, or raise LlmUnavailable."""
     options = candidates(session, suggestion, area_id)
     listing = "\n".join(
         f"- {o['name']}" + (f"（承办：{o['department']}）" if o["department"] else "") for o in options
     )
-    offline = "、".join(f"{c['name']} {c['probability']:.2f}" for c in suggestion.get("category", []))
+    offline = "、".join(f"{c.name} {c.probability:.2f}" for c in suggestion.category)
     completion = client.chat(
         session,
         purpose="dispatch_second_opinion",
@@ -71,14 +72,12 @@ def ask(
     if chosen is None:
         raise LlmUnavailable(f"the model chose a category outside the list: {name[:50]!r}")
     route = routing.resolve(session, category_id=chosen["category_id"], area_id=area_id)
-    return {
-        "generated": True,
-        "model": completion.model,
-        "category_id": chosen["category_id"],
-        "category": chosen["name"],
-        "department_id": route.department_id if route else None,
-        "department": route.department_name if route else None,
-        "reason": str(reply.get("reason") or "")[:300],
-        "agrees": bool(suggestion.get("category"))
-        and suggestion["category"][0]["category_id"] == chosen["category_id"],
-    }
+    return SecondOpinion(
+        model=completion.model,
+        category_id=chosen["category_id"],
+        category=chosen["name"],
+        department_id=route.department_id if route else None,
+        department=route.department_name if route else None,
+        reason=str(reply.get("reason") or "")[:300],
+        agrees=bool(suggestion.category) and suggestion.category[0].category_id == chosen["category_id"],
+    )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,8 +17,11 @@ from hotline.categories.models import Category
 from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.dispatch import location, registry, routing, signals
+from hotline.dispatch.enums import Decision
 from hotline.dispatch.models import DispatchSuggestion, Landmark
+from hotline.dispatch.schemas import CategoryGuess, DepartmentGuess, PlaceGuess, SignalOut, Suggestion
 from hotline.errors import InvalidInput, NotFound
+from hotline.nlp.models import ModelVersion
 from hotline.nlp.text import tokenize
 from hotline.org.models import Area, Department
 from hotline.tickets import events
@@ -33,35 +35,7 @@ from hotline.workflow import service as workflow
 
 log = logging.getLogger(__name__)
 
-AUTO, TRIAGE, EMERGENCY, MANUAL = "auto", "triage", "emergency", "manual"
 _GAZETTEER_TTL = 300.0
-
-
-@dataclass
-class Suggestion:
-    model_version: int | None
-    model_version_id: int | None
-    category: list[dict[str, Any]]
-    request_type: dict[str, Any]
-    urgency: dict[str, Any]
-    location: dict[str, Any] | None
-    departments: list[dict[str, Any]]
-    confidence: float
-    decision: str
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "model_version": self.model_version,
-            "category": self.category,
-            "request_type": self.request_type,
-            "urgency": self.urgency,
-            "location": self.location,
-            "departments": self.departments,
-            "confidence": self.confidence,
-            "decision": self.decision,
-            "reason": self.reason,
-        }
 
 
 # -- gazetteer cache: rebuilt when areas or landmarks change, or after a TTL ------------------------
@@ -115,145 +89,149 @@ def suggest(
     channel: str | None = None,
 ) -> Suggestion:
     """Suggest category, request type, urgency, area and the top-3 departments for a request. A
-    category or area a person already chose is taken as given."""
-    settings = get_settings()
+    category or area a person already chose is taken as given. Four stages: what it is about
+    (categories), how urgent and of which type (signals), where (place), who handles it (the routing
+    table), then what happens next (decision)."""
     reasons: list[str] = []
-
-    # category
-    categories: list[dict[str, Any]] = []
-    version = version_id = None
-    active = registry.active_model(session) if category_id is None else None
-    if category_id is not None:
-        chosen = session.get(Category, category_id)
-        if chosen is None:
-            raise InvalidInput("unknown_category", id=category_id)
-        categories.append(
-            {
-                "category_id": chosen.id,
-                "code": chosen.code,
-                "name": chosen.full_name,
-                "probability": 1.0,
-                "words": [],
-                "source": "operator",
-            }
-        )
-        reasons.append(f"分类「{chosen.full_name}」由受理人选定")
-    elif active is not None:
-        row, model = active
-        version, version_id = row.version, row.id
-        prepared = tokenize(f"{title}。{content}")
-        top3, why = model.analyse(prepared, k=3)
-        ids = _category_ids(session)
-        for label, p in top3:
-            category_id = ids.get(label)
-            cat = session.get(Category, category_id) if category_id is not None else None
-            if cat is None:
-                continue
-            categories.append(
-                {
-                    "category_id": cat.id,
-                    "code": cat.code,
-                    "name": cat.full_name,
-                    "probability": round(p, 4),
-                    "words": [r.feature for r in why] if not categories else [],
-                }
-            )
-        if categories:
-            top = categories[0]
-            words = "、".join(top["words"][:5])
-            reasons.append(
-                f"分类「{top['name']}」{top['probability']:.2f}" + (f"（关键词：{words}）" if words else "")
-            )
-    else:
-        reasons.append("尚无已启用的分类模型，请派单员人工派单")
-
-    # request type and urgency
+    categories, version = _category_guesses(session, title, content, category_id, reasons)
     rtype = signals.request_type(title, content)
     urg = signals.urgency(title, content, session=session)
     if urg.value == Urgency.emergency:
         reasons.append(f"疑似紧急警情，应转 {urg.service}（{'、'.join(urg.cues)}）")
-
-    # location
-    loc: dict[str, Any] | None = None
-    if area_id is not None:
-        area = session.get(Area, area_id)
-        if area is None:
-            raise InvalidInput("unknown_area", id=area_id)
-        loc = {
-            "area_id": area.id,
-            "code": area.code,
-            "name": area.name,
-            "matched": [],
-            "confidence": 1.0,
-            "source": "operator",
-        }
-    else:
-        found = gazetteer(session).locate(" ".join(x for x in (address, title, content) if x))
-        if found is not None:
-            loc = {**found.as_dict(), "source": "text"}
-            reasons.append(f"地点「{found.name}」（匹配：{'、'.join(found.matched[:3])}）")
-
-    # departments: the probability mass of the categories that route to each department
-    scores: dict[int, dict[str, Any]] = {}
-    table = routing.load_rules(session)
-    for entry_cat in categories:
-        route = routing.resolve(
-            session,
-            category_id=entry_cat["category_id"],
-            area_id=loc["area_id"] if loc else None,
-            rules=table,
+    place = _place(session, title, content, address, area_id, reasons)
+    departments = _departments(session, categories, place, reasons)
+    confidence = departments[0].confidence if departments else 0.0
+    decision = _decision(departments, confidence, urgent=urg.value == Urgency.emergency, channel=channel)
+    if decision == Decision.triage and departments:
+        threshold = get_settings().dispatch_auto_threshold
+        reasons.append(
+            f"置信度 {confidence:.2f} 低于自动派单阈值 {threshold:.2f}"
+            if confidence < threshold
+            else "该渠道由坐席确认派单"
         )
-        if route is None:
-            continue
-        entry = scores.setdefault(
-            route.department_id,
-            {
-                "department_id": route.department_id,
-                "code": route.department_code,
-                "name": route.department_name,
-                "confidence": 0.0,
-                "co_department_ids": route.co_department_ids,
-                "rule_id": route.rule_id,
-                "rule": route.rule,
-                "category_id": entry_cat["category_id"],
-            },
-        )
-        entry["confidence"] = round(entry["confidence"] + entry_cat["probability"], 4)
-    departments = sorted(scores.values(), key=lambda d: -d["confidence"])[:3]
-    if departments:
-        reasons.append(f"派单目录：{departments[0]['rule']}")
-    elif categories:
-        reasons.append("派单目录中没有匹配的规则")
-    confidence = departments[0]["confidence"] if departments else 0.0
-
-    if urg.value == Urgency.emergency:
-        decision = EMERGENCY
-    elif (
-        departments
-        and confidence >= settings.dispatch_auto_threshold
-        and (channel is None or channel in settings.dispatch_auto_channels)
-    ):
-        decision = AUTO
-    else:
-        decision = TRIAGE
-        if departments:
-            reasons.append(
-                f"置信度 {confidence:.2f} 低于自动派单阈值 {settings.dispatch_auto_threshold:.2f}"
-                if confidence < settings.dispatch_auto_threshold
-                else "该渠道由坐席确认派单"
-            )
     return Suggestion(
-        model_version=version,
-        model_version_id=version_id,
+        model_version=version.version if version else None,
+        model_version_id=version.id if version else None,
         category=categories,
-        request_type=rtype.as_dict(),
-        urgency=urg.as_dict(),
-        location=loc,
+        request_type=SignalOut.model_validate(rtype.as_dict()),
+        urgency=SignalOut.model_validate(urg.as_dict()),
+        location=place,
         departments=departments,
         confidence=round(confidence, 4),
         decision=decision,
         reason="；".join(reasons),
     )
+
+
+def _category_guesses(
+    session: Session, title: str, content: str, chosen_id: int | None, reasons: list[str]
+) -> tuple[list[CategoryGuess], ModelVersion | None]:
+    """What the request is about: the category a person chose, or the active model's top 3."""
+    if chosen_id is not None:
+        chosen = session.get(Category, chosen_id)
+        if chosen is None:
+            raise InvalidInput("unknown_category", id=chosen_id)
+        reasons.append(f"分类「{chosen.full_name}」由受理人选定")
+        guess = CategoryGuess(
+            category_id=chosen.id, code=chosen.code, name=chosen.full_name, probability=1.0, source="operator"
+        )
+        return [guess], None
+    active = registry.active_model(session)
+    if active is None:
+        reasons.append("尚无已启用的分类模型，请派单员人工派单")
+        return [], None
+    row, model = active
+    top3, why = model.analyse(tokenize(f"{title}。{content}"), k=3)
+    ids = _category_ids(session)
+    out: list[CategoryGuess] = []
+    for label, p in top3:
+        found = ids.get(label)
+        cat = session.get(Category, found) if found is not None else None
+        if cat is None:
+            continue
+        words = [r.feature for r in why] if not out else []
+        out.append(
+            CategoryGuess(
+                category_id=cat.id, code=cat.code, name=cat.full_name, probability=round(p, 4), words=words
+            )
+        )
+    if out:
+        top = out[0]
+        shown = "、".join(top.words[:5])
+        reasons.append(f"分类「{top.name}」{top.probability:.2f}" + (f"（关键词：{shown}）" if shown else ""))
+    return out, row
+
+
+def _place(
+    session: Session,
+    title: str,
+    content: str,
+    address: str | None,
+    area_id: int | None,
+    reasons: list[str],
+) -> PlaceGuess | None:
+    """Where: the area a person chose, or a place the gazetteer finds in the text."""
+    if area_id is not None:
+        area = session.get(Area, area_id)
+        if area is None:
+            raise InvalidInput("unknown_area", id=area_id)
+        return PlaceGuess(area_id=area.id, code=area.code, name=area.name, confidence=1.0, source="operator")
+    found = gazetteer(session).locate(" ".join(x for x in (address, title, content) if x))
+    if found is None:
+        return None
+    reasons.append(f"地点「{found.name}」（匹配：{'、'.join(found.matched[:3])}）")
+    return PlaceGuess.model_validate(found.as_dict())
+
+
+def _departments(
+    session: Session, categories: list[CategoryGuess], place: PlaceGuess | None, reasons: list[str]
+) -> list[DepartmentGuess]:
+    """Who handles it: the probability mass of the categories that route to each department, top 3."""
+    scores: dict[int, DepartmentGuess] = {}
+    table = routing.load_rules(session)
+    for guess in categories:
+        route = routing.resolve(
+            session, category_id=guess.category_id, area_id=place.area_id if place else None, rules=table
+        )
+        if route is None:
+            continue
+        entry = scores.setdefault(
+            route.department_id,
+            DepartmentGuess(
+                department_id=route.department_id,
+                code=route.department_code,
+                name=route.department_name,
+                confidence=0.0,
+                co_department_ids=route.co_department_ids,
+                rule_id=route.rule_id,
+                rule=route.rule,
+                category_id=guess.category_id,
+            ),
+        )
+        entry.confidence = round(entry.confidence + guess.probability, 4)
+    departments = sorted(scores.values(), key=lambda d: -d.confidence)[:3]
+    if departments:
+        reasons.append(f"派单目录：{departments[0].rule}")
+    elif categories:
+        reasons.append("派单目录中没有匹配的规则")
+    return departments
+
+
+def _decision(
+    departments: list[DepartmentGuess], confidence: float, *, urgent: bool, channel: str | None
+) -> Decision:
+    """An emergency goes to a person at once; a confident suggestion on a channel that allows it is
+    dispatched by the system; everything else waits in the triage queue."""
+    s = get_settings()
+    if urgent:
+        return Decision.emergency
+    if (
+        departments
+        and confidence >= s.dispatch_auto_threshold
+        and (channel is None or channel in s.dispatch_auto_channels)
+    ):
+        return Decision.auto
+    return Decision.triage
 
 
 def route_new_ticket(
@@ -279,24 +257,34 @@ def _route(session: Session, *, ticket: Ticket, now: datetime) -> DispatchSugges
         area_id=ticket.area_id,
         channel=ticket.channel,
     )
-    if s.urgency["value"] == Urgency.emergency and ticket.urgency != Urgency.emergency:
+    if s.urgency.value == Urgency.emergency and ticket.urgency != Urgency.emergency:
         ticket.urgency = Urgency.emergency
     row = _record(session, ticket=ticket, suggestion=s, now=now)
-    if ticket.urgency == Urgency.emergency and row.decision != EMERGENCY:
+    if ticket.urgency == Urgency.emergency and row.decision != Decision.emergency:
         # screening (or the operator) read an emergency: a person hands it over, nothing auto-dispatches
-        row.decision = EMERGENCY
-        row.reason = f"{row.reason or ''}；已判定为紧急警情，须人工移交".lstrip("；")
-        row.payload = {**row.payload, "reason": row.reason, "decision": EMERGENCY}
-    area_id = s.location["area_id"] if s.location else None
+        _redecide(row, Decision.emergency, "已判定为紧急警情，须人工移交")
+    area_id = s.location.area_id if s.location else None
     duplicates = duplicate_service.detect(session, ticket, area_id=area_id, now=now)
-    if s.decision == AUTO and duplicate_service.holds_dispatch(duplicates):
+    if s.decision == Decision.auto and duplicate_service.holds_dispatch(duplicates):
         # the same problem is probably being handled already: a person merges or dispatches
-        row.decision = TRIAGE
-        row.reason = f"{row.reason or ''}；疑似重复工单，待人工并单或派单".lstrip("；")
-        row.payload = {**row.payload, "reason": row.reason}
-    if row.decision == AUTO and ticket.status == Status.registered:
+        _redecide(row, Decision.triage, "疑似重复工单，待人工并单或派单")
+    if row.decision == Decision.auto and ticket.status == Status.registered:
         apply(session, ticket=ticket, suggestion=row, principal=SYSTEM, now=now)
     return row
+
+
+def _redecide(row: DispatchSuggestion, decision: Decision, why: str) -> None:
+    """Change a recorded suggestion's decision, saying why (the stored suggestion follows)."""
+    row.decision = decision
+    row.reason = f"{row.reason or ''}；{why}".lstrip("；")
+    row.payload = {**row.payload, "reason": row.reason, "decision": decision.value}
+
+
+def suggestion_of(row: DispatchSuggestion) -> Suggestion:
+    """The suggestion a row recorded (its decision as it stands now)."""
+    return Suggestion.model_validate(
+        row.payload | {"decision": row.decision, "model_version_id": row.model_version_id}
+    )
 
 
 def _record(session: Session, *, ticket: Ticket, suggestion: Suggestion, now: datetime) -> DispatchSuggestion:
@@ -305,14 +293,14 @@ def _record(session: Session, *, ticket: Ticket, suggestion: Suggestion, now: da
         ticket_id=ticket.id,
         created_at=now,
         model_version_id=suggestion.model_version_id,
-        category_id=top["category_id"]
+        category_id=top.category_id
         if top
-        else (suggestion.category[0]["category_id"] if suggestion.category else None),
-        department_id=top["department_id"] if top else None,
-        area_id=suggestion.location["area_id"] if suggestion.location else None,
+        else (suggestion.category[0].category_id if suggestion.category else None),
+        department_id=top.department_id if top else None,
+        area_id=suggestion.location.area_id if suggestion.location else None,
         confidence=suggestion.confidence,
         decision=suggestion.decision,
-        payload=suggestion.as_dict(),
+        payload=suggestion.model_dump(mode="json"),
         reason=suggestion.reason,
     )
     session.add(row)
@@ -337,8 +325,8 @@ def refresh(
     s = suggest(
         session, title=ticket.title, content=ticket.content, address=ticket.address, area_id=ticket.area_id
     )
-    if s.decision == AUTO:
-        s.decision = TRIAGE  # a person asked: a person decides
+    if s.decision == Decision.auto:
+        s.decision = Decision.triage  # a person asked: a person decides
     return _record(session, ticket=ticket, suggestion=s, now=now or utcnow())
 
 
@@ -358,7 +346,7 @@ def apply(
     area from the suggestion when they are still empty. A correction is recorded as such and
     teaches the next model (datasets.from_tickets)."""
     now = now or utcnow()
-    departments = suggestion.payload.get("departments") or []
+    departments = suggestion_of(suggestion).departments
     cos: list[int] = []
     if department_id is None and category_id is not None:
         route = routing.resolve(
@@ -371,11 +359,7 @@ def apply(
         if not 0 <= choice < len(departments):
             raise InvalidInput("suggestion_choice", choice=choice, available=len(departments))
         picked = departments[choice]
-        department_id, cos, category_id = (
-            picked["department_id"],
-            picked["co_department_ids"],
-            picked["category_id"],
-        )
+        department_id, cos, category_id = picked.department_id, picked.co_department_ids, picked.category_id
     elif session.get(Department, department_id) is None:
         raise InvalidInput("unknown_department", id=department_id)
     if ticket.area_id is None and suggestion.area_id is not None:
@@ -481,7 +465,7 @@ def second_opinion(
         session,
         title=ticket.title,
         content=ticket.content,
-        suggestion=base.payload,
+        suggestion=suggestion_of(base),
         area_id=ticket.area_id or base.area_id,
     )
     row = DispatchSuggestion(
@@ -493,7 +477,7 @@ def second_opinion(
         area_id=base.area_id,
         confidence=base.confidence,
         decision=base.decision,
-        payload={**base.payload, "llm": opinion},
+        payload={**base.payload, "llm": opinion.model_dump(mode="json")},
         reason=base.reason,
     )
     session.add(row)

@@ -143,8 +143,8 @@ def live_suggest(request: Request, db: DbSession, me: Staff, form: Form) -> HTML
     draft = Ticket(
         title=title or content[:30],
         content=content,
-        area_id=area_id or (s.location["area_id"] if s.location else None),
-        category_id=s.departments[0]["category_id"] if s.departments else None,
+        area_id=area_id or (s.location.area_id if s.location else None),
+        category_id=s.departments[0].category_id if s.departments else None,
         citizen_phone_hash=ticket_service.caller_hash(phone) if phone else None,
     )
     dups = duplicates.find(db, draft)[:3]
@@ -250,7 +250,7 @@ def ticket_page(request: Request, db: DbSession, me: Staff, ticket_id: int) -> H
         me,
         ticket=ticket,
         phone=ticket.citizen_phone if show_contact else ticket_service.mask_phone(ticket.citizen_phone),
-        suggestion=suggestion.payload if suggestion else None,
+        suggestion=dispatch_service.suggestion_of(suggestion) if suggestion else None,
         assignments=assignments,
         mine=mine[0] if mine else None,
         events=ticket_service.list_events(db, ticket_id=ticket.id, principal=me),
