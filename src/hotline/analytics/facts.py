@@ -235,77 +235,97 @@ def refresh_month(
 ) -> dict[str, int]:
     """Re-take every fact of one local month and replace its files in the store."""
     start, end = month_bounds(month, tz)
-    now_n = _naive(now)
-    in_month = Ticket.created_at.between(start, end - timedelta(microseconds=1))
-    tickets = session.execute(
-        select(
-            Ticket.id,
-            Ticket.number,
-            Ticket.title,
-            Ticket.created_at,
-            Ticket.channel,
-            Ticket.request_type,
-            Ticket.urgency,
-            Ticket.category_id,
-            Ticket.area_id,
-            Ticket.lead_department_id,
-            Ticket.status,
-            Ticket.dispatched_at,
-            Ticket.due_at,
-            Ticket.answered_directly,
-            Ticket.reopen_count,
-            Ticket.master_id,
-            Ticket.resolved,
-            Ticket.satisfaction,
-            Ticket.evaluation_excluded,
-            Ticket.citizen_phone_hash,
-            Ticket.supports,
-            TicketTopic.topic_id,
-        )
-        .outerjoin(TicketTopic, TicketTopic.ticket_id == Ticket.id)
-        .where(in_month)
-        .order_by(Ticket.id)
-    ).all()
-    info = {t.id: t for t in tickets}
-    # a merged ticket's citizen is answered by the master's department: its figures count there
-    masters = {t.master_id for t in tickets if t.master_id is not None}
-    master_dept: dict[int, int | None] = (
-        dict(
-            session.execute(select(Ticket.id, Ticket.lead_department_id).where(Ticket.id.in_(masters))).all()
-        )
-        if masters
-        else {}
+    month_ = _Month(
+        month=month,
+        tz=tz,
+        now=now,
+        in_month=Ticket.created_at.between(start, end - timedelta(microseconds=1)),
     )
+    tickets = _tickets_of(session, month_)
+    by_ticket, a_rows = _assignment_facts(session, month_, {t.id: t for t in tickets}, dims)
+    t_rows, s_rows = _ticket_and_step_facts(session, month_, tickets, by_ticket, dims)
+    c_rows = _call_facts(session, month_, start, end)
+    for table, rows in (("tickets", t_rows), ("assignments", a_rows), ("steps", s_rows), ("calls", c_rows)):
+        store.write_month(table, month, pa.Table.from_pylist(rows, schema=SCHEMAS[table]))
+    return {"tickets": len(t_rows), "assignments": len(a_rows), "steps": len(s_rows), "calls": len(c_rows)}
+
+
+@dataclass(frozen=True)
+class _Month:
+    month: str
+    tz: ZoneInfo
+    now: datetime
+    in_month: Any  # the WHERE clause of the month's tickets
+
+
+def _tickets_of(session: Session, m: _Month) -> list[Any]:
+    return list(
+        session.execute(
+            select(
+                Ticket.id,
+                Ticket.number,
+                Ticket.title,
+                Ticket.created_at,
+                Ticket.channel,
+                Ticket.request_type,
+                Ticket.urgency,
+                Ticket.category_id,
+                Ticket.area_id,
+                Ticket.lead_department_id,
+                Ticket.status,
+                Ticket.dispatched_at,
+                Ticket.due_at,
+                Ticket.answered_directly,
+                Ticket.reopen_count,
+                Ticket.master_id,
+                Ticket.resolved,
+                Ticket.satisfaction,
+                Ticket.evaluation_excluded,
+                Ticket.citizen_phone_hash,
+                Ticket.supports,
+                TicketTopic.topic_id,
+            )
+            .outerjoin(TicketTopic, TicketTopic.ticket_id == Ticket.id)
+            .where(m.in_month)
+            .order_by(Ticket.id)
+        ).all()
+    )
+
+
+def _assignment_facts(
+    session: Session, m: _Month, info: dict[int, Any], dims: _Dims
+) -> tuple[dict[int, list[Assignment]], list[dict[str, Any]]]:
+    """The month's assignments by ticket, and one fact row each: signed and replied in time or not."""
     assignments = session.execute(
         select(Assignment)
         .join(Ticket, Ticket.id == Assignment.ticket_id)
-        .where(in_month)
+        .where(m.in_month)
         .order_by(Assignment.id)
     ).scalars()
     by_ticket: dict[int, list[Assignment]] = defaultdict(list)
-    a_rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
     for a in assignments:
         by_ticket[a.ticket_id].append(a)
         t = info[a.ticket_id]
         responded = a.signed_at or a.returned_at
         if responded is not None:
             signed_in_time: bool | None = in_time(responded, a.sign_due_at)
-        elif a.status == AssignmentStatus.pending and passed(a.sign_due_at, now):
+        elif a.status == AssignmentStatus.pending and passed(a.sign_due_at, m.now):
             signed_in_time = False
         else:
             signed_in_time = None  # not yet due, or withdrawn before it was due
         if a.replied_at is not None:
             replied_in_time: bool | None = in_time(a.replied_at, a.due_at)
-        elif a.status in ACTIVE_ASSIGNMENT and passed(a.due_at, now):
+        elif a.status in ACTIVE_ASSIGNMENT and passed(a.due_at, m.now):
             replied_in_time = False
         else:
             replied_in_time = None
-        a_rows.append(
+        rows.append(
             {
                 "assignment_id": a.id,
                 "ticket_id": a.ticket_id,
-                "day": _local_day(t.created_at, tz),
-                "month": month,
+                "day": _local_day(t.created_at, m.tz),
+                "month": m.month,
                 "channel": t.channel,
                 "department_id": a.department_id,
                 "role": a.role,
@@ -322,6 +342,22 @@ def refresh_month(
                 "excluded": bool(t.evaluation_excluded),
             }
         )
+    return by_ticket, rows
+
+
+def _ticket_and_step_facts(
+    session: Session, m: _Month, tickets: list[Any], by_ticket: dict[int, list[Assignment]], dims: _Dims
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A fact row per ticket, and one per step it went through (from its status events)."""
+    # a merged ticket's citizen is answered by the master's department: its figures count there
+    masters = {t.master_id for t in tickets if t.master_id is not None}
+    master_dept: dict[int, int | None] = (
+        dict(
+            session.execute(select(Ticket.id, Ticket.lead_department_id).where(Ticket.id.in_(masters))).all()
+        )
+        if masters
+        else {}
+    )
     events = session.execute(
         select(
             TicketEvent.ticket_id,
@@ -331,118 +367,131 @@ def refresh_month(
             TicketEvent.department_id,
         )
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(in_month, TicketEvent.to_status.is_not(None))
+        .where(m.in_month, TicketEvent.to_status.is_not(None))
         .order_by(TicketEvent.ticket_id, TicketEvent.created_at, TicketEvent.id)
     ).all()
     ev_by_ticket: dict[int, list[Any]] = defaultdict(list)
     for e in events:
         ev_by_ticket[e.ticket_id].append(e)
-
     t_rows: list[dict[str, Any]] = []
     s_rows: list[dict[str, Any]] = []
     for t in tickets:
-        day = _local_day(t.created_at, tz)
-        cat_l1 = dims.cat_l1.get(t.category_id) if t.category_id else None
-        district = dims.district.get(t.area_id) if t.area_id else None
-        leads = [a for a in by_ticket.get(t.id, []) if a.role == AssignmentRole.lead and a.parent_id is None]
-        first = leads[0] if leads else None
-        replied_at = None
-        finished = False
-        for e in ev_by_ticket.get(t.id, []):
-            if e.to_status == Status.replied:
-                finished = True
-                replied_at = replied_at or _naive(e.created_at)
-        status = Status(t.status)
-        if replied_at is not None and t.due_at is not None:
-            on_time: bool | None = in_time(replied_at, t.due_at)
-        elif is_overdue(status, t.due_at, now):
-            on_time = False
-        else:
-            on_time = None
-        t_rows.append(
+        evs = ev_by_ticket.get(t.id, [])
+        t_rows.append(_ticket_fact(t, m, by_ticket.get(t.id, []), evs, master_dept, dims))
+        s_rows += _step_facts(t, m, evs, dims)
+    return t_rows, s_rows
+
+
+def _ticket_fact(
+    t: Any,
+    m: _Month,
+    assignments: list[Assignment],
+    evs: list[Any],
+    master_dept: dict[int, int | None],
+    dims: _Dims,
+) -> dict[str, Any]:
+    leads = [a for a in assignments if a.role == AssignmentRole.lead and a.parent_id is None]
+    first = leads[0] if leads else None
+    replied = [_naive(e.created_at) for e in evs if e.to_status == Status.replied]
+    replied_at = replied[0] if replied else None
+    status = Status(t.status)
+    if replied_at is not None and t.due_at is not None:
+        on_time: bool | None = in_time(replied_at, t.due_at)
+    elif is_overdue(status, t.due_at, m.now):
+        on_time = False
+    else:
+        on_time = None
+    return {
+        "ticket_id": t.id,
+        "number": t.number,
+        "title": t.title,
+        "created_at": _naive(t.created_at),
+        "day": _local_day(t.created_at, m.tz),
+        "month": m.month,
+        "channel": t.channel,
+        "request_type": t.request_type,
+        "urgency": t.urgency,
+        "category_id": t.category_id,
+        "category_l1_id": dims.cat_l1.get(t.category_id) if t.category_id else None,
+        "area_id": t.area_id,
+        "district_id": dims.district.get(t.area_id) if t.area_id else None,
+        "street_id": dims.street.get(t.area_id) if t.area_id else None,
+        "department_id": t.lead_department_id
+        if t.lead_department_id is not None or t.master_id is None
+        else master_dept.get(t.master_id),
+        "first_department_id": first.department_id if first else None,
+        "status": t.status,
+        "closed": STATUSES[status].category == StatusCategory.closed,
+        "dispatched": t.dispatched_at is not None,
+        "direct": bool(t.answered_directly),
+        "merged": status == Status.merged,
+        "returns": sum(1 for a in assignments if a.returned_at is not None),
+        "reopens": t.reopen_count,
+        "first_dispatch_ok": (first.returned_at is None) if first else None,
+        "due_at": _naive(t.due_at),
+        "replied_at": replied_at,
+        "on_time": on_time,
+        "overdue": is_overdue(status, t.due_at, m.now),
+        "finished": bool(replied),
+        "resolved": t.resolved,
+        "satisfaction": t.satisfaction,
+        "excluded": bool(t.evaluation_excluded),
+        "master_id": t.master_id,
+        "caller_hash": t.citizen_phone_hash,
+        "supports": t.supports,
+        "topic_id": t.topic_id,
+    }
+
+
+def _step_facts(t: Any, m: _Month, evs: list[Any], dims: _Dims) -> list[dict[str, Any]]:
+    """One row per step the ticket waited in: entered, left (or still there), hours."""
+    rows = []
+    day = _local_day(t.created_at, m.tz)
+    for i, e in enumerate(evs):
+        if i + 1 < len(evs) and evs[i + 1].to_status == e.to_status:
+            continue  # the same step goes on (e.g. a second dispatch while dispatched)
+        if STATUSES[Status(e.to_status)].category == StatusCategory.closed:
+            continue  # an end (closed, merged, handed off), not a step where work waits
+        nxt = next((x for x in evs[i + 1 :] if x.to_status != e.to_status), None)
+        entered = _naive(e.created_at)
+        left = _naive(nxt.created_at) if nxt is not None else None
+        rows.append(
             {
                 "ticket_id": t.id,
-                "number": t.number,
-                "title": t.title,
-                "created_at": _naive(t.created_at),
                 "day": day,
-                "month": month,
-                "channel": t.channel,
-                "request_type": t.request_type,
-                "urgency": t.urgency,
-                "category_id": t.category_id,
-                "category_l1_id": cat_l1,
-                "area_id": t.area_id,
-                "district_id": district,
-                "street_id": dims.street.get(t.area_id) if t.area_id else None,
-                "department_id": t.lead_department_id
-                if t.lead_department_id is not None or t.master_id is None
-                else master_dept.get(t.master_id),
-                "first_department_id": first.department_id if first else None,
-                "status": t.status,
-                "closed": STATUSES[status].category == StatusCategory.closed,
-                "dispatched": t.dispatched_at is not None,
-                "direct": bool(t.answered_directly),
-                "merged": status == Status.merged,
-                "returns": sum(1 for a in by_ticket.get(t.id, []) if a.returned_at is not None),
-                "reopens": t.reopen_count,
-                "first_dispatch_ok": (first.returned_at is None) if first else None,
-                "due_at": _naive(t.due_at),
-                "replied_at": replied_at,
-                "on_time": on_time,
-                "overdue": is_overdue(status, t.due_at, now),
-                "finished": finished,
-                "resolved": t.resolved,
-                "satisfaction": t.satisfaction,
-                "excluded": bool(t.evaluation_excluded),
-                "master_id": t.master_id,
-                "caller_hash": t.citizen_phone_hash,
-                "supports": t.supports,
-                "topic_id": t.topic_id,
+                "month": m.month,
+                "step": e.to_status,
+                "department_id": e.department_id
+                if e.department_id is not None
+                else t.lead_department_id
+                if e.to_status in HANDLING_STATUSES
+                else e.department_id,
+                "category_l1_id": dims.cat_l1.get(t.category_id) if t.category_id else None,
+                "district_id": dims.district.get(t.area_id) if t.area_id else None,
+                "entered_at": entered,
+                "left_at": left,
+                "hours": _hours(entered, left or _naive(m.now)),
             }
         )
-        evs = ev_by_ticket.get(t.id, [])
-        for i, e in enumerate(evs):
-            if i + 1 < len(evs) and evs[i + 1].to_status == e.to_status:
-                continue  # the same step goes on (e.g. a second dispatch while dispatched)
-            nxt = next((x for x in evs[i + 1 :] if x.to_status != e.to_status), None)
-            entered = _naive(e.created_at)
-            left = _naive(nxt.created_at) if nxt is not None else None
-            if STATUSES[Status(e.to_status)].category == StatusCategory.closed:
-                continue  # an end (closed, merged, handed off), not a step where work waits
-            s_rows.append(
-                {
-                    "ticket_id": t.id,
-                    "day": day,
-                    "month": month,
-                    "step": e.to_status,
-                    "department_id": e.department_id
-                    if e.department_id is not None
-                    else t.lead_department_id
-                    if e.to_status in HANDLING_STATUSES
-                    else e.department_id,
-                    "category_l1_id": cat_l1,
-                    "district_id": district,
-                    "entered_at": entered,
-                    "left_at": left,
-                    "hours": _hours(entered, left or now_n),
-                }
-            )
+    return rows
+
+
+def _call_facts(session: Session, m: _Month, start: datetime, end: datetime) -> list[dict[str, Any]]:
     calls = session.execute(
         select(CallRecord.call_id, CallRecord.offered_at, CallRecord.answered_at, CallRecord.queue)
         .where(CallRecord.offered_at.between(start, end - timedelta(microseconds=1)))
         .order_by(CallRecord.id)
     ).all()
-    c_rows = []
+    rows = []
     for c in calls:
-        local = (c.offered_at if c.offered_at.tzinfo else c.offered_at.replace(tzinfo=UTC)).astimezone(tz)
+        local = (c.offered_at if c.offered_at.tzinfo else c.offered_at.replace(tzinfo=UTC)).astimezone(m.tz)
         wait = _hours(c.offered_at, c.answered_at)
-        c_rows.append(
+        rows.append(
             {
                 "call_id": c.call_id,
                 "offered_at": _naive(c.offered_at),
                 "day": local.date(),
-                "month": month,
+                "month": m.month,
                 "hour": local.hour,
                 "queue": c.queue,
                 "answered": c.answered_at is not None,
@@ -450,6 +499,4 @@ def refresh_month(
                 "wait_seconds": wait * 3600 if wait is not None else None,
             }
         )
-    for table, rows in (("tickets", t_rows), ("assignments", a_rows), ("steps", s_rows), ("calls", c_rows)):
-        store.write_month(table, month, pa.Table.from_pylist(rows, schema=SCHEMAS[table]))
-    return {"tickets": len(t_rows), "assignments": len(a_rows), "steps": len(s_rows), "calls": len(c_rows)}
+    return rows

@@ -3,6 +3,7 @@ triage, duplicates, review and follow-up, a department's inbox, the leader's das
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -268,98 +269,104 @@ def ticket_page(request: Request, db: DbSession, me: Staff, ticket_id: int) -> H
     )
 
 
+# -- the ticket page's buttons: one form field `action`, one step each ------------------------------------
+Step = Callable[[DbSession, Principal, int, Any, str, datetime], object]
+
+
+def _accept_suggestion(
+    db: DbSession, me: Principal, ticket_id: int, form: Any, text: str, now: datetime
+) -> object:
+    ticket = ticket_service.get_ticket(db, ticket_id=ticket_id, principal=me)
+    row = dispatch_service.get_suggestion(db, ticket_id=ticket_id, principal=me)
+    choice = int(str(form.get("choice") or 0))
+    return dispatch_service.apply(db, ticket=ticket, suggestion=row, principal=me, choice=choice, now=now)
+
+
+def _follow_up(db: DbSession, me: Principal, ticket_id: int, form: Any, text: str, now: datetime) -> object:
+    return wf.record_follow_up(
+        db,
+        ticket_id=ticket_id,
+        resolved=form.get("resolved") == "on",
+        satisfaction=Satisfaction(str(form.get("satisfaction"))),
+        principal=me,
+        comment=text or None,
+        now=now,
+    )
+
+
+def _hand_off(db: DbSession, me: Principal, ticket_id: int, form: Any, text: str, now: datetime) -> object:
+    handed_to = str(form.get("service") or "")
+    if handed_to not in EMERGENCY_SERVICES:
+        raise InvalidInput("hand_off_service", known="、".join(EMERGENCY_SERVICES))
+    ticket = wf.hand_off(
+        db,
+        ticket_id=ticket_id,
+        service=handed_to,
+        reference=str(form.get("reference") or "").strip()[:100] or None,
+        comment=text or None,
+        principal=me,
+        now=now,
+    )
+    screening_service.settle_on_hand_off(db, ticket=ticket, principal=me, service=handed_to)
+    return ticket
+
+
+def _department(form: Any) -> int:
+    return int(str(form.get("department_id")))
+
+
+STEPS: dict[str, Step] = {
+    "accept_suggestion": _accept_suggestion,
+    "dispatch": lambda db, me, tid, form, text, now: wf.dispatch(
+        db, ticket_id=tid, department_id=_department(form), principal=me, now=now
+    ),
+    "answer": lambda db, me, tid, form, text, now: wf.answer_directly(
+        db, ticket_id=tid, answer=text, principal=me, now=now
+    ),
+    "sign": lambda db, me, tid, form, text, now: wf.sign(db, ticket_id=tid, principal=me, now=now),
+    "return": lambda db, me, tid, form, text, now: wf.return_ticket(
+        db, ticket_id=tid, reason=text, principal=me, now=now
+    ),
+    "reply": lambda db, me, tid, form, text, now: wf.reply(
+        db, ticket_id=tid, reply=text, principal=me, now=now
+    ),
+    "extend": lambda db, me, tid, form, text, now: wf.request_extension(
+        db, ticket_id=tid, days=int(str(form.get("days") or 0)), reason=text, principal=me, now=now
+    ),
+    "approve": lambda db, me, tid, form, text, now: wf.approve_reply(
+        db, ticket_id=tid, principal=me, now=now
+    ),
+    "reject": lambda db, me, tid, form, text, now: wf.reject_reply(
+        db, ticket_id=tid, comment=text, principal=me, now=now
+    ),
+    "follow_up": _follow_up,
+    "accept_return": lambda db, me, tid, form, text, now: wf.accept_return(
+        db, ticket_id=tid, department_id=_department(form), principal=me, now=now
+    ),
+    "comment": lambda db, me, tid, form, text, now: wf.add_comment(
+        db, ticket_id=tid, comment=text, principal=me, now=now
+    ),
+    "hand_off": _hand_off,
+    "confidential": lambda db, me, tid, form, text, now: wf.set_confidential(
+        db,
+        ticket_id=tid,
+        confidential=form.get("confidential") == "true",
+        comment=text,
+        principal=me,
+        now=now,
+    ),
+}
+
+
 @router.post("/tickets/{ticket_id}/act")
 def act(request: Request, db: DbSession, me: Staff, ticket_id: int, form: Form) -> Response:
     """One workflow step from the ticket page; the services decide whether it is allowed."""
-    action = str(form.get("action", ""))
-    text = str(form.get("text") or "").strip()
-    now = utcnow()
+    step = STEPS.get(str(form.get("action", "")))
     try:
-        ticket = ticket_service.get_ticket(db, ticket_id=ticket_id, principal=me)
-        if action == "accept_suggestion":
-            row = dispatch_service.get_suggestion(db, ticket_id=ticket_id, principal=me)
-            dispatch_service.apply(
-                db,
-                ticket=ticket,
-                suggestion=row,
-                principal=me,
-                choice=int(str(form.get("choice") or 0)),
-                now=now,
-            )
-        elif action == "dispatch":
-            wf.dispatch(
-                db,
-                ticket_id=ticket_id,
-                department_id=int(str(form.get("department_id"))),
-                principal=me,
-                now=now,
-            )
-        elif action == "answer":
-            wf.answer_directly(db, ticket_id=ticket_id, answer=text, principal=me, now=now)
-        elif action == "sign":
-            wf.sign(db, ticket_id=ticket_id, principal=me, now=now)
-        elif action == "return":
-            wf.return_ticket(db, ticket_id=ticket_id, reason=text, principal=me, now=now)
-        elif action == "reply":
-            wf.reply(db, ticket_id=ticket_id, reply=text, principal=me, now=now)
-        elif action == "extend":
-            wf.request_extension(
-                db,
-                ticket_id=ticket_id,
-                days=int(str(form.get("days") or 0)),
-                reason=text,
-                principal=me,
-                now=now,
-            )
-        elif action == "approve":
-            wf.approve_reply(db, ticket_id=ticket_id, principal=me, now=now)
-        elif action == "reject":
-            wf.reject_reply(db, ticket_id=ticket_id, comment=text, principal=me, now=now)
-        elif action == "follow_up":
-            wf.record_follow_up(
-                db,
-                ticket_id=ticket_id,
-                resolved=form.get("resolved") == "on",
-                satisfaction=Satisfaction(str(form.get("satisfaction"))),
-                principal=me,
-                comment=text or None,
-                now=now,
-            )
-        elif action == "accept_return":
-            wf.accept_return(
-                db,
-                ticket_id=ticket_id,
-                department_id=int(str(form.get("department_id"))),
-                principal=me,
-                now=now,
-            )
-        elif action == "comment":
-            wf.add_comment(db, ticket_id=ticket_id, comment=text, principal=me, now=now)
-        elif action == "hand_off":
-            handed_to = str(form.get("service") or "")
-            if handed_to not in EMERGENCY_SERVICES:
-                raise InvalidInput("hand_off_service", known="、".join(EMERGENCY_SERVICES))
-            wf.hand_off(
-                db,
-                ticket_id=ticket_id,
-                service=handed_to,
-                reference=str(form.get("reference") or "").strip()[:100] or None,
-                comment=text or None,
-                principal=me,
-                now=now,
-            )
-            screening_service.settle_on_hand_off(db, ticket=ticket, principal=me, service=handed_to)
-        elif action == "confidential":
-            wf.set_confidential(
-                db,
-                ticket_id=ticket_id,
-                confidential=form.get("confidential") == "true",
-                comment=text,
-                principal=me,
-                now=now,
-            )
-        else:
+        ticket_service.get_ticket(db, ticket_id=ticket_id, principal=me)
+        if step is None:
             raise NotFound("not_found")
+        step(db, me, ticket_id, form, str(form.get("text") or "").strip(), utcnow())
         db.commit()
     except DomainError as exc:
         _error(request, db, exc)
