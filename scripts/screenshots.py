@@ -26,6 +26,17 @@ def signed_in(browser, username: str) -> Page:  # type: ignore[no-untyped-def]
     return page
 
 
+def survey_token() -> str | None:
+    """A follow-up survey of the demo not yet answered (the scheduler makes them for replied tickets)."""
+    from sqlalchemy import select
+
+    from hotline.db import session_scope
+    from hotline.followup.models import FollowUpTask
+
+    with session_scope() as session:
+        return session.scalar(select(FollowUpTask.token).where(FollowUpTask.answered_at.is_(None)).limit(1))
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
@@ -71,6 +82,13 @@ def main() -> None:
         small.click("button[type=submit]")
         small.goto(f"{BASE}/ui/screening")
         small.screenshot(path=str(OUT / "screening-phone.png"), full_page=True)
+        token = survey_token()
+        if token:  # the page a citizen opens from the follow-up SMS
+            small.goto(f"{BASE}/s/{token}")
+            small.screenshot(path=str(OUT / "survey-phone.png"), full_page=True)
+            wide = b.new_context(viewport={"width": 1280, "height": 860}).new_page()
+            wide.goto(f"{BASE}/s/{token}?lang=en")
+            wide.screenshot(path=str(OUT / "survey-en.png"), full_page=True)
         admin = signed_in(b, "admin")
         admin.goto(f"{BASE}/ui/admin")
         admin.screenshot(path=str(OUT / "admin.png"))

@@ -16,7 +16,8 @@ from hotline.accounts.enums import Role
 from hotline.accounts.policy import POLICY, Permission
 from hotline.config import Settings, settings_markdown
 from hotline.i18n import MESSAGES
-from hotline.tickets.events import LABELS, EventKind
+from hotline.tickets.enums import EventKind
+from hotline.tickets.events import LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "hotline"

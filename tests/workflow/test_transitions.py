@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 from hotline.accounts.enums import Role
 from hotline.accounts.principal import Principal
 from hotline.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
-from hotline.tickets.enums import Satisfaction
-from hotline.tickets.events import EventKind
+from hotline.tickets.enums import EventKind, Satisfaction
 from hotline.tickets.models import Ticket, TicketEvent
 from hotline.tickets.states import STATUSES, Status
 from hotline.workflow import service as wf

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.accounts.enums import Role
+from hotline.accounts.enums import AccountEventKind, Role
 from hotline.db import Base, utcnow
 from hotline.org.models import Department
 
@@ -73,6 +73,6 @@ class AccountEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(32))  # AccountEventKind
+    kind: Mapped[AccountEventKind] = mapped_column(String(32))
     client: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -25,8 +25,7 @@ from hotline.errors import InvalidInput
 from hotline.org.models import Area, Department
 from hotline.spreadsheets import csv_rows, xlsx_row
 from hotline.tickets import events
-from hotline.tickets.enums import Channel, RequestType
-from hotline.tickets.events import EventKind
+from hotline.tickets.enums import Channel, EventKind, RequestType
 from hotline.tickets.models import ContactView, Ticket
 from hotline.tickets.schemas import TicketFilter
 from hotline.tickets.service import (

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, utcnow
+from hotline.dispatch.enums import Decision
 
 
 class RoutingRule(Base):
@@ -56,6 +57,6 @@ class DispatchSuggestion(Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
     confidence: Mapped[float]
-    decision: Mapped[str] = mapped_column(String(16))  # auto | triage | emergency | manual
+    decision: Mapped[Decision] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     reason: Mapped[str | None] = mapped_column(Text)

@@ -25,8 +25,7 @@ from hotline.nlp.models import ModelVersion
 from hotline.nlp.text import tokenize
 from hotline.org.models import Area, Department
 from hotline.tickets import events
-from hotline.tickets.enums import Urgency
-from hotline.tickets.events import EventKind
+from hotline.tickets.enums import EventKind, Urgency
 from hotline.tickets.models import Ticket
 from hotline.tickets.service import get_ticket
 from hotline.tickets.states import Status

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy.orm import Session
 
 from hotline.config import get_settings
-from hotline.nlp.cues import Cue, hits, parse_cue
+from hotline.nlp.cues import Cue, hits, parse_cue, read_lexicon
 from hotline.nlp.text import normalize
 from hotline.tickets.enums import RequestType, Urgency
 
@@ -49,12 +46,7 @@ class Signal:
 @lru_cache
 def load_lexicon(path: str | None = None) -> Lexicon:
     """Read the lexicon (the packaged one, or HOTLINE_DISPATCH_LEXICON)."""
-    source = Path(
-        path
-        or get_settings().dispatch_lexicon
-        or str(resources.files("hotline") / "dispatch" / "lexicon.yaml")
-    )
-    raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    raw = read_lexicon("dispatch/lexicon.yaml", path or get_settings().dispatch_lexicon)
     return Lexicon(
         title_weight=float(raw.get("title_weight", 1)),
         request_types={RequestType(k): [parse_cue(c) for c in v] for k, v in raw["request_types"].items()},

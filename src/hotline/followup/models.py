@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, utcnow
+from hotline.followup.enums import FollowUpMethod, FollowUpOutcome, FollowUpStatus
 
 
 class FollowUpTask(Base):
@@ -19,10 +20,8 @@ class FollowUpTask(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     round: Mapped[int] = mapped_column(default=1)  # a reopened ticket is followed up again
-    method: Mapped[str] = mapped_column(String(16))  # sms_survey | call
-    status: Mapped[str] = mapped_column(
-        String(16), default="pending"
-    )  # pending|sent|answered|skipped|review|done
+    method: Mapped[FollowUpMethod] = mapped_column(String(16))
+    status: Mapped[FollowUpStatus] = mapped_column(String(16), default=FollowUpStatus.pending)
     due_at: Mapped[datetime]
     token: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -33,4 +32,4 @@ class FollowUpTask(Base):
     satisfaction: Mapped[str | None] = mapped_column(String(24))
     comment: Mapped[str | None] = mapped_column(Text)
     classification: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    outcome: Mapped[str | None] = mapped_column(String(24))  # closed | reopened | needs_review | kept_closed
+    outcome: Mapped[FollowUpOutcome | None] = mapped_column(String(24))

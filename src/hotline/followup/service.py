@@ -17,6 +17,7 @@ from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.errors import Conflict, NotFound
 from hotline.followup import classify
+from hotline.followup.enums import FollowUpMethod, FollowUpOutcome, FollowUpStatus
 from hotline.followup.models import FollowUpTask
 from hotline.notify import service as notify
 from hotline.privacy.redact import redact
@@ -51,7 +52,14 @@ def sweep(session: Session, *, now: datetime | None = None, limit: int = 500) ->
         .limit(limit)
     ):
         if ticket.no_contact:
-            _create(session, ticket, method="call", due_at=now, status="skipped", now=now)
+            _create(
+                session,
+                ticket,
+                method=FollowUpMethod.call,
+                due_at=now,
+                status=FollowUpStatus.skipped,
+                now=now,
+            )
             wf.close(
                 session,
                 ticket_id=ticket.id,
@@ -64,7 +72,11 @@ def sweep(session: Session, *, now: datetime | None = None, limit: int = 500) ->
         end = cal.add_working_days(ticket.updated_at, s.follow_up_delay_days)
         due = end.astimezone(cal.tz).replace(hour=cal.work_start.hour, minute=cal.work_start.minute)
         if _create(
-            session, ticket, method="sms_survey" if ticket.citizen_phone else "call", due_at=due, now=now
+            session,
+            ticket,
+            method=FollowUpMethod.sms_survey if ticket.citizen_phone else FollowUpMethod.call,
+            due_at=due,
+            now=now,
         ):
             counts["created"] += 1
     counts["merged"] = _merged_tasks(session, now=now, cal=cal, limit=limit)
@@ -72,7 +84,9 @@ def sweep(session: Session, *, now: datetime | None = None, limit: int = 500) ->
         select(FollowUpTask, Ticket)
         .join(Ticket, Ticket.id == FollowUpTask.ticket_id)
         .where(
-            FollowUpTask.status == "pending", FollowUpTask.method == "sms_survey", FollowUpTask.due_at <= now
+            FollowUpTask.status == FollowUpStatus.pending,
+            FollowUpTask.method == FollowUpMethod.sms_survey,
+            FollowUpTask.due_at <= now,
         )
         .limit(limit)
     ).all():
@@ -89,14 +103,14 @@ def sweep(session: Session, *, now: datetime | None = None, limit: int = 500) ->
             },
             now=now,
         )
-        task.status, task.sent_at = "sent", now
+        task.status, task.sent_at = FollowUpStatus.sent, now
         counts["sent"] += 1
     for task in session.scalars(
         select(FollowUpTask)
-        .where(FollowUpTask.status == "sent", FollowUpTask.sent_at <= now - SURVEY_WAIT)
+        .where(FollowUpTask.status == FollowUpStatus.sent, FollowUpTask.sent_at <= now - SURVEY_WAIT)
         .limit(limit)
     ):
-        task.status, task.method = "pending", "call"
+        task.status, task.method = FollowUpStatus.pending, FollowUpMethod.call
         counts["to_call"] += 1
     return counts
 
@@ -121,17 +135,30 @@ def _merged_tasks(session: Session, *, now: datetime, cal: Any, limit: int) -> i
     made = 0
     for ticket, master_updated in rows:
         if ticket.no_contact:
-            _create(session, ticket, method="call", due_at=now, status="skipped", now=now)
+            _create(
+                session,
+                ticket,
+                method=FollowUpMethod.call,
+                due_at=now,
+                status=FollowUpStatus.skipped,
+                now=now,
+            )
             continue
         end = cal.add_working_days(master_updated, s.follow_up_delay_days)
         due = end.astimezone(cal.tz).replace(hour=cal.work_start.hour, minute=cal.work_start.minute)
-        method = "sms_survey" if ticket.citizen_phone else "call"
+        method = FollowUpMethod.sms_survey if ticket.citizen_phone else FollowUpMethod.call
         made += _create(session, ticket, method=method, due_at=due, now=now)
     return made
 
 
 def _create(
-    session: Session, ticket: Ticket, *, method: str, due_at: datetime, now: datetime, status: str = "pending"
+    session: Session,
+    ticket: Ticket,
+    *,
+    method: FollowUpMethod,
+    due_at: datetime,
+    now: datetime,
+    status: FollowUpStatus = FollowUpStatus.pending,
 ) -> bool:
     try:
         with session.begin_nested():
@@ -182,11 +209,11 @@ def call_queue(
         .join(Ticket, Ticket.id == FollowUpTask.ticket_id)
         .where(
             (
-                (FollowUpTask.status == "pending")
-                & (FollowUpTask.method == "call")
+                (FollowUpTask.status == FollowUpStatus.pending)
+                & (FollowUpTask.method == FollowUpMethod.call)
                 & (FollowUpTask.due_at <= now)
             )
-            | (FollowUpTask.status == "review")
+            | (FollowUpTask.status == FollowUpStatus.review)
         )
         .order_by(FollowUpTask.due_at)
         .limit(limit)
@@ -208,7 +235,7 @@ def record(
     """The citizen's answer: recorded on the ticket (closing it), then a reopen or a review when the
     citizen is not satisfied for a reason within the department's power."""
     now = now or utcnow()
-    if task.status not in ("pending", "sent"):
+    if task.status not in (FollowUpStatus.pending, FollowUpStatus.sent):
         raise Conflict("survey_answered", id=task.id)
     reading = classify.read(comment) if comment else None
     sat = satisfaction or (reading.satisfaction if reading else Satisfaction.satisfied)
@@ -220,7 +247,7 @@ def record(
         )
     )
     task.resolved, task.satisfaction, task.comment = res, sat.value, comment
-    task.answered_at, task.answered_via, task.status = now, via, "answered"
+    task.answered_at, task.answered_via, task.status = now, via, FollowUpStatus.answered
     task.classification = (
         {
             "satisfaction": reading.satisfaction.value,
@@ -246,9 +273,9 @@ def record(
         if get_settings().follow_up_reopen == "auto":
             _reopen(session, task, now)
         else:
-            task.status, task.outcome = "review", "needs_review"
+            task.status, task.outcome = FollowUpStatus.review, FollowUpOutcome.needs_review
     else:
-        task.status, task.outcome = "done", "closed"
+        task.status, task.outcome = FollowUpStatus.done, FollowUpOutcome.closed
     return task
 
 
@@ -260,12 +287,12 @@ def decide(
     task = session.get(FollowUpTask, task_id)
     if task is None:
         raise NotFound("follow_up_not_found", id=task_id)
-    if task.status != "review":
+    if task.status != FollowUpStatus.review:
         raise Conflict("follow_up_not_in_review", id=task_id)
     if reopen:
         _reopen(session, task, now, principal=principal)
     else:
-        task.status, task.outcome = "done", "kept_closed"
+        task.status, task.outcome = FollowUpStatus.done, FollowUpOutcome.kept_closed
     return task
 
 
@@ -283,7 +310,7 @@ def _reopen(session: Session, task: FollowUpTask, now: datetime, principal: Prin
         principal=principal,
         now=now,
     )
-    task.status, task.outcome = "done", "reopened"
+    task.status, task.outcome = FollowUpStatus.done, FollowUpOutcome.reopened
     if ticket.lead_department_id:
         notify.notify_department(
             session,
@@ -319,7 +346,10 @@ def open_survey(session: Session, *, ticket_id: int) -> FollowUpTask | None:
     """The ticket's survey still waiting for the citizen's answer, if any."""
     return session.scalar(
         select(FollowUpTask)
-        .where(FollowUpTask.ticket_id == ticket_id, FollowUpTask.status.in_(["pending", "sent"]))
+        .where(
+            FollowUpTask.ticket_id == ticket_id,
+            FollowUpTask.status.in_([FollowUpStatus.pending, FollowUpStatus.sent]),
+        )
         .order_by(FollowUpTask.id.desc())
         .limit(1)
     )

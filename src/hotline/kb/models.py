@@ -44,7 +44,7 @@ class ArticleVersion(Base):
     version: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[ArticleStatus] = mapped_column(String(16))
     valid_from: Mapped[datetime | None]
     valid_to: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

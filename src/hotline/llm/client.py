@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from hotline.config import Settings, get_settings
 from hotline.db import utcnow
+from hotline.llm.enums import LlmCallStatus
 from hotline.llm.models import LlmCall
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,13 @@ def chat(
         raise LlmUnavailable("not configured")
     used = tokens_used_today(session)
     if used >= settings.llm_daily_token_budget:
-        _record(session, purpose, settings.llm_model, "refused", error=f"daily budget spent ({used} tokens)")
+        _record(
+            session,
+            purpose,
+            settings.llm_model,
+            LlmCallStatus.refused,
+            error=f"daily budget spent ({used} tokens)",
+        )
         raise LlmUnavailable("daily token budget spent")
     body: dict[str, Any] = {
         "model": settings.llm_model,
@@ -144,7 +151,7 @@ def chat(
                 session,
                 purpose,
                 completion.model,
-                "ok",
+                LlmCallStatus.ok,
                 completion.prompt_tokens,
                 completion.completion_tokens,
                 latency,
@@ -153,7 +160,15 @@ def chat(
             return completion
     latency = int((time.perf_counter() - started) * 1000)
     log.warning("LLM call for %s failed after %d attempt(s): %s", purpose, attempts, error)
-    _record(session, purpose, settings.llm_model, "error", latency_ms=latency, attempts=attempts, error=error)
+    _record(
+        session,
+        purpose,
+        settings.llm_model,
+        LlmCallStatus.error,
+        latency_ms=latency,
+        attempts=attempts,
+        error=error,
+    )
     raise LlmUnavailable(error)
 
 
@@ -161,7 +176,7 @@ def _record(
     session: Session,
     purpose: str,
     model: str,
-    status: str,
+    status: LlmCallStatus,
     prompt_tokens: int = 0,
     completion_tokens: int = 0,
     latency_ms: int = 0,

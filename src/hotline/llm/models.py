@@ -8,6 +8,7 @@ from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, utcnow
+from hotline.llm.enums import LlmCallStatus
 
 
 class LlmCall(Base):
@@ -18,7 +19,7 @@ class LlmCall(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     purpose: Mapped[str] = mapped_column(String(32))  # dispatch_second_opinion, answer, summary, draft_reply
     model: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(16))  # ok | error | refused
+    status: Mapped[LlmCallStatus] = mapped_column(String(16))
     prompt_tokens: Mapped[int] = mapped_column(default=0)
     completion_tokens: Mapped[int] = mapped_column(default=0)
     latency_ms: Mapped[int] = mapped_column(default=0)

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 WINDOW = 12  # characters either side of a match in which an `unless` cue cancels it
 
@@ -43,3 +47,11 @@ def matches(cue: Cue, text: str) -> list[re.Match[str]]:
 def hits(cue: Cue, text: str) -> list[str]:
     """The matched words of a cue in text that no `unless` cue nearby cancels."""
     return [m.group(0) for m in matches(cue, text)]
+
+
+def read_lexicon(packaged: str, override: str | None = None) -> dict[str, Any]:
+    """A lexicon's YAML: the centre's own file when one is named, else the packaged one (a path in
+    the hotline package, e.g. "dispatch/lexicon.yaml")."""
+    source = Path(override) if override else Path(str(resources.files("hotline") / packaged))
+    data: dict[str, Any] = yaml.safe_load(source.read_text(encoding="utf-8"))
+    return data

@@ -63,13 +63,6 @@ def tokenizer() -> jieba.Tokenizer:
         return _tokenizer
 
 
-def reset_tokenizer() -> None:
-    """Forget the loaded tokenizer (after the user dictionary changed)."""
-    global _tokenizer
-    with _lock:
-        _tokenizer = None
-
-
 def stopwords() -> frozenset[str]:
     """Function words the model ignores (packaged list; the public training data had them removed)."""
     global _stopwords

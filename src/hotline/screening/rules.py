@@ -17,15 +17,11 @@ import logging
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from hotline.config import get_settings
 from hotline.nlp import cues, embedding
-from hotline.nlp.cues import Cue, hits, parse_cue
+from hotline.nlp.cues import Cue, hits, parse_cue, read_lexicon
 from hotline.screening.classifier import KINDS, Reading, ScreeningModel
 from hotline.screening.text import screening_text, screening_windows
 
@@ -72,12 +68,8 @@ REASONS = {"abusive": "辱骂性语言", "threat": "威胁性语言", "emergency
 
 @lru_cache
 def load(path: str | None = None) -> Lexicon:
-    source = Path(
-        path
-        or get_settings().screening_lexicon
-        or str(resources.files("hotline") / "screening" / "lexicon.yaml")
-    )
-    raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    source = path or get_settings().screening_lexicon or "the packaged lexicon"
+    raw = read_lexicon("screening/lexicon.yaml", path or get_settings().screening_lexicon)
     context = raw.pop("context", {}) or {}
     for needed in ("emergency", "context"):
         if needed not in raw and not (needed == "context" and context):

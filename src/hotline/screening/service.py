@@ -32,8 +32,7 @@ from hotline.screening.schemas import (
 from hotline.screening.text import screening_windows
 from hotline.tickets import events
 from hotline.tickets import service as ticket_service
-from hotline.tickets.enums import Satisfaction, Urgency
-from hotline.tickets.events import EventKind
+from hotline.tickets.enums import EventKind, Satisfaction, Urgency
 from hotline.tickets.models import Ticket
 from hotline.tickets.states import Status
 

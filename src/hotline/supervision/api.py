@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 
 from hotline.db import utcnow
 from hotline.errors import referencing
 from hotline.http.deps import CurrentPrincipal, DbSession
 from hotline.supervision import service, watch
+from hotline.supervision.enums import CaseStatus
 from hotline.supervision.models import SupervisionCase
 from hotline.supervision.schemas import CaseIn, CaseOut, CloseIn, DeadlineActionOut, RespondIn
 from hotline.tickets.service import get_ticket
@@ -28,7 +31,10 @@ def open_case(body: CaseIn, db: DbSession, principal: CurrentPrincipal) -> CaseO
 
 @router.get("/cases", response_model=list[CaseOut])
 def list_cases(
-    db: DbSession, principal: CurrentPrincipal, status_: str | None = None, overdue: bool = False
+    db: DbSession,
+    principal: CurrentPrincipal,
+    status_: Annotated[CaseStatus | None, Query(alias="status")] = None,
+    overdue: bool = False,
 ) -> list[CaseOut]:
     """Open and past cases (a department sees its own)."""
     return [_out(c) for c in service.list_cases(db, principal=principal, status=status_, overdue=overdue)]

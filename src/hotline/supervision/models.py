@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, utcnow
+from hotline.supervision.enums import CaseStatus, DeadlineKind
 
 
 class DeadlineAction(Base):
@@ -19,9 +20,7 @@ class DeadlineAction(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
-    kind: Mapped[str] = mapped_column(
-        String(24)
-    )  # sign_warning|sign_overdue|handle_warning|overdue|reminder|escalation
+    kind: Mapped[DeadlineKind] = mapped_column(String(24))
     due_at: Mapped[datetime]  # the deadline it is about (an extension makes a new one)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -40,7 +39,7 @@ class SupervisionCase(Base):
     reason: Mapped[str] = mapped_column(Text)
     required_response: Mapped[str] = mapped_column(Text)
     deadline: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | responded | closed
+    status: Mapped[CaseStatus] = mapped_column(String(16), default=CaseStatus.open)
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     response: Mapped[str | None] = mapped_column(Text)

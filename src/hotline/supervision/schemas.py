@@ -5,6 +5,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from hotline.supervision.enums import CaseStatus
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
@@ -29,7 +31,7 @@ class CaseOut(BaseModel):
     reason: str
     required_response: str
     deadline: datetime
-    status: str
+    status: CaseStatus
     opened_at: datetime
     response: str | None
     responded_at: datetime | None

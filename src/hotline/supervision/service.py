@@ -14,11 +14,12 @@ from hotline.db import utcnow
 from hotline.errors import Conflict, NotFound, PermissionDenied
 from hotline.notify import service as notify
 from hotline.org import service as org_service
+from hotline.supervision.enums import CaseStatus
 from hotline.supervision.models import SupervisionCase
 from hotline.supervision.schemas import CaseIn
 from hotline.tickets import events
 from hotline.tickets.deadlines import passed, passed_clause
-from hotline.tickets.events import EventKind
+from hotline.tickets.enums import EventKind
 from hotline.tickets.service import get_ticket
 
 
@@ -87,10 +88,10 @@ def respond(
     case = get_case(session, case_id=case_id, principal=principal)
     if principal.department_id != case.department_id:
         raise PermissionDenied("supervision_respond_denied")
-    if case.status == "closed":
+    if case.status == CaseStatus.closed:
         raise Conflict("case_closed", id=case_id)
     case.status, case.response, case.responded_at, case.responded_by_id = (
-        "responded",
+        CaseStatus.responded,
         response,
         now,
         principal.user_id,
@@ -105,9 +106,9 @@ def close_case(
     now = now or utcnow()
     case = get_case(session, case_id=case_id, principal=principal)
     policy.check(principal, Permission.supervise, "supervision_denied")
-    if case.status == "closed":
+    if case.status == CaseStatus.closed:
         raise Conflict("case_closed", id=case_id)
-    case.status, case.closed_at, case.closing_comment = "closed", now, comment
+    case.status, case.closed_at, case.closing_comment = CaseStatus.closed, now, comment
     _log(session, case, principal, EventKind.supervision_closed, comment, now)
     return case
 
@@ -139,7 +140,7 @@ def list_cases(
     session: Session,
     *,
     principal: Principal,
-    status: str | None = None,
+    status: CaseStatus | None = None,
     overdue: bool = False,
     now: datetime | None = None,
 ) -> list[SupervisionCase]:
@@ -150,10 +151,12 @@ def list_cases(
     if status:
         stmt = stmt.where(SupervisionCase.status == status)
     if overdue:
-        stmt = stmt.where(SupervisionCase.status == "open", passed_clause(SupervisionCase.deadline, now))
+        stmt = stmt.where(
+            SupervisionCase.status == CaseStatus.open, passed_clause(SupervisionCase.deadline, now)
+        )
     return list(session.scalars(stmt))
 
 
 def is_overdue(case: SupervisionCase, now: datetime) -> bool:
     """Whether an open case is past the deadline of its response."""
-    return case.status == "open" and passed(case.deadline, now)
+    return case.status == CaseStatus.open and passed(case.deadline, now)

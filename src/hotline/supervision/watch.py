@@ -24,8 +24,8 @@ from hotline.sla.calendar import WorkCalendar
 from hotline.supervision.models import DeadlineAction
 from hotline.tickets import events
 from hotline.tickets.deadlines import passed_clause
-from hotline.tickets.enums import AssignmentRole, AssignmentStatus
-from hotline.tickets.events import Event, EventKind
+from hotline.tickets.enums import AssignmentRole, AssignmentStatus, EventKind
+from hotline.tickets.events import Event
 from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.states import PAUSED_STATUSES
 

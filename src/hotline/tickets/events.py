@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
@@ -17,52 +16,8 @@ from sqlalchemy.orm import Session
 
 from hotline.accounts.principal import Principal
 from hotline.db import utcnow
+from hotline.tickets.enums import EventKind
 from hotline.tickets.models import Ticket, TicketEvent
-
-
-class EventKind(StrEnum):
-    """What happened. The workflow's actions (workflow.transitions.Action) are logged under their own
-    names; the rest are steps that do not move the ticket through the lifecycle."""
-
-    # the lifecycle (one per workflow action)
-    register = "register"  # 受理
-    answer_directly = "answer_directly"  # 直接答复
-    dispatch = "dispatch"  # 派单
-    sign = "sign"  # 签收
-    hand_down = "hand_down"  # 转办
-    return_ = "return"  # 退单
-    accept_return = "accept_return"  # 退单改派
-    reject_return = "reject_return"  # 退单驳回
-    request_extension = "request_extension"  # 申请延期
-    decide_extension = "decide_extension"  # 延期审批
-    suspend = "suspend"  # 挂起
-    resume = "resume"  # 恢复办理
-    reply = "reply"  # 办结反馈
-    approve_reply = "approve_reply"  # 审核通过
-    reject_reply = "reject_reply"  # 审核退回
-    record_follow_up = "record_follow_up"  # 回访
-    close = "close"  # 归档
-    reopen = "reopen"  # 重办
-    merge = "merge"  # 并单
-    hand_off = "hand_off"  # 移交应急
-    withdraw = "withdraw"  # 撤单
-    comment = "comment"  # 备注
-    set_confidential = "set_confidential"  # 保密设置
-    # beside the lifecycle
-    merged_in = "merged_in"  # another ticket was merged into this one
-    imported = "import"  # 导入 from a historical file
-    suggestion_applied = "suggestion_applied"  # 采纳智能派单 (auto, accepted or corrected)
-    screening_confirmed = "screening_confirmed"  # 确认甄别
-    screening_dismissed = "screening_dismissed"  # 排除甄别
-    supervision_opened = "supervision_opened"  # 督办立案
-    supervision_responded = "supervision_responded"  # 督办回复
-    supervision_closed = "supervision_closed"  # 督办结案
-    # the deadline watch (supervision.watch)
-    sign_overdue = "sign_overdue"  # 签收超时
-    overdue = "overdue"  # 办理超期
-    reminder = "reminder"  # 催办
-    escalation = "escalation"  # 超期升级
-
 
 LABELS: dict[EventKind, tuple[str, str]] = {
     EventKind.register: ("受理", "Registered"),

@@ -17,6 +17,7 @@ from hotline.tickets.enums import (
     AssignmentRole,
     AssignmentStatus,
     Channel,
+    EventKind,
     LinkKind,
     RequestType,
     Satisfaction,
@@ -175,7 +176,7 @@ class TicketEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_role: Mapped[str] = mapped_column(String(16))
-    action: Mapped[str] = mapped_column(String(32), index=True)
+    action: Mapped[EventKind] = mapped_column(String(32), index=True)
     from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str | None] = mapped_column(String(24))
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))

@@ -44,8 +44,7 @@ from hotline.org.models import Area
 from hotline.privacy.crypto import blind_index
 from hotline.tickets import events
 from hotline.tickets.deadlines import overdue_clause
-from hotline.tickets.enums import PUBLISHABLE_TYPES
-from hotline.tickets.events import EventKind
+from hotline.tickets.enums import PUBLISHABLE_TYPES, EventKind
 from hotline.tickets.models import (
     Assignment,
     Attachment,

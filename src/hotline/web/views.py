@@ -436,6 +436,7 @@ def review(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
     )[0]
     calls = followup.call_queue(db, limit=50)
     from hotline.supervision import service as supervision
+    from hotline.supervision.enums import CaseStatus
     from hotline.workflow.enums import ExtensionStatus
 
     return page(
@@ -445,7 +446,7 @@ def review(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
         replied=replied,
         calls=calls,
         extensions=wf.list_extensions(db, principal=me, status=ExtensionStatus.pending),
-        cases=supervision.list_cases(db, principal=me, status="open"),
+        cases=supervision.list_cases(db, principal=me, status=CaseStatus.open),
     )
 
 

@@ -20,7 +20,7 @@ from hotline import outbox
 from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.errors import InvalidInput, NotFound
-from hotline.tickets.events import EventKind
+from hotline.tickets.enums import EventKind
 from hotline.tickets.models import Ticket, TicketEvent
 from hotline.tickets.states import Status
 from hotline.webhooks.enums import DeliveryStatus

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, utcnow
-from hotline.workflow.enums import ExtensionStatus
+from hotline.workflow.enums import DuplicateStatus, ExtensionStatus
 
 
 class ExtensionRequest(Base):
@@ -45,7 +45,7 @@ class DuplicateCandidate(Base):
     candidate_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))  # the suggested master
     score: Mapped[float]
     reasons: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | merged | dismissed
+    status: Mapped[DuplicateStatus] = mapped_column(String(16), default=DuplicateStatus.open)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -23,11 +23,11 @@ from hotline.tickets.enums import (
     ACTIVE_ASSIGNMENT,
     AssignmentRole,
     AssignmentStatus,
+    EventKind,
     LinkKind,
     Satisfaction,
     Urgency,
 )
-from hotline.tickets.events import EventKind
 from hotline.tickets.models import Assignment, Ticket, TicketLink
 from hotline.tickets.states import STATUSES, Status
 from hotline.workflow.enums import ExtensionStatus
