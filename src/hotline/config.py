@@ -59,7 +59,16 @@ class Settings(BaseSettings):
         "console's switch)",
         default="zh",
     )
-    page_size_max: int = _d("the largest page any list endpoint returns (its `limit`)", default=200, ge=1)
+    page_size_max: int = _d(
+        "the largest page a list of tickets, queues or search results returns (its `limit`; read at start)",
+        default=200,
+        ge=1,
+    )
+    log_page_size_max: int = _d(
+        "the largest page of a log returns: audit trails, delivery logs, drill-downs (read at start)",
+        default=1000,
+        ge=1,
+    )
     max_body_bytes: int = _d("the largest request body accepted (413 above it)", default=1_000_000)
     max_upload_bytes: int = _d(
         "the largest uploaded file: knowledge-base files, ticket and call-record imports, training files",

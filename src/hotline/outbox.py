@@ -49,6 +49,7 @@ class Outbox:
     done: str  # the status of a delivered row ("sent", "delivered")
     max_attempts: int
     retry_seconds: float  # the first wait; doubled after each further failure
+    in_order: bool = False  # True: in the order the rows were made (events), not by when they fell due
 
 
 def _due(model: Any, now: datetime) -> ColumnElement[bool]:
@@ -77,7 +78,7 @@ def deliver_due(
             session.scalars(
                 select(model.id)
                 .where(_due(model, now))
-                .order_by(model.next_attempt_at, model.id)
+                .order_by(*((model.id,) if outbox.in_order else (model.next_attempt_at, model.id)))
                 .limit(limit)
             )
         )

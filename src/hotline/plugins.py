@@ -2,7 +2,8 @@
 
 What varies by centre is never a branch in core code. It is one of:
 
-Entry points (Python packages a centre installs beside hotline; `[project.entry-points."<group>"]`):
+Entry points (Python packages a centre installs beside hotline, declaring `[project.entry-points."<group>"]`;
+hotline's own are BUILT_IN below):
 - `hotline.jobs` — modules declaring timed sweeps and queue tasks (jobs.registry; each domain's jobs.py)
 - `hotline.notify_channels` — message channels by name: `in_app`, `sms`, `email` built in; a class
   taking the settings, with `send(recipient=, subject=, body=, key=)` (notify.channels.Channel). A
@@ -32,20 +33,34 @@ NOTIFY_CHANNELS = "hotline.notify_channels"
 GROUPS = (JOBS, NOTIFY_CHANNELS)
 
 
+# hotline's own, named here rather than read from installed metadata, so they are there however the
+# package was installed (or run from a checkout); a centre's package adds to or replaces them
+BUILT_IN: dict[str, dict[str, str]] = {
+    JOBS: {
+        "intake": "hotline.intake.jobs",
+        "supervision": "hotline.supervision.jobs",
+        "followup": "hotline.followup.jobs",
+        "analytics": "hotline.analytics.jobs",
+        "notify": "hotline.notify.jobs",
+        "webhooks": "hotline.webhooks.jobs",
+    },
+    NOTIFY_CHANNELS: {
+        "in_app": "hotline.notify.channels:InAppChannel",
+        "sms": "hotline.notify.channels:SmsHttpChannel",
+        "email": "hotline.notify.channels:SmtpChannel",
+    },
+}
+
+
 def points(group: str) -> dict[str, EntryPoint]:
-    """The entry points of a group by name; where a centre's package names the same point as hotline
-    itself, the centre's wins."""
-    chosen: dict[str, EntryPoint] = {}
-    for point in sorted(entry_points(group=group), key=lambda p: (_is_own(p), p.name)):
-        # hotline's own come last, so they only fill names no other package took
-        chosen.setdefault(point.name, point)
-    for name, point in chosen.items():
-        if not _is_own(point):
-            log.info(
-                "%s %s comes from %s (%s)", group, name, point.dist.name if point.dist else "?", point.value
-            )
+    """The extension points of a group by name: hotline's own, with those of the entry points other
+    installed packages declare in the group added or, under the same name, put in their place."""
+    chosen = {name: EntryPoint(name, value, group) for name, value in BUILT_IN[group].items()}
+    for point in sorted(entry_points(group=group), key=lambda p: p.name):
+        if point.dist is not None and point.dist.name == OWN_DISTRIBUTION:
+            continue
+        log.info(
+            "%s %s comes from %s (%s)", group, point.name, point.dist.name if point.dist else "?", point.value
+        )
+        chosen[point.name] = point
     return dict(sorted(chosen.items()))
-
-
-def _is_own(point: EntryPoint) -> bool:
-    return point.dist is None or point.dist.name == OWN_DISTRIBUTION

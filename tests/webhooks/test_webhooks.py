@@ -157,3 +157,23 @@ def test_two_workers_make_one_delivery_per_event(
         assert s.scalar(select(func.count()).select_from(WebhookDelivery)) == 10
     numbers = [json.loads(b)["ticket"]["number"] for _, b in state.received]
     assert len(numbers) == len(set(numbers)) == 10
+
+
+def test_events_go_out_in_the_order_they_happened(
+    db: Session, session_maker: sessionmaker[Session], actors: Actors, receiver: tuple[Receiver, str]
+) -> None:
+    state, url = receiver
+    state.fail_first = 0
+    service.subscribe(db, name="grid", url=url, events=["ticket.created"])
+    first, second = make_ticket(db, actors, now=utcnow()), make_ticket(db, actors, now=utcnow())
+    db.commit()
+    now = utcnow()
+    assert service.enqueue_new_events(session_maker, now=now) == 2
+    # the first one failed once and waits for its retry, due later than the second one
+    older = db.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)).first()
+    assert older is not None
+    older.attempts, older.next_attempt_at = 1, now + timedelta(seconds=30)
+    db.commit()
+    service.deliver_due(session_maker, now=now + timedelta(minutes=1))
+    numbers = [json.loads(b)["ticket"]["number"] for _, b in state.received]
+    assert numbers == [first.number, second.number]

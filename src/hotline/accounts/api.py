@@ -21,7 +21,13 @@ from hotline.accounts.schemas import (
 from hotline.config import get_settings
 from hotline.errors import InvalidInput, Unauthenticated
 from hotline.http.clients import client_address
-from hotline.http.deps import AdminPrincipal, CurrentPrincipal, DbSession, PageSize, forget_principals
+from hotline.http.deps import (
+    AdminPrincipal,
+    CurrentPrincipal,
+    DbSession,
+    LogPageSize,
+    forget_principals,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -136,7 +142,7 @@ def account_events(
     db: DbSession,
     _: AdminPrincipal,
     user_id: int | None = None,
-    limit: PageSize = 200,
+    limit: LogPageSize = 200,
 ) -> list[AccountEventOut]:
     """The accounts' audit trail (failed sign-ins, lock-outs, password changes, revocations)."""
     return [

@@ -136,5 +136,7 @@ def ticket_scope(principal: Principal) -> TicketScope:
     if principal.role not in DEPARTMENT or principal.department_id is None:
         return TicketScope()
     if principal.role == R.area_center:
+        if not principal.area_path:
+            return TicketScope()  # an area centre is known by its area
         return TicketScope(department_id=principal.department_id, area_path=principal.area_path)
     return TicketScope(department_id=principal.department_id)

@@ -30,7 +30,7 @@ from hotline.analytics.schemas import (
     UnitsOut,
 )
 from hotline.analytics.store import Store
-from hotline.http.deps import DbSession, PageSize, require
+from hotline.http.deps import DbSession, LogPageSize, PageSize, require
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 Viewer = Annotated[
@@ -94,7 +94,7 @@ def summary(db: DbSession, principal: Viewer, store: StoreDep, flt: FilterDep) -
     return SummaryOut(**_meta(store, flt), rates=rates.summary(store.connect(), flt, scope=scope))
 
 
-@router.get("/rates/{rate}", response_model=RateTableOut, response_model_exclude_none=True)
+@router.get("/rates/{rate}", response_model=RateTableOut)
 def rate_table(
     rate: str,
     db: DbSession,
@@ -120,7 +120,7 @@ def rate_tickets(
     part: Literal["numerator", "denominator", "rest"] = "denominator",
     every: Literal["day", "week", "month"] | None = None,
     at: Annotated[str | None, Query(description="the period row to drill into (with every)")] = None,
-    limit: PageSize = 50,
+    limit: LogPageSize = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DrillOut:
     """The tickets behind a figure: its denominator, its numerator, or the rest (those that lowered it)."""
@@ -139,7 +139,7 @@ def rate_tickets(
     return DrillOut(**_meta(store, flt), **found)
 
 
-@router.get("/rankings", response_model=RankingOut, response_model_exclude_none=True)
+@router.get("/rankings", response_model=RankingOut)
 def rankings(
     db: DbSession,
     principal: Viewer,
@@ -154,7 +154,7 @@ def rankings(
     return RankingOut(**_meta(store, flt), rows=rows)
 
 
-@router.get("/bottlenecks/steps", response_model=StepsOut, response_model_exclude_none=True)
+@router.get("/bottlenecks/steps", response_model=StepsOut)
 def bottleneck_steps(
     db: DbSession,
     principal: Viewer,
@@ -196,7 +196,7 @@ def hotspot_list(
 
 
 @router.get("/hotspots/{topic_id}", response_model=TopicOut)
-def hotspot_detail(topic_id: int, db: DbSession, principal: Viewer, limit: PageSize = 50) -> TopicOut:
+def hotspot_detail(topic_id: int, db: DbSession, principal: Viewer, limit: LogPageSize = 50) -> TopicOut:
     """A topic and its tickets (those you may see), the most central first."""
     return TopicOut(**hotspots.members(db, topic_id=topic_id, limit=limit, principal=principal))
 

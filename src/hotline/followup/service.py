@@ -52,14 +52,7 @@ def sweep(session: Session, *, now: datetime | None = None, limit: int = 500) ->
         .limit(limit)
     ):
         if ticket.no_contact:
-            _create(
-                session,
-                ticket,
-                method=FollowUpMethod.call,
-                due_at=now,
-                status=FollowUpStatus.skipped,
-                now=now,
-            )
+            _skip(session, ticket, now=now)
             wf.close(
                 session,
                 ticket_id=ticket.id,
@@ -135,20 +128,20 @@ def _merged_tasks(session: Session, *, now: datetime, cal: Any, limit: int) -> i
     made = 0
     for ticket, master_updated in rows:
         if ticket.no_contact:
-            _create(
-                session,
-                ticket,
-                method=FollowUpMethod.call,
-                due_at=now,
-                status=FollowUpStatus.skipped,
-                now=now,
-            )
+            _skip(session, ticket, now=now)
             continue
         end = cal.add_working_days(master_updated, s.follow_up_delay_days)
         due = end.astimezone(cal.tz).replace(hour=cal.work_start.hour, minute=cal.work_start.minute)
         method = FollowUpMethod.sms_survey if ticket.citizen_phone else FollowUpMethod.call
         made += _create(session, ticket, method=method, due_at=due, now=now)
     return made
+
+
+def _skip(session: Session, ticket: Ticket, *, now: datetime) -> bool:
+    """The follow-up of a citizen who asked not to be contacted: recorded, never sent or called."""
+    return _create(
+        session, ticket, method=FollowUpMethod.call, due_at=now, status=FollowUpStatus.skipped, now=now
+    )
 
 
 def _create(
@@ -160,6 +153,7 @@ def _create(
     now: datetime,
     status: FollowUpStatus = FollowUpStatus.pending,
 ) -> bool:
+    """Make the ticket's follow-up task of this round; False when another sweep made it first."""
     try:
         with session.begin_nested():
             session.add(

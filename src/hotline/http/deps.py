@@ -141,7 +141,10 @@ def require(permission: Permission) -> Callable[[Principal], Coroutine[Any, Any,
 
 AdminPrincipal = Annotated[Principal, Depends(require(Permission.administer))]
 
-# the size of one page of any list (read once, at start)
+# the size of one page of a list, and of a log (read once, at start)
 PageSize = Annotated[
     int, Query(ge=1, le=get_settings().page_size_max, description="at most HOTLINE_PAGE_SIZE_MAX")
+]
+LogPageSize = Annotated[
+    int, Query(ge=1, le=get_settings().log_page_size_max, description="at most HOTLINE_LOG_PAGE_SIZE_MAX")
 ]

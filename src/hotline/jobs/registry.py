@@ -2,9 +2,9 @@
 
 Each domain keeps its own in its `jobs.py` (supervision: the deadline watch; notify: deliveries; …),
 declared with `@sweep(...)` here and `@app.task(...)` on the queue's app (jobs.queue). The modules are
-named as entry points of the group `hotline.jobs` (pyproject.toml, hotline.plugins), so the scheduler and the worker
-find every domain's work — and a centre's plugin can add its own — without a list that imports
-everyone."""
+named in hotline.plugins (hotline's own, and any a centre's package adds through the entry points
+group `hotline.jobs`), so the scheduler and the worker find every domain's work without a list that
+imports everyone; a module that cannot be imported is logged and the others run."""
 
 from __future__ import annotations
 
@@ -51,13 +51,17 @@ def sweep(
 
 
 def load() -> None:
-    """Import every module of the `hotline.jobs` entry points once (declaring their sweeps and tasks)."""
+    """Import every jobs module once (declaring their sweeps and tasks)."""
     global _loaded
     with _lock:
         if _loaded:
             return
         for point in plugins.points(plugins.JOBS).values():
-            import_module(point.value)
+            try:
+                import_module(point.value)
+            except Exception:  # one broken plugin does not stop the others' work
+                log.exception("jobs of %s (%s) could not be loaded: they do not run", point.name, point.value)
+                continue
             log.debug("jobs of %s loaded from %s", point.name, point.value)
         _loaded = True
 

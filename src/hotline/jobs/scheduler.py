@@ -27,7 +27,12 @@ def tick(session_factory: sessionmaker[Session], *, now: datetime | None = None)
     does not stop the others. Returns what each did, by name ("error" for one that failed)."""
     now = now or utcnow()
     out: dict[str, Any] = {}
-    for job in registry.sweeps():
+    try:
+        declared = registry.sweeps()
+    except Exception:
+        log.exception("the sweeps could not be loaded (a broken plugin?); next tick tries again")
+        return {"sweeps": "error"}
+    for job in declared:
         try:
             if job.own_sessions:
                 out[job.name] = job.run(session_factory, now=now)
@@ -61,6 +66,9 @@ class Scheduler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            result = tick(self.session_factory)
-            log.debug("scheduler tick: %s", result)
+            try:
+                result = tick(self.session_factory)
+                log.debug("scheduler tick: %s", result)
+            except Exception:  # the thread outlives any one tick
+                log.exception("scheduler tick failed; next tick tries again")
             self._stop.wait(self.interval)

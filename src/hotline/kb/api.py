@@ -178,9 +178,7 @@ def assist_intake(body: DraftIn, db: DbSession, _: CenterPrincipal) -> IntakeAss
     )
 
 
-@assist_router.get(
-    "/tickets/{ticket_id}/summary", response_model=TicketSummaryOut, response_model_exclude_none=True
-)
+@assist_router.get("/tickets/{ticket_id}/summary", response_model=TicketSummaryOut)
 def ticket_summary(
     ticket_id: int, db: DbSession, principal: CurrentPrincipal, llm: bool = True
 ) -> TicketSummaryOut:
@@ -189,9 +187,7 @@ def ticket_summary(
     return TicketSummaryOut.model_validate(assist.summarize(db, ticket, use_llm=llm))
 
 
-@assist_router.post(
-    "/tickets/{ticket_id}/draft-reply", response_model=DraftReplyOut, response_model_exclude_none=True
-)
+@assist_router.post("/tickets/{ticket_id}/draft-reply", response_model=DraftReplyOut)
 def ticket_draft_reply(
     ticket_id: int, db: DbSession, principal: CurrentPrincipal, llm: bool = True
 ) -> DraftReplyOut:

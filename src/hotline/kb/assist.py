@@ -77,6 +77,18 @@ def key_fields(session: Session, ticket: Ticket) -> dict[str, Any]:
     }
 
 
+def _field(value: Any, *, listed: bool = False) -> Any:
+    """A key field as the model gave it, in the shape of the offline one: text (a list joined), or for
+    `when` a list of texts; nothing usable is None."""
+    if value in (None, "", "null", [], {}):
+        return None
+    items = value if isinstance(value, list) else [value]
+    texts_ = [str(v).strip() for v in items if v not in (None, "", "null") and not isinstance(v, dict)]
+    if not texts_:
+        return None
+    return texts_ if listed else "、".join(texts_)
+
+
 def summarize(session: Session, ticket: Ticket, *, use_llm: bool = True) -> dict[str, Any]:
     fields = key_fields(session, ticket)
     offline = {
@@ -106,7 +118,9 @@ def summarize(session: Session, ticket: Ticket, *, use_llm: bool = True) -> dict
         summary = str(reply.get("summary") or "").strip()
         if not summary:
             raise LlmUnavailable("empty summary")
-        generated = {k: reply.get(k) for k in ("who", "where", "what", "when", "demand")}
+        generated = {
+            k: _field(reply.get(k), listed=k == "when") for k in ("who", "where", "what", "when", "demand")
+        }
         return {
             "summary": summary[:300],
             "fields": {

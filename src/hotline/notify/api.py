@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
-from hotline.http.deps import CurrentPrincipal, DbSession, PageSize, require
+from hotline.http.deps import CurrentPrincipal, DbSession, LogPageSize, require
 from hotline.notify import service
 from hotline.notify.enums import NotificationStatus
 from hotline.notify.schemas import NotificationOut
@@ -42,7 +42,7 @@ def delivery_log(
     _: Centre,
     status: NotificationStatus | None = None,
     channel: str | None = None,
-    limit: PageSize = 100,
+    limit: LogPageSize = 100,
 ) -> list[NotificationOut]:
     """Every message sent or being sent, with its status and last error (the centre's delivery log)."""
     rows = service.delivery_log(db, status=status, channel=channel, limit=limit)

@@ -1,7 +1,7 @@
-"""Message channels, each a plugin: a class named in the entry points group `hotline.notify_channels`
-(hotline.plugins; the three below are hotline's own), made with the settings. Each delivers one
-message and returns the provider's id, or raises DeliveryError (retried later) /
-PermanentDeliveryError (given up on at once)."""
+"""Message channels, each a plugin: a class named in hotline.plugins (the three below are hotline's
+own; a centre's package adds or replaces one through the entry points group `hotline.notify_channels`),
+made with the settings. Each delivers one message and returns the provider's id, or raises
+DeliveryError (retried later) / PermanentDeliveryError (given up on at once)."""
 
 from __future__ import annotations
 

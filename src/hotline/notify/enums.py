@@ -2,12 +2,14 @@
 
 from enum import StrEnum
 
+from hotline import outbox
+
 
 class NotificationStatus(StrEnum):
-    pending = "pending"  # waiting for its first or next attempt
-    sending = "sending"  # claimed by a worker
+    pending = outbox.PENDING  # waiting for its first or next attempt
+    sending = outbox.SENDING  # claimed by a worker
     sent = "sent"
-    failed = "failed"  # given up: refused, or every attempt spent
+    failed = outbox.FAILED  # given up: refused, or every attempt spent
 
 
 class NotifyChannel(StrEnum):

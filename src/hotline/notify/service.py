@@ -16,7 +16,7 @@ from hotline.accounts.principal import Principal
 from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.errors import NotFound
-from hotline.notify.channels import Channel, PermanentDeliveryError, channels
+from hotline.notify.channels import Channel, DeliveryError, channels
 from hotline.notify.enums import NotificationStatus, NotifyChannel
 from hotline.notify.models import Notification
 from hotline.org.models import Department
@@ -167,8 +167,8 @@ def deliver_due(
 
     def send(session: Session, row: Notification) -> None:
         channel = by_name.get(row.channel)
-        if channel is None:
-            raise PermanentDeliveryError(f"unknown channel {row.channel}")
+        if channel is None:  # a plugin's channel not installed (now): tried again until attempts run out
+            raise DeliveryError(f"no channel {row.channel} is installed")
         row.provider_id = channel.send(
             recipient=row.recipient, subject=row.subject, body=row.body, key=f"notification-{row.id}"
         )

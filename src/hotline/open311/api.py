@@ -330,8 +330,8 @@ def list_requests(
     def run() -> Response:
         _fmt(fmt)
         who = _reader(db, request, api_key)
-        numbers = [i.strip() for i in (service_request_id or "").split(",") if i.strip()]
-        if numbers:  # by id: the other filters do not apply
+        if service_request_id:  # by id: the other filters do not apply
+            numbers = [i.strip() for i in service_request_id.split(",") if i.strip()]
             found = service.list_requests(db, who=who, numbers=numbers)
             return _respond(fmt, "service_requests", "request", [r.model_dump() for r in found])
         end = _parse_date(end_date, "end_date") or utcnow()
@@ -344,7 +344,7 @@ def list_requests(
         found = service.list_requests(
             db,
             who=who,
-            service_codes=[c.strip() for c in (service_code or "").split(",") if c.strip()],
+            service_codes=[c.strip() for c in service_code.split(",") if c.strip()] if service_code else None,
             start=start,
             end=end,
             closed=None if wanted == {"open", "closed"} else wanted == {"closed"},

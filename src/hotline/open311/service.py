@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.accounts import service as accounts_service
@@ -71,24 +71,27 @@ def list_requests(
     session: Session,
     *,
     who: Principal | None,
-    numbers: Sequence[str] = (),
-    service_codes: Sequence[str] = (),
+    numbers: Sequence[str] | None = None,
+    service_codes: Sequence[str] | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
     closed: bool | None = None,
 ) -> list[ServiceRequest]:
     """The requests the reader may see: by number, or by service, date range and open/closed; the
-    newest first, at most MAX_RESULTS (MAX_PUBLIC_RESULTS for the public)."""
+    newest first, at most MAX_RESULTS (MAX_PUBLIC_RESULTS for the public). A list of numbers or services
+    given but empty matches nothing."""
     stmt = select(Ticket).where(_readable(who))
-    if numbers:
+    if numbers is not None:
         stmt = stmt.where(Ticket.number.in_(list(numbers)))
     else:
         if start is not None:
             stmt = stmt.where(Ticket.created_at >= start)
         if end is not None:
             stmt = stmt.where(Ticket.created_at <= end)
-        if service_codes:
-            subtree = or_(*[(Category.code == c) | Category.code.like(c + ".%") for c in service_codes])
+        if service_codes is not None:
+            subtree = or_(
+                false(), *[(Category.code == c) | Category.code.like(c + ".%") for c in service_codes]
+            )
             stmt = stmt.where(Ticket.category_id.in_(select(Category.id).where(subtree)))
         if closed is True:
             stmt = stmt.where(Ticket.status.in_(CLOSED))

@@ -30,6 +30,7 @@ from hotline.errors import NotFound
 from hotline.org.enums import AreaLevel
 from hotline.org.models import Area
 from hotline.privacy.redact import redact
+from hotline.screening.enums import FlagKind, FlagStatus
 from hotline.screening.models import ScreeningFlag
 from hotline.tickets.enums import PUBLISHABLE_TYPES, AssignmentRole, AssignmentStatus
 from hotline.tickets.models import Ticket, TicketSupport
@@ -37,7 +38,7 @@ from hotline.tickets.service import caller_hash, list_assignments
 from hotline.tickets.states import Status
 
 # flags that keep a request out of public view until a person dismisses them
-PRIVATE_FLAGS = ("emergency", "threat", "abusive", "private_domain")
+PRIVATE_FLAGS = (FlagKind.emergency, FlagKind.threat, FlagKind.abusive, FlagKind.private_domain)
 NOT_LISTED = (Status.registered, Status.merged, Status.handed_off)
 COORDINATE_DECIMALS = 2  # ~1 km
 
@@ -47,7 +48,7 @@ def public_clause() -> ColumnElement[bool]:
     flagged = exists().where(
         ScreeningFlag.ticket_id == Ticket.id,
         ScreeningFlag.kind.in_(PRIVATE_FLAGS),
-        ScreeningFlag.status != "dismissed",
+        ScreeningFlag.status != FlagStatus.dismissed,
     )
     return and_(
         Ticket.public.is_(True),

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1", tags=["review"])
 Reviewer = Annotated[Principal, Depends(require(Permission.review_replies))]
 
 
-@router.get("/tickets/{ticket_id}/reply-review", response_model=ReplyReview, response_model_exclude_none=True)
+@router.get("/tickets/{ticket_id}/reply-review", response_model=ReplyReview)
 def reply_review(
     ticket_id: int, db: DbSession, principal: CurrentPrincipal, critique: bool = False
 ) -> ReplyReview:
@@ -25,7 +25,7 @@ def reply_review(
     return service.reply_review(db, ticket_id=ticket_id, principal=principal, critique=critique)
 
 
-@router.get("/review/queue", response_model=list[ReplyReview], response_model_exclude_none=True)
+@router.get("/review/queue", response_model=list[ReplyReview])
 def review_queue(db: DbSession, _: Reviewer, limit: PageSize = 50) -> list[ReplyReview]:
     """Replies awaiting the centre's review, the weakest first."""
     return service.queue(db, limit=limit)

@@ -61,14 +61,14 @@ def pending_flags(db: DbSession, _: Supervisor, kind: FlagKind | None = None) ->
     ]
 
 
-@router.get("/tickets/{ticket_id}/flags", response_model=list[FlagOut], response_model_exclude_none=True)
+@router.get("/tickets/{ticket_id}/flags", response_model=list[FlagOut])
 def ticket_flags(ticket_id: int, db: DbSession, principal: Staff) -> list[FlagOut]:
     """A ticket's flags, each with why and whom to refer the caller to."""
     get_ticket(db, ticket_id=ticket_id, principal=principal)
     return [FlagOut.model_validate(f) for f in service.flags_for(db, ticket_id=ticket_id)]
 
 
-@router.post("/flags/{flag_id}/review", response_model=FlagOut, response_model_exclude_none=True)
+@router.post("/flags/{flag_id}/review", response_model=FlagOut)
 def review_flag(flag_id: int, body: ReviewIn, db: DbSession, principal: Supervisor) -> FlagOut:
     """Confirm or dismiss a flag (a confirmed private-domain, out-of-remit or nuisance flag excludes the
     ticket from the departments' evaluation)."""
@@ -96,7 +96,7 @@ def caller(caller_hash: str, db: DbSession, _: Staff) -> CallerOut:
     return out
 
 
-@router.post("/callers/{caller_hash}/decision", response_model=CallerOut, response_model_exclude_none=True)
+@router.post("/callers/{caller_hash}/decision", response_model=CallerOut)
 def decide(caller_hash: str, body: DecisionIn, db: DbSession, principal: Supervisor) -> CallerOut:
     """Set a caller's level; graylist and blacklist need a reason and an expiry; every decision is logged."""
     return _caller(
@@ -111,15 +111,13 @@ def decide(caller_hash: str, body: DecisionIn, db: DbSession, principal: Supervi
     )
 
 
-@router.post("/callers/{caller_hash}/appeal", response_model=CallerOut, response_model_exclude_none=True)
+@router.post("/callers/{caller_hash}/appeal", response_model=CallerOut)
 def appeal(caller_hash: str, body: AppealIn, db: DbSession, _: Staff) -> CallerOut:
     """Record a caller's appeal against their grade."""
     return _caller(service.appeal(db, caller_hash=caller_hash, text=body.text))
 
 
-@router.post(
-    "/callers/{caller_hash}/appeal/decision", response_model=CallerOut, response_model_exclude_none=True
-)
+@router.post("/callers/{caller_hash}/appeal/decision", response_model=CallerOut)
 def decide_appeal(
     caller_hash: str, body: AppealDecisionIn, db: DbSession, principal: Supervisor
 ) -> CallerOut:

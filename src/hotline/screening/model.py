@@ -29,6 +29,7 @@ from hotline.nlp import embedding, registry
 from hotline.nlp.text import normalize
 from hotline.screening import classifier
 from hotline.screening.classifier import Example, ScreeningModel
+from hotline.screening.enums import FlagStatus
 from hotline.screening.examples import fingerprint, ordinary_vectors, package_file, situations_and_examples
 from hotline.screening.models import ScreeningFlag
 from hotline.screening.schemas import ModelInfoOut, TrainOut, VersionBrief
@@ -122,7 +123,10 @@ def centre_examples(session: Session) -> Learnt:
             Ticket.content,
         )
         .join(Ticket, Ticket.id == ScreeningFlag.ticket_id)
-        .where(ScreeningFlag.status.in_(("confirmed", "dismissed")), ScreeningFlag.kind.in_(classifier.KINDS))
+        .where(
+            ScreeningFlag.status.in_((FlagStatus.confirmed, FlagStatus.dismissed)),
+            ScreeningFlag.kind.in_(classifier.KINDS),
+        )
         .order_by(ScreeningFlag.ticket_id, ScreeningFlag.id)
     ).all()
     reviewed: dict[int, dict[str, Any]] = {}
@@ -146,7 +150,7 @@ def centre_examples(session: Session) -> Learnt:
                     hard=bool(entry["dismissed"]),
                 )
             )
-    flagged = select(ScreeningFlag.ticket_id).where(ScreeningFlag.status != "dismissed")
+    flagged = select(ScreeningFlag.ticket_id).where(ScreeningFlag.status != FlagStatus.dismissed)
     limit = get_settings().screening_train_tickets
     tickets = session.execute(
         select(Ticket.title, Ticket.content)

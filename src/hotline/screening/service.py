@@ -32,6 +32,7 @@ from hotline.screening.schemas import (
 from hotline.screening.text import screening_windows
 from hotline.tickets import events
 from hotline.tickets import service as ticket_service
+from hotline.tickets.deadlines import passed_clause
 from hotline.tickets.enums import EventKind, Satisfaction, Urgency
 from hotline.tickets.models import Ticket
 from hotline.tickets.states import Status
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 REPEATED_LOOKBACK = 20  # a caller's latest tickets compared by meaning
 LEVELS = tuple(CallerLevel)
 # confirmed flags of these kinds take the ticket out of the departments' evaluation
-EXCLUDING = {"private_domain", "out_of_remit", "frequent", "repeated_content"}
+EXCLUDING = {FlagKind.private_domain, FlagKind.out_of_remit, FlagKind.frequent, FlagKind.repeated_content}
 SCRIPTS = {
     "noted": "该来电人近期来电较多，请耐心受理并核实是否为同一诉求。",
     "warned": "请按规范告知：热线资源有限，重复或无理来电会影响其他市民求助；同一诉求已在办理中。",
@@ -367,7 +368,11 @@ def fairness(session: Session, *, department_id: int | None = None) -> list[Fair
     """Per lead department: tickets, on-time and satisfaction counts, raw and adjusted (without the
     tickets excluded after a confirmed screening flag)."""
     excluded = Ticket.evaluation_excluded.is_(True)
-    late = (Ticket.closed_at.is_not(None)) & (Ticket.due_at.is_not(None)) & (Ticket.closed_at > Ticket.due_at)
+    late = (
+        Ticket.closed_at.is_not(None)
+        & Ticket.due_at.is_not(None)
+        & passed_clause(Ticket.due_at, Ticket.closed_at)
+    )
     unsatisfied = Ticket.satisfaction == Satisfaction.unsatisfied.value
     rated = Ticket.satisfaction.is_not(None)
     stmt = (
@@ -468,7 +473,7 @@ def settle_on_hand_off(session: Session, *, ticket: Ticket, principal: Principal
             created_at=now,
         )
         session.add(flag)
-    elif flag.status == "confirmed":
+    elif flag.status == FlagStatus.confirmed:
         return
     _decide(
         session,

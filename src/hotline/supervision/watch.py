@@ -24,14 +24,13 @@ from hotline.sla.calendar import WorkCalendar
 from hotline.supervision.models import DeadlineAction
 from hotline.tickets import events
 from hotline.tickets.deadlines import passed_clause
-from hotline.tickets.enums import AssignmentRole, AssignmentStatus, EventKind
+from hotline.tickets.enums import ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus, EventKind
 from hotline.tickets.events import Event
 from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.states import PAUSED_STATUSES
 
 log = logging.getLogger(__name__)
 
-ACTIVE = (AssignmentStatus.pending.value, AssignmentStatus.signed.value)
 PAUSED = [s.value for s in PAUSED_STATUSES]  # the clock stands still: nothing is due
 
 
@@ -114,14 +113,14 @@ def sweep(session: Session, *, now: datetime | None = None, limit: int = 1000) -
     cal = sla_service.work_calendar(session)
     days = s.escalate_after_overdue_days
     pending = Assignment.status == AssignmentStatus.pending.value
-    active = Assignment.status.in_(ACTIVE)
+    active = Assignment.status.in_(ACTIVE_ASSIGNMENT)
     lead = Assignment.role == AssignmentRole.lead.value
     sign, due = Assignment.sign_due_at, Assignment.due_at
     # kind, conditions, event on the ticket, template, SMS too, what the deadline was for
     rules: list[tuple[str, tuple[Any, ...], bool, str, bool, str]] = [
         (
             "sign_warning",
-            (pending, sign > now, sign <= now + timedelta(hours=s.warn_before_sign_hours)),
+            (pending, ~passed_clause(sign, now), sign <= now + timedelta(hours=s.warn_before_sign_hours)),
             False,
             "sign_warning",
             False,
@@ -130,7 +129,7 @@ def sweep(session: Session, *, now: datetime | None = None, limit: int = 1000) -
         ("sign_overdue", (pending, passed_clause(sign, now)), True, "overdue", True, "签收"),
         (
             "handle_warning",
-            (active, lead, due > now, due <= now + timedelta(hours=s.warn_before_due_hours)),
+            (active, lead, ~passed_clause(due, now), due <= now + timedelta(hours=s.warn_before_due_hours)),
             False,
             "handle_warning",
             False,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from hotline.accounts.principal import CITIZEN
 from hotline.config import get_settings
 from hotline.http.clients import client_address
-from hotline.http.deps import AdminPrincipal, CurrentPrincipal, DbSession, PageSize
+from hotline.http.deps import AdminPrincipal, CurrentPrincipal, DbSession, LogPageSize, PageSize
 from hotline.i18n import pick_language
 from hotline.intake import flows as intake
 from hotline.publication import service as publication
@@ -213,7 +213,7 @@ def contact_views(
     _: AdminPrincipal,
     user_id: int | None = None,
     ticket_id: int | None = None,
-    limit: PageSize = 200,
+    limit: LogPageSize = 200,
 ) -> list[ContactViewOut]:
     """Who was shown citizens' full contact details (个人信息查看记录), newest first; by user or ticket."""
     rows = service.list_contact_views(db, user_id=user_id, ticket_id=ticket_id, limit=limit)

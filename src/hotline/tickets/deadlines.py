@@ -30,8 +30,9 @@ def in_time(done_at: datetime, deadline: datetime) -> bool:
     return not passed(deadline, done_at)
 
 
-def passed_clause(deadline: Any, now: datetime) -> ColumnElement[bool]:
-    """The WHERE clause of rows whose deadline column has passed at `now`."""
+def passed_clause(deadline: Any, now: Any) -> ColumnElement[bool]:
+    """The WHERE clause of rows whose deadline column has passed at `now` (a moment, or a column: when
+    the work was done)."""
     return deadline < now
 
 

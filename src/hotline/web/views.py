@@ -35,7 +35,7 @@ from hotline.screening import model as screening_model
 from hotline.screening import service as screening_service
 from hotline.screening.rules import screen_text
 from hotline.tickets import service as ticket_service
-from hotline.tickets.enums import Channel, RequestType, Satisfaction
+from hotline.tickets.enums import ACTIVE_ASSIGNMENT, Channel, RequestType, Satisfaction
 from hotline.tickets.models import Ticket
 from hotline.tickets.schemas import CitizenIn, TicketCreate, TicketFilter
 from hotline.web.render import page
@@ -236,9 +236,7 @@ def ticket_page(request: Request, db: DbSession, me: Staff, ticket_id: int) -> H
     ticket = ticket_service.get_ticket(db, ticket_id=ticket_id, principal=me)
     suggestion = dispatch_service.latest(db, ticket_id=ticket.id)
     assignments = ticket_service.list_assignments(db, ticket_id=ticket.id)
-    mine = [
-        a for a in assignments if a.department_id == me.department_id and a.status in ("pending", "signed")
-    ]
+    mine = [a for a in assignments if a.department_id == me.department_id and a.status in ACTIVE_ASSIGNMENT]
     show_contact = ticket_service.log_contact_view(db, principal=me, tickets=[ticket], via="web_ticket")
     dups = (
         duplicates.for_ticket(db, ticket_id=ticket.id, principal=me)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from hotline.http.deps import AdminPrincipal, DbSession, PageSize
+from hotline.http.deps import AdminPrincipal, DbSession, LogPageSize
 from hotline.webhooks import service
 from hotline.webhooks.enums import DeliveryStatus
 from hotline.webhooks.schemas import DeliveryOut, NewSubscriptionOut, SubscriptionIn, SubscriptionOut
@@ -38,7 +38,7 @@ def deliveries(
     db: DbSession,
     _: AdminPrincipal,
     status_: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
-    limit: PageSize = 100,
+    limit: LogPageSize = 100,
 ) -> list[DeliveryOut]:
     """The delivery log, newest first."""
     rows = service.deliveries(db, subscription_id=subscription_id, status=status_, limit=limit)

@@ -2,9 +2,11 @@
 
 from enum import StrEnum
 
+from hotline import outbox
+
 
 class DeliveryStatus(StrEnum):
-    pending = "pending"  # waiting for its first or next attempt
-    sending = "sending"  # claimed by a worker
+    pending = outbox.PENDING  # waiting for its first or next attempt
+    sending = outbox.SENDING  # claimed by a worker
     delivered = "delivered"
-    failed = "failed"  # every attempt spent
+    failed = outbox.FAILED  # every attempt spent

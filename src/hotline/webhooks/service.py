@@ -204,6 +204,7 @@ def deliver_due(
             done=DeliveryStatus.delivered,
             max_attempts=s.webhook_max_attempts,
             retry_seconds=s.webhook_retry_seconds,
+            in_order=True,  # subscribers get the events in the order they happened
         )
         return outbox.deliver_due(session_factory, box, send, now=now, limit=limit)
 

@@ -152,7 +152,7 @@ class DuplicateOut(BaseModel):
 
 class DuplicateDecisionIn(_Action):
     merge: bool
-    comment: Comment | None = None
+    comment: str | None = Field(default=None, max_length=1000)
 
 
 class DuplicateDecisionOut(BaseModel):
