@@ -18,14 +18,16 @@ install: $(VENV)/.installed
 run: install
 	$(VENV)/bin/hotline demo
 
-## test: lint, type-check, then the whole suite on SQLite and on PostgreSQL
-test: lint typecheck test-sqlite test-pg
+## test: lint, type-check, then the whole suite on SQLite and on PostgreSQL, the two side by side
+## (one core each; each suite's output is printed when it ends)
+test: lint typecheck
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-pg
 
 test-sqlite: install
 	$(VENV)/bin/pytest
 
 test-pg: install
-	HOTLINE_TEST_DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest
+	HOTLINE_TEST_DATABASE_URL=$(PG_TEST_URL) HOTLINE_TEST_REDIS_URL=redis://127.0.0.1:6379/1 $(VENV)/bin/pytest
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench

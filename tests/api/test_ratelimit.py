@@ -3,6 +3,7 @@ Redis as the store two API processes share one count (a real Redis at 127.0.0.1:
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -48,11 +49,15 @@ def test_sign_in_attempts_are_limited(session_maker: sessionmaker[Session], limi
     assert codes == [401, 401, 429]
 
 
+# a database of the Redis server per test run (make test runs the SQLite and PostgreSQL suites side by side)
+REDIS = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
 def test_processes_share_the_count_through_redis(session_maker: sessionmaker[Session], limited: None) -> None:
-    get_settings().rate_limit_storage = "redis://127.0.0.1:6379"
+    get_settings().rate_limit_storage = REDIS
     from limits.storage import storage_from_string
 
-    storage_from_string("redis://127.0.0.1:6379").reset()  # a clean count for this test
+    storage_from_string(REDIS).reset()  # a clean count for this test
     one = TestClient(create_app(session_factory=session_maker))
     two = TestClient(create_app(session_factory=session_maker))
     bad = {"username": f"nobody-{uuid.uuid4().hex[:6]}", "password": "guess"}
