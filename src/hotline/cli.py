@@ -20,7 +20,12 @@ users_app = typer.Typer(help="Users and API tokens", no_args_is_help=True)
 model_app = typer.Typer(
     help="Dispatch models: train, evaluate, list, activate, roll back", no_args_is_help=True
 )
-routing_app = typer.Typer(help="The routing table (派单目录)", no_args_is_help=True)
+routing_app = typer.Typer(
+    help="The category routing table (派单规则表: where there is no matter list)", no_args_is_help=True
+)
+matters_app = typer.Typer(
+    help="The matter list (派单目录): import, export, list, review of returns", no_args_is_help=True
+)
 kb_app = typer.Typer(help="Knowledge base (知识库): import, search, ask", no_args_is_help=True)
 gazetteer_app = typer.Typer(help="Place names used to locate requests", no_args_is_help=True)
 screening_app = typer.Typer(
@@ -32,6 +37,7 @@ app.add_typer(org_app, name="org")
 app.add_typer(users_app, name="users")
 app.add_typer(model_app, name="model")
 app.add_typer(routing_app, name="routing")
+app.add_typer(matters_app, name="matters")
 app.add_typer(gazetteer_app, name="gazetteer")
 app.add_typer(kb_app, name="kb")
 app.add_typer(keys_app, name="keys")
@@ -531,6 +537,75 @@ def routing_export() -> None:
 
     with session_scope() as session:
         typer.echo(routing.export_rules(session), nl=False)
+
+
+@matters_app.command("import")
+def matters_import(
+    path: Path,
+    replace: Annotated[
+        bool, typer.Option(help="switch off the active matters the file does not name")
+    ] = False,
+) -> None:
+    """Import a matter list (CSV or XLSX, columns in docs/dispatch.md); a bad line refuses the file."""
+    from hotline.db import session_scope
+    from hotline.dispatch import matters
+
+    with session_scope() as session:
+        r = matters.import_file(session, path=path, actor=os.environ.get("USER"), replace=replace)
+        typer.echo(
+            f"{r.created} created, {r.updated} updated, {r.unchanged} unchanged, {r.deactivated} switched off"
+            + (f"; the matter list is now version {r.version}" if r.version else "; nothing changed")
+        )
+
+
+@matters_app.command("export")
+def matters_export(
+    xlsx: Annotated[
+        Path | None, typer.Option(help="write an XLSX file here instead of CSV to stdout")
+    ] = None,
+) -> None:
+    """Print the active matter list as CSV (the import's format), or write it as XLSX."""
+    from hotline.db import session_scope
+    from hotline.dispatch import matters
+
+    with session_scope() as session:
+        if xlsx is not None:
+            xlsx.write_bytes(matters.export_xlsx(session))
+            typer.echo(f"written {xlsx}")
+        else:
+            typer.echo(matters.export_csv(session), nl=False)
+
+
+@matters_app.command("list")
+def matters_list(
+    q: Annotated[str | None, typer.Argument(help="words in the name or keywords")] = None,
+) -> None:
+    """The active matters: code, name, who handles it."""
+    from hotline.db import session_scope
+    from hotline.dispatch import matters
+
+    with session_scope() as session:
+        for m in matters.list_matters(session, q=q):
+            s = matters.snapshot(session, m)
+            unit = s["department"] or f"属地 {s['local_kind']}"
+            typer.echo(f"{s['code']:<10} {s['name']:<24} {unit}")
+
+
+@matters_app.command("review")
+def matters_review(limit: int = 20) -> None:
+    """派单异议: the matters whose dispatches were returned most, by whom and why."""
+    from hotline.db import session_scope
+    from hotline.dispatch import matters
+
+    with session_scope() as session:
+        for r in matters.review(session, limit=limit):
+            share = f"{r.return_share:.0%}" if r.return_share is not None else "—"
+            by = "、".join(f"{d} {n}" for d, n in r.by_department.items())
+            typer.echo(
+                f"{r.code:<10} {r.name:<24} {r.dispatched:>5} dispatched {r.returned:>4} returned ({share}) {by}"
+            )
+            for reason in r.reasons[:3]:
+                typer.echo(f"{'':<12}· {reason}")
 
 
 @gazetteer_app.command("mine")

@@ -26,9 +26,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A routing rule needs either a department or a local unit kind (one of the two)",
     ),
     "routing_rule_not_found": ("派单规则不存在：{id}", "Routing rule not found: {id}"),
-    "routing_csv_columns": ("派单目录文件缺少列：{missing}", "Routing table file lacks columns: {missing}"),
+    "matter_not_found": ("事项不存在：{id}", "Matter not found: {id}"),
+    "matter_file_row": (
+        "派单目录第 {line} 行的「{field}」有误：{reason}。整个文件未导入。",
+        "Line {line} of the matter list, field {field}: {reason}. Nothing was imported.",
+    ),
+    "matter_field_required": ("必须填写", "required"),
+    "matter_code_mismatch": (
+        "地址中的事项编码 {path} 与内容中的 {body} 不一致",
+        "The matter code in the address ({path}) differs from the one in the body ({body})",
+    ),
+    "matter_code_repeated": ("与第 {line} 行的编码重复", "the same code as line {line}"),
+    "matter_file_format": (
+        "派单目录只能是 CSV 或 XLSX 文件：{path}",
+        "The matter list must be a CSV or XLSX file: {path}",
+    ),
+    "matter_file_columns": (
+        "派单目录缺少列：{missing}（可用的列：{known}）",
+        "The matter list lacks the columns {missing} (known: {known})",
+    ),
+    "matter_target_required": (
+        "事项须指定承办单位（department_code）或属地单位类型（local_kind），二选一",
+        "A matter needs a department (department_code) or a kind of local unit (local_kind), one of the two",
+    ),
+    "matter_local_kind": (
+        "属地单位类型 {kind} 不存在（可用：{known}）",
+        "No kind of local unit {kind} (known: {known})",
+    ),
+    "routing_csv_columns": ("派单规则表缺少列：{missing}", "Routing table file lacks columns: {missing}"),
     "routing_csv_row": (
-        "派单目录第 {line} 行有误：{reason}",
+        "派单规则表第 {line} 行有误：{reason}",
         "Routing table line {line} is invalid: {reason}",
     ),
     # knowledge base

@@ -22,7 +22,7 @@ from hotline.bootstrap import bootstrap
 from hotline.categories import service as category_service
 from hotline.config import get_settings
 from hotline.db import utcnow
-from hotline.dispatch import datasets, routing, training
+from hotline.dispatch import datasets, matters, routing, training
 from hotline.dispatch import service as dispatch_service
 from hotline.dispatch.registry import CATEGORY
 from hotline.errors import NotFound
@@ -140,8 +140,12 @@ def setup_kb(session: Session) -> int:
 
 
 def setup_dispatch(session: Session) -> None:
-    """The demo routing table (派单目录) and a category model trained on the packaged sample messages,
-    unless the centre already has them."""
+    """The demo matter list (派单目录, 112 matters with demo basis texts), the category routing table
+    (its fallback) and a category model trained on the packaged sample messages, unless the centre
+    already has them."""
+    if matters.current_version(session) == 0:
+        report = matters.import_file(session, path=demo_path("matters.csv"), actor="demo")
+        log.info("demo: matter list v%s with %d matters", report.version, report.created)
     if not routing.list_rules(session):
         routing.import_rules(session, path=demo_path("routing.csv"), actor="demo")
     if model_registry.active_version(session, kind=CATEGORY) is None:

@@ -1,22 +1,31 @@
 """HTTP API of dispatch: live suggestions, the suggestion of a ticket and its one-click acceptance,
-the triage queue, the routing table, landmarks and model versions."""
+the triage queue, the matter list (派单目录) and its review, the category routing table, landmarks and
+model versions."""
 
 from __future__ import annotations
 
+import tempfile
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
 from hotline.categories import service as category_service
-from hotline.dispatch import routing, service
+from hotline.config import get_settings
+from hotline.dispatch import matters, routing, service
 from hotline.dispatch.models import DispatchSuggestion
 from hotline.dispatch.registry import CATEGORY
 from hotline.dispatch.schemas import (
     AcceptIn,
     LandmarkIn,
     LandmarkOut,
+    MatterImportOut,
+    MatterIn,
+    MatterOut,
+    MatterReviewRow,
     ModelVersionOut,
     RoutingRuleIn,
     RoutingRuleOut,
@@ -24,7 +33,7 @@ from hotline.dispatch.schemas import (
     Suggestion,
     TriageItem,
 )
-from hotline.errors import ServiceUnavailable, referencing
+from hotline.errors import InvalidInput, ServiceUnavailable, referencing
 from hotline.http.deps import AdminPrincipal, DbSession, PageSize, require
 from hotline.llm.client import LlmUnavailable
 from hotline.nlp import registry as model_registry
@@ -127,6 +136,104 @@ def accept_suggestion(
         category_id=category_id,
     )
     return workflow_views.detail(db, ticket, principal, lang=lang(request))
+
+
+# -- the matter list (派单目录) ------------------------------------------------------------------------
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/matters", response_model=list[MatterOut])
+def list_matters(
+    db: DbSession,
+    _: CenterPrincipal,
+    q: Annotated[str | None, Query(max_length=50, description="in the name, description or keywords")] = None,
+    include_inactive: bool = False,
+) -> list[MatterOut]:
+    """The matter list: what each matter is, who handles it and on what basis."""
+    rows = matters.list_matters(db, active_only=not include_inactive, q=q)
+    return [MatterOut.model_validate(matters.snapshot(db, m)) for m in rows]
+
+
+@router.get("/matters.csv", response_class=Response)
+def export_matters_csv(db: DbSession, _: CenterPrincipal) -> Response:
+    """The active matter list as CSV, in the format the import reads."""
+    return Response(
+        matters.export_csv(db),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="matters.csv"'},
+    )
+
+
+@router.get("/matters.xlsx", response_class=Response)
+def export_matters_xlsx(db: DbSession, _: CenterPrincipal) -> Response:
+    """The active matter list as XLSX, in the format the import reads."""
+    return Response(
+        matters.export_xlsx(db),
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="matters.xlsx"'},
+    )
+
+
+@router.get("/matters/review", response_model=list[MatterReviewRow])
+def review_matters(
+    db: DbSession,
+    _: CenterPrincipal,
+    since: datetime | None = None,
+    limit: PageSize = 50,
+) -> list[MatterReviewRow]:
+    """派单异议 review: the matters whose dispatches were returned most, by which unit and why."""
+    return matters.review(db, since=since, limit=limit)
+
+
+@router.get("/matters/{code}", response_model=MatterOut)
+def get_matter(code: str, db: DbSession, _: CenterPrincipal) -> MatterOut:
+    return MatterOut.model_validate(matters.snapshot(db, matters.get(db, code=code)))
+
+
+@router.put("/matters/{code}", response_model=MatterOut)
+def put_matter(code: str, body: MatterIn, db: DbSession, principal: AdminPrincipal) -> MatterOut:
+    """Create or change a matter (a new version of the list when anything changed)."""
+    if body.code != code:
+        raise InvalidInput("matter_code_mismatch", path=code, body=body.code)
+    with referencing():
+        row = matters.save(db, data=body, actor=principal.name)
+    return MatterOut.model_validate(matters.snapshot(db, row))
+
+
+@router.delete("/matters/{code}", response_model=MatterOut)
+def delete_matter(code: str, db: DbSession, principal: AdminPrincipal) -> MatterOut:
+    """Switch a matter off (kept, with its revisions, for the dispatches that used it)."""
+    return MatterOut.model_validate(
+        matters.snapshot(db, matters.deactivate(db, code=code, actor=principal.name))
+    )
+
+
+@router.post("/matters/import", response_model=MatterImportOut)
+async def import_matters(
+    db: DbSession,
+    principal: AdminPrincipal,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8) or XLSX with the matter list's columns")],
+    replace: Annotated[
+        bool, Query(description="switch off the active matters the file does not name")
+    ] = False,
+) -> MatterImportOut:
+    """Import a matter list; a bad line refuses the whole file and names the line and the field."""
+    name = Path(file.filename or "matters.csv").name
+    limit = get_settings().max_upload_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInput("kb_file_too_large", path=name, limit_mb=limit // 1_000_000)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        report = matters.import_file(db, path=path, actor=principal.name, replace=replace)
+    return MatterImportOut(
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        deactivated=report.deactivated,
+        version=report.version,
+    )
 
 
 # -- routing table ---------------------------------------------------------------------------------

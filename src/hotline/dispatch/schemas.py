@@ -43,6 +43,72 @@ class RoutingRuleOut(BaseModel):
     description: str = ""
 
 
+class MatterIn(BaseModel):
+    """A matter (事项) of the matter list, by codes and names (the import file's columns)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.\-]+$", description="e.g. CG-01")
+    name: str = Field(min_length=1, max_length=100)
+    description: str = Field(default="", max_length=2000)
+    examples: list[str] = Field(default_factory=list, max_length=50, description="how callers put it")
+    keywords: list[str] = Field(default_factory=list, max_length=50)
+    category: str | None = Field(
+        default=None, max_length=255, description="category code or full name, any level"
+    )
+    department_code: str | None = Field(default=None, max_length=64, description="the unit that handles it …")
+    local_kind: str | None = Field(
+        default=None, description="… or the kind of local unit serving the place (属地): street_office, …"
+    )
+    co_department_codes: list[str] = Field(default_factory=list, max_length=10)
+    area_code: str | None = Field(
+        default=None, max_length=64, description="where it applies (empty: everywhere)"
+    )
+    basis: str = Field(
+        default="", max_length=4000, description="the 三定方案 / 权责清单 text that makes it that unit's duty"
+    )
+    demo: bool = Field(default=False, description="the basis is a demo text, not real law")
+    active: bool = True
+
+
+class MatterOut(BaseModel):
+    code: str
+    name: str
+    description: str
+    examples: list[str]
+    keywords: list[str]
+    category: str | None
+    department_code: str | None
+    department: str | None
+    local_kind: str | None
+    co_department_codes: list[str]
+    area_code: str | None
+    basis: str
+    demo: bool
+    active: bool
+    revision: int
+
+
+class MatterImportOut(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    deactivated: int
+    version: int | None  # the list's new version (None: nothing changed)
+
+
+class MatterReviewRow(BaseModel):
+    """How a matter's dispatches fared: the 派单异议 review of the matter list."""
+
+    code: str
+    name: str
+    dispatched: int
+    returned: int
+    return_share: float | None
+    by_department: dict[str, int]  # returns by the department that returned
+    reasons: list[str]  # the latest return reasons
+
+
 class SuggestIn(BaseModel):
     """What an operator has typed so far."""
 
@@ -104,16 +170,35 @@ class PlaceGuess(BaseModel):
 
 
 class DepartmentGuess(BaseModel):
-    """A department the routing table sends the request to, with the probability mass behind it."""
+    """A department the request goes to, with the probability behind it (the first one's calibrated:
+    the probability that it is right)."""
 
     department_id: int
     code: str
     name: str
     confidence: float
     co_department_ids: list[int] = Field(default_factory=list)
-    rule_id: int | None = None
-    rule: str = ""  # the routing table's line, in words
+    rule_id: int | None = None  # the category routing table's rule, where that decided
+    rule: str = ""  # the matter, or the routing table's line, in words
     category_id: int
+    matter_code: str | None = None
+
+
+class MatterGuess(BaseModel):
+    """The matter (事项) of the matter list the request is about, and why: the closest phrasing, the
+    keywords found, and the basis that makes it the unit's duty (a 退单 is argued against it)."""
+
+    matter_id: int
+    code: str
+    name: str
+    probability: float
+    similarity: float  # of the request to the matter's closest text (cosine)
+    example: str  # that text
+    words: list[str] = Field(default_factory=list)
+    basis: str = ""
+    demo: bool = False  # the basis is a demo text
+    category: str | None = None
+    local_kind: str | None = None  # 属地: handled by the local unit of this kind
 
 
 class SecondOpinion(BaseModel):
@@ -140,6 +225,8 @@ class Suggestion(BaseModel):
     urgency: SignalOut
     location: PlaceGuess | None = None
     departments: list[DepartmentGuess] = Field(default_factory=list)
+    matter: MatterGuess | None = None
+    catalog_version: int | None = None  # the matter list's version it was made with
     confidence: float = 0.0
     decision: Decision
     reason: str = ""

@@ -9,6 +9,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -16,13 +17,22 @@ from hotline.accounts.principal import SYSTEM, Principal
 from hotline.categories.models import Category
 from hotline.config import get_settings
 from hotline.db import utcnow
-from hotline.dispatch import location, registry, routing, signals
+from hotline.dispatch import history, location, matching, registry, routing, signals
 from hotline.dispatch.enums import Decision
-from hotline.dispatch.models import DispatchSuggestion, Landmark
-from hotline.dispatch.schemas import CategoryGuess, DepartmentGuess, PlaceGuess, SignalOut, Suggestion
+from hotline.dispatch.models import DispatchSuggestion, Landmark, Matter
+from hotline.dispatch.schemas import (
+    CategoryGuess,
+    DepartmentGuess,
+    MatterGuess,
+    PlaceGuess,
+    SignalOut,
+    Suggestion,
+)
 from hotline.errors import InvalidInput, NotFound
+from hotline.nlp import embedding
 from hotline.nlp.models import ModelVersion
 from hotline.nlp.text import tokenize
+from hotline.org import service as org_service
 from hotline.org.models import Area, Department
 from hotline.tickets import events
 from hotline.tickets.enums import EventKind, Urgency
@@ -86,19 +96,35 @@ def suggest(
     area_id: int | None = None,
     category_id: int | None = None,
     channel: str | None = None,
+    vectors: np.ndarray | None = None,
 ) -> Suggestion:
-    """Suggest category, request type, urgency, area and the top-3 departments for a request. A
-    category or area a person already chose is taken as given. Four stages: what it is about
-    (categories), how urgent and of which type (signals), where (place), who handles it (the routing
-    table), then what happens next (decision)."""
+    """Suggest category, request type, urgency, area, the matter (事项) and the departments for a
+    request. A category or area a person already chose is taken as given. The stages: what it is
+    about (the category model), how urgent and of which type (signals), where (place), which matter
+    of the matter list and so which unit (meaning, words, the category model and the centre's history:
+    dispatch.matching and dispatch.history; the category routing table where there is no matter list),
+    then what happens next (decision). `vectors`: the request's sentence vectors, when the caller has
+    them already."""
     reasons: list[str] = []
-    categories, version = _category_guesses(session, title, content, category_id, reasons)
+    categories, prior, version = _category_guesses(session, title, content, category_id, reasons)
     rtype = signals.request_type(title, content)
     urg = signals.urgency(title, content, session=session)
     if urg.value == Urgency.emergency:
         reasons.append(f"疑似紧急警情，应转 {urg.service}（{'、'.join(urg.cues)}）")
     place = _place(session, title, content, address, area_id, reasons)
-    departments = _departments(session, categories, place, reasons)
+    try:
+        read = _matter_departments(session, title, content, place, prior, vectors, reasons)
+    except embedding.EmbeddingUnavailable:
+        log.warning("sentence embedding unavailable: routed by the category routing table")
+        reasons.append("语义模型不可用，按分类派单规则表派单")
+        read = None
+    if read is not None:
+        matter, departments, catalog_version = read
+        if matter is not None and category_id is None:
+            categories = _matter_category(session, matter, categories)
+    else:
+        matter, catalog_version = None, None
+        departments = _departments(session, categories, place, reasons)
     confidence = departments[0].confidence if departments else 0.0
     decision = _decision(departments, confidence, urgent=urg.value == Urgency.emergency, channel=channel)
     if decision == Decision.triage and departments:
@@ -116,6 +142,8 @@ def suggest(
         urgency=SignalOut.model_validate(urg.as_dict()),
         location=place,
         departments=departments,
+        matter=matter,
+        catalog_version=catalog_version,
         confidence=round(confidence, 4),
         decision=decision,
         reason="；".join(reasons),
@@ -124,8 +152,9 @@ def suggest(
 
 def _category_guesses(
     session: Session, title: str, content: str, chosen_id: int | None, reasons: list[str]
-) -> tuple[list[CategoryGuess], ModelVersion | None]:
-    """What the request is about: the category a person chose, or the active model's top 3."""
+) -> tuple[list[CategoryGuess], dict[str, float], ModelVersion | None]:
+    """What the request is about: the category a person chose, or the active model's top 3; and every
+    first-level category's probability (the matter matcher's prior)."""
     if chosen_id is not None:
         chosen = session.get(Category, chosen_id)
         if chosen is None:
@@ -134,16 +163,17 @@ def _category_guesses(
         guess = CategoryGuess(
             category_id=chosen.id, code=chosen.code, name=chosen.full_name, probability=1.0, source="operator"
         )
-        return [guess], None
+        return [guess], {chosen.full_name.split("/")[0]: 1.0}, None
     active = registry.active_model(session)
     if active is None:
-        reasons.append("尚无已启用的分类模型，请派单员人工派单")
-        return [], None
+        reasons.append("尚无已启用的分类模型")
+        return [], {}, None
     row, model = active
-    top3, why = model.analyse(tokenize(f"{title}。{content}"), k=3)
+    ranked, why = model.analyse(tokenize(f"{title}。{content}"), k=len(model.labels))
+    prior = {label.split("/")[0]: p for label, p in ranked}
     ids = _category_ids(session)
     out: list[CategoryGuess] = []
-    for label, p in top3:
+    for label, p in ranked[:3]:
         found = ids.get(label)
         cat = session.get(Category, found) if found is not None else None
         if cat is None:
@@ -158,7 +188,7 @@ def _category_guesses(
         top = out[0]
         shown = "、".join(top.words[:5])
         reasons.append(f"分类「{top.name}」{top.probability:.2f}" + (f"（关键词：{shown}）" if shown else ""))
-    return out, row
+    return out, prior, row
 
 
 def _place(
@@ -180,6 +210,154 @@ def _place(
         return None
     reasons.append(f"地点「{found.name}」（匹配：{'、'.join(found.matched[:3])}）")
     return PlaceGuess.model_validate(found.as_dict())
+
+
+ALTERNATIVE_FLOOR = 0.10  # another department is shown only with at least this probability
+
+
+def _matter_departments(
+    session: Session,
+    title: str,
+    content: str,
+    place: PlaceGuess | None,
+    prior: dict[str, float],
+    vectors: np.ndarray | None,
+    reasons: list[str],
+) -> tuple[MatterGuess | None, list[DepartmentGuess], int] | None:
+    """Which matter of the matter list, and so which units, with the centre's history blended in;
+    None when the centre has no matter list (the category routing table answers then)."""
+    cat = matching.catalog(session)
+    if cat is None or not cat.entries:
+        return None
+    weights = matching.weights()
+    if vectors is None:
+        vectors = matching.text_vectors(title, content)
+    area = session.get(Area, place.area_id) if place else None
+    area_paths = _area_paths(session, [e.area_id for e in cat.entries if e.area_id is not None])
+    reading = matching.read(
+        cat,
+        vectors,
+        f"{title}。{content}",
+        weights=weights,
+        prior=prior,
+        area_path=area.path if area else None,
+        area_paths=area_paths,
+    )
+    units: dict[int, float] = {}
+    unplaced = 0.0  # the mass of local matters (属地) whose unit needs a place that is not known
+    order = np.argsort(-reading.probabilities)
+    for i in order:
+        p = float(reading.probabilities[i])
+        if p < 1e-4:
+            break
+        unit = _unit(session, cat.entries[i], area)
+        if unit is None:
+            unplaced += p
+        else:
+            units[unit.id] = units.get(unit.id, 0.0) + p
+    said = history.vote(history.examples(session), history.ticket_vector(vectors))
+    units = history.blend(units, said, weights.history_strength)
+    best = cat.entries[int(order[0])]
+    matter = _matter_guess(session, cat, reading, int(order[0]))
+    top = sorted(units.items(), key=lambda kv: -kv[1])
+    guesses: list[DepartmentGuess] = []
+    for rank, (dept_id, p) in enumerate(top[:3]):
+        if rank and p < ALTERNATIVE_FLOOR:
+            break
+        dept = session.get(Department, dept_id)
+        if dept is None:
+            continue
+        entry = next(
+            (cat.entries[int(i)] for i in order if _serves(session, cat.entries[int(i)], dept, area)), best
+        )
+        confidence = matching.calibrate(p, weights.calibration) if rank == 0 else p
+        guesses.append(
+            DepartmentGuess(
+                department_id=dept.id,
+                code=dept.code,
+                name=dept.name,
+                confidence=round(confidence, 4),
+                co_department_ids=[c for c in entry.co_department_ids if c != dept.id],
+                rule=f"事项「{entry.name}」（{entry.code}）",
+                category_id=entry.category_id or 0,
+                matter_code=entry.code,
+            )
+        )
+    words = "、".join(matter.words[:4]) if matter else ""
+    if matter is not None:
+        reasons.append(
+            f"事项「{matter.name}」{matter.probability:.2f}（相近说法：{matter.example}"
+            + (f"；关键词：{words}" if words else "")
+            + "）"
+        )
+        if matter.basis:
+            reasons.append(f"依据：{matter.basis}")
+    if said.shares:
+        reasons.append(f"本中心相似工单 {said.neighbours} 件参与判断")
+    if unplaced >= 0.5 and (not guesses or guesses[0].confidence < unplaced):
+        reasons.append("属地事项，须先确定地点（街道、乡镇）")
+    return matter, guesses, cat.version
+
+
+def _unit(session: Session, entry: matching.Entry, area: Area | None) -> Department | None:
+    """The unit handling a matter: its department, or the local unit of its kind serving the place."""
+    if entry.department_id is not None:
+        dept = session.get(Department, entry.department_id)
+        return dept if dept is not None and dept.active else None
+    if entry.local_kind and area is not None:
+        for dept in org_service.departments_serving(session, area_id=area.id):
+            if dept.kind == entry.local_kind and dept.active:
+                return dept
+    return None
+
+
+def _serves(session: Session, entry: matching.Entry, dept: Department, area: Area | None) -> bool:
+    unit = _unit(session, entry, area)
+    return unit is not None and unit.id == dept.id
+
+
+def _area_paths(session: Session, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(Area.id, Area.path).where(Area.id.in_(ids))).all())
+
+
+def _matter_guess(session: Session, cat: matching.Catalog, reading: matching.Reading, i: int) -> MatterGuess:
+    e = cat.entries[i]
+    category = session.get(Category, e.category_id) if e.category_id else None
+    return MatterGuess(
+        matter_id=e.id,
+        code=e.code,
+        name=e.name,
+        probability=round(float(reading.probabilities[i]), 4),
+        similarity=round(float(reading.features[i, 0]), 4),
+        example=(cat.vectors.shape[0] and _text_of(cat, int(reading.best_text[i]))) or e.name,
+        words=reading.keywords[i],
+        basis=e.basis,
+        demo=e.demo,
+        category=category.full_name if category else None,
+        local_kind=e.local_kind,
+    )
+
+
+def _text_of(cat: matching.Catalog, t: int) -> str:
+    owner = int(cat.owner[t])
+    first = int(cat.heads[owner])
+    return cat.entries[owner].texts[t - first]
+
+
+def _matter_category(
+    session: Session, matter: MatterGuess, categories: list[CategoryGuess]
+) -> list[CategoryGuess]:
+    """The categories shown: the matter's own (its second or third level) first, then the model's."""
+    entry_id = session.scalar(select(Matter.category_id).where(Matter.id == matter.matter_id))
+    cat = session.get(Category, entry_id) if entry_id else None
+    if cat is None:
+        return categories
+    first = CategoryGuess(
+        category_id=cat.id, code=cat.code, name=cat.full_name, probability=matter.probability, source="matter"
+    )
+    return [first, *[c for c in categories if c.category_id != cat.id]][:3]
 
 
 def _departments(
@@ -255,6 +433,7 @@ def _route(session: Session, *, ticket: Ticket, now: datetime) -> DispatchSugges
         address=ticket.address,
         area_id=ticket.area_id,
         channel=ticket.channel,
+        vectors=_vectors_kept(session, ticket),
     )
     if s.urgency.value == Urgency.emergency and ticket.urgency != Urgency.emergency:
         ticket.urgency = Urgency.emergency
@@ -286,6 +465,18 @@ def suggestion_of(row: DispatchSuggestion) -> Suggestion:
     )
 
 
+def _vectors_kept(session: Session, ticket: Ticket) -> np.ndarray | None:
+    """The ticket's sentence vectors, made once and its vector kept for the history (dispatch.history);
+    None when the embedding cannot be had (the suggestion then goes without meaning, never fails)."""
+    try:
+        vectors = matching.text_vectors(ticket.title, ticket.content)
+    except embedding.EmbeddingUnavailable as exc:
+        log.warning("no sentence vectors for ticket %s: %s", ticket.number, exc)
+        return None
+    history.keep(session, ticket_id=ticket.id, vector=history.ticket_vector(vectors))
+    return vectors
+
+
 def _record(session: Session, *, ticket: Ticket, suggestion: Suggestion, now: datetime) -> DispatchSuggestion:
     top = suggestion.departments[0] if suggestion.departments else None
     row = DispatchSuggestion(
@@ -301,6 +492,8 @@ def _record(session: Session, *, ticket: Ticket, suggestion: Suggestion, now: da
         decision=suggestion.decision,
         payload=suggestion.model_dump(mode="json"),
         reason=suggestion.reason,
+        matter_id=suggestion.matter.matter_id if suggestion.matter else None,
+        catalog_version=suggestion.catalog_version,
     )
     session.add(row)
     session.flush()

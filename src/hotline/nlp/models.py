@@ -1,11 +1,12 @@
-"""The table of trained models (the category classifier, the screening model, …), one row a version."""
+"""Tables of the models: trained models (the category classifier, the screening model, …), one row a
+version; and each ticket's sentence vector, computed once and kept."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, utcnow
@@ -33,3 +34,15 @@ class ModelVersion(Base):
     size_bytes: Mapped[int]
     active: Mapped[bool] = mapped_column(default=False, index=True)
     activated_at: Mapped[datetime | None]
+
+
+class TicketVector(Base):
+    """A ticket's sentence vector (float16), computed once when it is routed: what the centre's history
+    is searched by (dispatch.history), and later knowledge and duplicates."""
+
+    __tablename__ = "ticket_vectors"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    model: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

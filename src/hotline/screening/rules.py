@@ -165,6 +165,16 @@ def _pattern_emergency(text: str, lex: Lexicon) -> tuple[list[str], str | None, 
     return list(dict.fromkeys(words))[:6], service, cancels
 
 
+def _read(model: ScreeningModel, windows: list[str]) -> Reading | None:
+    """The model's reading of the windows; None when the sentence embedding cannot be had (the words
+    still screen: an emergency said in its usual words is still found)."""
+    try:
+        return model.read(embedding.encode(windows))
+    except embedding.EmbeddingUnavailable as exc:
+        log.warning("screening by words only: %s", exc)
+        return None
+
+
 def detect_emergency(
     title: str,
     content: str,
@@ -184,7 +194,7 @@ def detect_emergency(
     )
     if model is not None and (reading is None or windows is None):
         windows = screening_windows(title, content)
-        reading = model.read(embedding.encode(windows))
+        reading = _read(model, windows)
     if model is not None and reading is not None and windows:
         _meaning_emergency(out, model, reading, windows, lex)
     if not out.found and _threatens_self(text, lex, model, reading):
@@ -236,7 +246,7 @@ def screen_text(
     lex = lexicon or load()
     text = screening_text(title, content)
     windows = screening_windows(title, content) if model is not None else []
-    reading = model.read(embedding.encode(windows)) if model is not None else None
+    reading = _read(model, windows) if model is not None else None
     overrides = get_settings().screening_thresholds
     out: list[Finding] = []
     for kind in KINDS:

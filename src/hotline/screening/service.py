@@ -144,7 +144,12 @@ def _same_request(session: Session, ticket: Ticket, caller: str, at: datetime) -
     ).all()
     if others:
         first = [next(iter(screening_windows(t, c)), "") for _, t, c in others]
-        vectors = embedding.encode([next(iter(screening_windows(ticket.title, ticket.content)), ""), *first])
+        try:
+            vectors = embedding.encode(
+                [next(iter(screening_windows(ticket.title, ticket.content)), ""), *first]
+            )
+        except embedding.EmbeddingUnavailable:
+            return same  # the same text still counts; similar wording waits for the model
         sims = vectors[1:] @ vectors[0]
         threshold = get_settings().repeated_similarity
         same += [n for (n, _, _), sim in zip(others, sims, strict=True) if sim >= threshold]

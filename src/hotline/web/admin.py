@@ -1,4 +1,4 @@
-"""Admin actions from the console: the org file, the routing table (派单目录), SLA rules, calendar
+"""Admin actions from the console: the org file, the category routing table, SLA rules, calendar
 overrides, knowledge-base files, users, and category models (train, evaluate, activate, roll back).
 Each goes through the same service as the CLI and the API; a file is refused as a whole with the
 reason (the line, the field) when any part of it is wrong."""
@@ -96,7 +96,7 @@ async def routing_import(request: Request, db: DbSession, me: Staff, form: Form)
         db.commit()
     except DomainError as exc:
         return _failed(request, db, exc)
-    return _done(request, f"派单目录已导入 {n} 条规则", f"{n} routing rules imported")
+    return _done(request, f"派单规则表已导入 {n} 条规则", f"{n} routing rules imported")
 
 
 @router.get("/routing.csv")

@@ -12,7 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from hotline.config import get_settings
 from hotline.errors import DomainError
 from hotline.i18n import translate
-from hotline.web import account, admin, portal, screening, survey, views
+from hotline.web import account, admin, matters, portal, screening, survey, views
 from hotline.web.render import page
 from hotline.web.session import Forbidden, LoginRequired, lang
 
@@ -30,6 +30,7 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(views.router)
     app.include_router(admin.router)
+    app.include_router(matters.router)
     app.include_router(account.router)
     app.include_router(screening.router)
     app.include_router(portal.router)

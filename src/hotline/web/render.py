@@ -31,12 +31,15 @@ NAV: list[tuple[str, str, str, Permission | None]] = [
     ("/ui/inbox", "承办工单", "My assignments", Permission.work_assignments),
     ("/ui/tickets", "工单查询", "Tickets", None),
     ("/ui/dashboard", "领导驾驶舱", "Dashboard", Permission.view_dashboard),
+    ("/ui/admin/matters", "派单目录", "Matter list", Permission.administer),
     ("/ui/admin", "系统管理", "Admin", Permission.administer),
 ]
 
 
 # labels of stored values shown on pages (zh, en)
 LABELS: dict[str, tuple[str, str]] = {
+    "street_office": ("街道办事处/乡镇", "Street office / township"), "community": ("社区/村委会", "Community"),
+    "grid_station": ("网格站", "Grid station"),
     "operator": ("话务员", "Operator"), "dispatcher": ("派单员", "Dispatcher"), "handler": ("承办人员", "Handler"),
     "area_center": ("区/街道分中心", "Area centre"), "leader": ("领导", "Leader"), "admin": ("系统管理员", "Administrator"),
     "phone": ("电话", "Phone"), "web": ("网站", "Web"), "app": ("移动端", "App"), "sms": ("短信", "SMS"),

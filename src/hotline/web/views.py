@@ -580,6 +580,8 @@ def admin(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
         me,
         areas=_areas(db),
         departments=org_service.list_departments(db),
+        department_names={d.id: d.name for d in org_service.list_departments(db)},
+        area_names={a.id: a.name for a in _areas(db)},
         rules=routing.list_rules(db, active_only=True, limit=200),
         categories={c.id: c.full_name for c in category_service.list_categories(db, level=1)},
         sla=sla_service.list_rules(db),
