@@ -137,7 +137,7 @@ def main() -> None:
     summary("category model + routing table (before)", dispatchlab.route(s, rows))
     s.close()
     w = matching.packaged_weights()
-    matching.use_weights(matching.Weights(coef=w.coef, history_strength=w.history_strength))  # uncalibrated
+    matching.use_weights(matching.Weights(coef=w.coef))  # uncalibrated
     s = dispatchlab.lab("full")
     routed = dispatchlab.route(s, rows)  # warm: every text embedded before the timing run below
     summary("matter list + full category model", routed)

@@ -108,7 +108,6 @@ def main() -> None:
                 "features": list(matching.FEATURES),
                 "coef": [round(float(c), 4) for c in coef],
                 "calibration": [round(a, 4), round(b, 4)],
-                "history_strength": 3.0,
                 "fitted_on": f"{date.today()}: demo matters.csv example phrasings (leave-one-out); "
                 "calibration on bench/data/dispatch_dev.csv (department correctness)",
             },

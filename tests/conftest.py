@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -28,6 +29,9 @@ from hotline.bootstrap import bootstrap
 from hotline.config import get_settings
 from hotline.db import make_engine
 from hotline.demo.seed import demo_path
+from hotline.dispatch import matching
+from hotline.dispatch import matters as matter_list_service
+from hotline.nlp import embedding
 from hotline.org import service as org_service
 from tests import factories
 from tests.fakes.openai_server import FakeOpenAI, serve
@@ -188,3 +192,25 @@ def fresh_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     engine.dispose()
     hotline_db.reset_engine()
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def matter_vectors() -> tuple[list[str], np.ndarray]:
+    """The demo matters' texts embedded once per run (each test's import then costs nothing)."""
+    texts = [
+        t
+        for data in matter_list_service.read_file(demo_path("matters.csv"))
+        for t in matter_list_service.texts_of(data)
+    ]
+    return texts, embedding.encode(texts, query=True)
+
+
+@pytest.fixture
+def matter_list(db: Session, matter_vectors: tuple[list[str], np.ndarray]) -> int:
+    """The demo matter list (派单目录) imported in the test's transaction; its version."""
+    embedding.prime(*matter_vectors)
+    report = matter_list_service.import_file(db, path=demo_path("matters.csv"), actor="test")
+    db.commit()
+    matching.clear_cache()
+    assert report.version is not None
+    return report.version

@@ -591,6 +591,22 @@ def matters_list(
             typer.echo(f"{s['code']:<10} {s['name']:<24} {unit}")
 
 
+@matters_app.command("learn")
+def matters_learn() -> None:
+    """Train the department model on the settled history now (the worker does it as history grows)."""
+    from hotline.db import session_scope
+    from hotline.dispatch import history
+
+    with session_scope() as session:
+        result = history.retrain_if_grown(session, force=True)
+        if result is None:
+            n = history.settled_count(session)
+            typer.echo(f"{n} settled tickets: a department model needs at least {history.MIN_HISTORY}")
+        else:
+            v = result.version
+            typer.echo(f"department model v{v.version} trained on {v.n_samples} settled tickets and in use")
+
+
 @matters_app.command("review")
 def matters_review(limit: int = 20) -> None:
     """派单异议: the matters whose dispatches were returned most, by whom and why."""

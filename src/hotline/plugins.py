@@ -43,6 +43,7 @@ BUILT_IN: dict[str, dict[str, str]] = {
         "analytics": "hotline.analytics.jobs",
         "notify": "hotline.notify.jobs",
         "webhooks": "hotline.webhooks.jobs",
+        "dispatch": "hotline.dispatch.jobs",
     },
     NOTIFY_CHANNELS: {
         "in_app": "hotline.notify.channels:InAppChannel",

@@ -4,15 +4,12 @@ transaction."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
 from hotline.demo.seed import demo_path
-from hotline.dispatch import classifier, datasets, history, matching, registry, routing
-from hotline.dispatch import matters as matter_list
+from hotline.dispatch import classifier, datasets, registry, routing
 from hotline.dispatch.classifier import CategoryModel
-from hotline.nlp import embedding
 from hotline.nlp.models import ModelVersion
 
 
@@ -46,24 +43,7 @@ def dispatch_ready(db: Session, model_version: ModelVersion, routing_table: int)
     return model_version
 
 
-@pytest.fixture(scope="session")
-def matter_vectors() -> tuple[list[str], np.ndarray]:
-    """The demo matters' texts embedded once per run (each test's import then costs nothing)."""
-    texts = [
-        t for data in matter_list.read_file(demo_path("matters.csv")) for t in matter_list.texts_of(data)
-    ]
-    return texts, embedding.encode(texts, query=True)
-
-
 @pytest.fixture
-def matter_list_ready(
-    db: Session, dispatch_ready: ModelVersion, matter_vectors: tuple[list[str], np.ndarray]
-) -> int:
-    """The demo matter list imported (with the category model and routing table); its version."""
-    embedding.prime(*matter_vectors)
-    report = matter_list.import_file(db, path=demo_path("matters.csv"), actor="test")
-    db.commit()
-    history.clear_cache()
-    matching.clear_cache()
-    assert report.version is not None
-    return report.version
+def matter_list_ready(db: Session, dispatch_ready: ModelVersion, matter_list: int) -> int:
+    """The demo matter list with the category model and the routing table; the list's version."""
+    return matter_list

@@ -63,3 +63,28 @@ def test_routing_import_export_and_gazetteer(fresh_db: str, tmp_path: Path) -> N
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["gazetteer", "mine", "--min-support", "2"])
     assert r.exit_code == 0 and "(dry run)" in r.output
+
+
+def test_matters_import_export_list_review_and_learn(fresh_db: str, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["demo", "--no-serve", "--tickets", "30"]).exit_code == 0
+    r = runner.invoke(app, ["matters", "list", "路灯"])
+    assert r.exit_code == 0 and "CG-01" in r.output and "市城市管理局" in r.output
+    r = runner.invoke(app, ["matters", "export"])
+    assert r.exit_code == 0 and r.output.startswith("code,name,description,examples")
+    exported = tmp_path / "matters.csv"
+    exported.write_text(r.output, encoding="utf-8")
+    r = runner.invoke(app, ["matters", "import", str(exported)])
+    assert r.exit_code == 0 and "nothing changed" in r.output
+    xlsx = tmp_path / "matters.xlsx"
+    r = runner.invoke(app, ["matters", "export", "--xlsx", str(xlsx)])
+    assert r.exit_code == 0 and xlsx.read_bytes()[:2] == b"PK"
+    one = tmp_path / "one.csv"
+    one.write_text(
+        r"code,name,department_code,examples" + "\nX-01,古树名木保护,CGJ,老树快死了没人管\n", encoding="utf-8"
+    )
+    r = runner.invoke(app, ["matters", "import", str(one), "--replace"])
+    assert r.exit_code == 0 and "1 created" in r.output and "112 switched off" in r.output
+    r = runner.invoke(app, ["matters", "review"])
+    assert r.exit_code == 0
+    r = runner.invoke(app, ["matters", "learn"])
+    assert r.exit_code == 0 and "a department model needs at least" in r.output

@@ -13,7 +13,8 @@ A linear score over these features, softmaxed over the matters (a conditional lo
 weights are fitted on the matters' own example phrasings, each left out in turn:
 `scripts/fit_matcher.py`), gives each matter a probability; a department's is the sum of its
 matters', local matters (属地) going to the unit of their kind serving the place. The centre's own
-history (dispatch.history) is blended in by how much similar history there is. The department's
+history (dispatch.history: a department model trained on settled tickets) is blended in by how much
+history it was trained on. The department's
 confidence is then calibrated on whether the department was right (`calibrate`), and that is what
 auto-dispatch is decided on."""
 
@@ -177,7 +178,6 @@ class Weights:
 
     coef: tuple[float, ...]
     calibration: tuple[float, float] = (1.0, 0.0)  # Platt: p' = σ(a·logit(p) + b), department correctness
-    history_strength: float = 3.0  # similar settled tickets worth as much as the matter list
     fitted_on: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -185,7 +185,6 @@ class Weights:
             "features": list(FEATURES),
             "coef": list(self.coef),
             "calibration": list(self.calibration),
-            "history_strength": self.history_strength,
             "fitted_on": self.fitted_on,
         }
 
@@ -215,7 +214,6 @@ def packaged_weights() -> Weights:
     return Weights(
         coef=tuple(float(x) for x in raw["coef"]),
         calibration=tuple(float(x) for x in raw.get("calibration", (1.0, 0.0))),  # type: ignore[arg-type]
-        history_strength=float(raw.get("history_strength", 3.0)),
         fitted_on=str(raw.get("fitted_on", "")),
     )
 

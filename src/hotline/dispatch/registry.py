@@ -1,5 +1,6 @@
-"""The category model in the model registry (nlp.registry): store a trained CategoryModel as a version,
-load the active one (cached per process, checked against its hash)."""
+"""Dispatch's models in the model registry (nlp.registry): the category model, and the department model
+the centre's history teaches (dispatch.history). Store a trained CategoryModel as a version, load the
+active one (cached per process, checked against its hash)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from hotline.nlp.registry import active_version, artifact, save_artifact
 log = logging.getLogger(__name__)
 
 CATEGORY = "category"
+DEPARTMENT = "department"  # labels are department codes: where settled tickets were handled
 
 _cache_lock = threading.Lock()
 _cache: dict[str, CategoryModel] = {}  # by artifact hash
@@ -37,13 +39,14 @@ def save(
     created_by: str | None,
     activate_now: bool = True,
     now: datetime | None = None,
+    kind: str = CATEGORY,
 ) -> ModelVersion:
-    """Store a trained category model as the next version (and activate it unless told not to)."""
+    """Store a trained model as the next version of its kind (and activate it unless told not to)."""
     buffer = io.BytesIO()
     joblib.dump(model, buffer, compress=3)
     return save_artifact(
         session,
-        kind=CATEGORY,
+        kind=kind,
         method=model.method,
         blob=buffer.getvalue(),
         label_level=label_level,
@@ -74,9 +77,9 @@ def load(session: Session, row: ModelVersion) -> CategoryModel:
     return model
 
 
-def active_model(session: Session) -> tuple[ModelVersion, CategoryModel] | None:
+def active_model(session: Session, *, kind: str = CATEGORY) -> tuple[ModelVersion, CategoryModel] | None:
     """The active version and its model, or None when no model has been trained yet."""
-    row = active_version(session, kind=CATEGORY)
+    row = active_version(session, kind=kind)
     if row is None:
         return None
     return row, load(session, row)

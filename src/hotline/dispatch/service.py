@@ -255,8 +255,8 @@ def _matter_departments(
             unplaced += p
         else:
             units[unit.id] = units.get(unit.id, 0.0) + p
-    said = history.vote(history.examples(session), history.ticket_vector(vectors))
-    units = history.blend(units, said, weights.history_strength)
+    said = history.read(session, title, content)
+    units = history.blend(units, said)
     best = cat.entries[int(order[0])]
     matter = _matter_guess(session, cat, reading, int(order[0]))
     top = sorted(units.items(), key=lambda kv: -kv[1])
@@ -292,8 +292,10 @@ def _matter_departments(
         )
         if matter.basis:
             reasons.append(f"依据：{matter.basis}")
-    if said.shares:
-        reasons.append(f"本中心相似工单 {said.neighbours} 件参与判断")
+    if said is not None:
+        reasons.append(
+            f"本中心 {said.trained_on} 件已办结工单的承办单位模型参与判断（权重 {said.weight:.0%}）"
+        )
     if unplaced >= 0.5 and (not guesses or guesses[0].confidence < unplaced):
         reasons.append("属地事项，须先确定地点（街道、乡镇）")
     return matter, guesses, cat.version

@@ -1,4 +1,5 @@
-"""Train, cross-validate and register category models; evaluate the active one on a labeled file."""
+"""Train, cross-validate and register category models (and the department model of the centre's
+history); evaluate the active one on a labeled file."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def train_and_register(
     created_by: str | None = None,
     activate: bool = True,
     n_jobs: int = 1,
+    kind: str = registry.CATEGORY,
 ) -> TrainResult:
     """Cross-validate (when folds > 1), fit on everything, and store the model as the next version."""
     if method not in classifier.METHODS:
@@ -49,8 +51,10 @@ def train_and_register(
         raise InvalidInput(
             "dataset_too_small", minimum=MIN_EXAMPLES, classes=2, n=len(examples), found=len(classes)
         )
-    known = set(session.scalars(select(Category.full_name).where(Category.full_name.in_(classes))))
-    unknown = [c for c in classes if c not in known]
+    unknown: list[str] = []
+    if kind == registry.CATEGORY:
+        known = set(session.scalars(select(Category.full_name).where(Category.full_name.in_(classes))))
+        unknown = [c for c in classes if c not in known]
     prepared = classifier.prepare(examples.texts)
     evaluation = None
     temperature = 1.0
@@ -81,6 +85,7 @@ def train_and_register(
         metrics=metrics,
         created_by=created_by,
         activate_now=activate,
+        kind=kind,
     )
     return TrainResult(row, evaluation, dropped, unknown, time.perf_counter() - started)
 
