@@ -19,10 +19,10 @@ better), then the model is trained on all. Two centres:
   by units that knew better), so the list alone routes those requests elsewhere.
 
 Measured on 1,000 held-out labeled messages (in no history): the share whose top unit is where such a
-ticket settles — the list alone, the list with the department model (weight chosen as above), and a
-nearest-neighbour vote over the tickets' sentence vectors (the first design; 20 nearest at cosine ≥ 0.92,
-weight 0.5). And, for the complete list, top-1 on the department development set
-(bench/data/dispatch_dev.csv) through service.suggest with the trained model registered.
+ticket settles — the list alone, with the department model, and with the vote of similar settled
+tickets on top (each weight chosen as the sweep chooses it, on the newest fifth of the history). And,
+for the complete list, top-1 on the department development set (bench/data/dispatch_dev.csv) through
+service.suggest with the trained model registered.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import numpy as np
 import dispatchlab
 import embedcache
 from hotline.dispatch import classifier, history, matching, registry, training
-from hotline.dispatch.datasets import Examples
+from hotline.dispatch.datasets import Examples, drop_rare
 from hotline.nlp.embedding import windows
 from hotline.nlp.text import normalize
 from hotline.org.models import Department
@@ -58,26 +58,6 @@ def messages() -> tuple[list[str], list[str | None]]:
             texts.append(f"{r['留言主题']}。{r['留言详情']}")
             labels.append(None)
     return texts, labels
-
-
-def knn(
-    ex_vectors: np.ndarray, ex_units: list[str], vector: np.ndarray, k: int = 20, floor: float = 0.92
-) -> dict[str, float]:
-    sims = ex_vectors @ vector
-    top = np.argsort(-sims)[:k]
-    top = top[sims[top] >= floor]
-    mass: dict[str, float] = {}
-    for i in top:
-        mass[ex_units[i]] = mass.get(ex_units[i], 0.0) + float(sims[i] - floor)
-    total = sum(mass.values())
-    return {u: m / total for u, m in mass.items()} if total > 0 else {}
-
-
-def mix(a: dict[str, float], b: dict[str, float], w: float) -> dict[str, float]:
-    out = {u: (1 - w) * p for u, p in a.items()}
-    for u, p in b.items():
-        out[u] = out.get(u, 0.0) + w * p
-    return out
 
 
 def top(d: dict[str, float]) -> str:
@@ -147,6 +127,19 @@ def main() -> None:
 
     settled = {i: settle(i) for i in used}
     truth = {i: settled[i][0] for i in held}
+
+    def index_of(tickets: list[int]) -> history.Index:
+        vectors, codes, signs = [], [], []
+        for i in tickets:
+            vectors.append(vec_of[i])
+            codes.append(settled[i][0])
+            signs.append(1.0)
+            if settled[i][1]:
+                vectors.append(vec_of[i])
+                codes.append(settled[i][1])
+                signs.append(-1.0)
+        return history.Index(np.vstack(vectors), codes, np.asarray(signs))
+
     readings = {i: reading(i) for i in used}
     rows = dispatchlab.dev_rows()
     dev0 = np.mean([r.top1 for r in dispatchlab.route(session, rows)])
@@ -160,7 +153,9 @@ def main() -> None:
         base = {i: units_of(i, view(readings[i])) for i in used}
         plain = np.mean([top(base[i]) == truth[i] for i in held])
         print(f"{scenario}: the list alone {plain:.3f}")
-        print(f"  {'history':>8} {'+ dept model':>13} {'weight':>7} {'kNN vote':>9} {'dev top-1':>10}")
+        print(
+            f"  {'history':>8} {'+ dept model':>13} {'weight':>7} {'+ similar vote':>14} {'weight':>7} {'dev top-1':>10}"
+        )
         for size in SIZES:
             chosen = pool[:size]
             ex = Examples(source=f"simulated history of {size}")
@@ -169,28 +164,36 @@ def main() -> None:
                 ex.labels.append(settled[i][0])
                 ex.weights.append(history.RETURNED_WEIGHT if settled[i][1] else 1.0)
             cut = int(size * (1 - history.HELD_OUT))
+            older, _ = drop_rare(
+                Examples(texts=ex.texts[:cut], labels=ex.labels[:cut], weights=ex.weights[:cut]),
+                minimum=training.MIN_PER_CLASS,
+            )
             trial = classifier.train(
-                classifier.prepare(ex.texts[:cut]), ex.labels[:cut], sample_weight=ex.weights[:cut]
+                classifier.prepare(older.texts), older.labels, sample_weight=older.weights
             )
             newest = chosen[cut:]
             said = trial.predict_proba(classifier.prepare([texts[i] for i in newest]))
-            weight, _ = history.choose_weight(
-                [base[i] for i in newest],
-                [dict(zip(trial.labels, map(float, p), strict=True)) for p in said],
-                ex.labels[cut:],
-            )
-            dept = classifier.train(classifier.prepare(ex.texts), ex.labels, sample_weight=ex.weights)
+            truth_new = ex.labels[cut:]
+            listed = [base[i] for i in newest]
+            model_new = [dict(zip(trial.labels, map(float, p), strict=True)) for p in said]
+            weight, _ = history.choose_weight(listed, model_new, truth_new)
+            listed = [history.mix(a, b, weight) for a, b in zip(listed, model_new, strict=True)]
+            older_ix = index_of(chosen[:cut])
+            votes_new = [history.vote(older_ix, vec_of[i]) or a for i, a in zip(newest, listed, strict=True)]
+            vote_weight, _ = history.choose_weight(listed, votes_new, truth_new)
+            full, _ = drop_rare(ex, minimum=training.MIN_PER_CLASS)
+            dept = classifier.train(classifier.prepare(full.texts), full.labels, sample_weight=full.weights)
             proba = dept.predict_proba(classifier.prepare([texts[i] for i in held]))
             model_p = {
                 i: dict(zip(dept.labels, map(float, p), strict=True))
                 for i, p in zip(held, proba, strict=True)
             }
-            blended = np.mean([top(history.mix(base[i], model_p[i], weight)) == truth[i] for i in held])
-            ex_vectors = np.stack([vec_of[i] for i in chosen])
-            ex_units = [settled[i][0] for i in chosen]
-            vote = np.mean(
+            ix = index_of(chosen)
+            with_model = {i: history.mix(base[i], model_p[i], weight) for i in held}
+            alone = np.mean([top(history.mix(base[i], model_p[i], weight)) == truth[i] for i in held])
+            both = np.mean(
                 [
-                    top(history.mix(base[i], knn(ex_vectors, ex_units, vec_of[i]) or base[i], 0.5))
+                    top(history.mix(with_model[i], history.vote(ix, vec_of[i]) or with_model[i], vote_weight))
                     == truth[i]
                     for i in held
                 ]
@@ -200,10 +203,17 @@ def main() -> None:
                 result = training.train_and_register(
                     session, ex, folds=0, created_by="bench", kind=registry.DEPARTMENT, level=0
                 )
-                result.version.metrics = {**result.version.metrics, "blend_weight": weight}
+                result.version.metrics = {
+                    **result.version.metrics,
+                    "blend_weight": weight,
+                    "vote_weight": vote_weight,
+                }
                 session.commit()
                 dev = f"{np.mean([r.top1 for r in dispatchlab.route(session, rows)]):.3f}"
-            print(f"  {size:>8} {blended:>13.3f} {weight:>7.1f} {vote:>9.3f} {dev:>10}", flush=True)
+            print(
+                f"  {size:>8} {alone:>13.3f} {weight:>7.1f} {both:>14.3f} {vote_weight:>7.1f} {dev:>10}",
+                flush=True,
+            )
         print()
 
 

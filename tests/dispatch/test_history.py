@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy.orm import Session
 
-from hotline.dispatch import history, registry, service
+from hotline.dispatch import history, matching, registry, service
 from hotline.dispatch import matters as matter_list
 from hotline.tickets.states import Status
 from hotline.workflow import service as wf
@@ -59,11 +59,55 @@ def test_settled_history_trains_a_department_model_that_moves_the_suggestion(
     after = service.suggest(db, title="", content=PAVING.format(99))
     share_after = {d.department_id: d.confidence for d in after.departments}.get(zjj, 0.0)
     assert share_after > share_before
-    assert "22 件已办结工单的承办单位模型参与判断" in after.reason
-    said = history.read(db, "", PAVING.format(99))
-    assert said is not None and max(said.shares, key=said.shares.__getitem__) == zjj
-    assert said.weight == trained.version.metrics["blend_weight"] > 0
-    assert trained.version.metrics["held_out"] == 5  # the newest fifth chose the weight
+    assert "本中心" in after.reason
+    vector = history.ticket_vector(matching.text_vectors("", PAVING.format(99)))
+    said = history.read(db, "", PAVING.format(99), vector=vector)
+    metrics = trained.version.metrics
+    assert said is not None and (said.weight, said.vote_weight) == (
+        metrics["blend_weight"],
+        metrics["vote_weight"],
+    )
+    assert said.weight + said.vote_weight > 0  # the history, where the list is wrong, counts
+    if said.shares:
+        assert max(said.shares, key=said.shares.__getitem__) == zjj
+    if said.votes:
+        assert max(said.votes, key=said.votes.__getitem__) == zjj
+    assert metrics["held_out"] == 5  # the newest fifth chose the weights
+
+
+def test_similar_settled_tickets_vote_and_a_return_votes_against(
+    db: Session, matter_list_ready: int, actors: Actors, now: datetime
+) -> None:
+    for i in range(3):
+        _settle(db, actors, PAVING.format(i + 1), "ZJJ", now)
+    returned = ticket_in(
+        db, actors, Status.returned, now=now, dept="CGJ", title="地砖", content=PAVING.format(7)
+    )
+    history.keep(
+        db,
+        ticket_id=returned.id,
+        vector=history.ticket_vector(matching.text_vectors("地砖", PAVING.format(7))),
+    )
+    wf.accept_return(
+        db,
+        ticket_id=returned.id,
+        department_id=actors.dept_id("ZJJ", db),
+        principal=actors.dispatcher,
+        now=now,
+    )
+    wf.sign(db, ticket_id=returned.id, principal=actors.zjj, now=now)
+    wf.reply(db, ticket_id=returned.id, reply="已修复。", principal=actors.zjj, now=now)
+    wf.approve_reply(db, ticket_id=returned.id, principal=actors.dispatcher, now=now)
+    past = history._history(db)
+    assert (
+        past.returned_by == [None, None, None, "CGJ"] and past.examples.weights[-1] == history.RETURNED_WEIGHT
+    )
+    ix = history.index(db, past)
+    assert ix.codes == ["ZJJ", "ZJJ", "ZJJ", "ZJJ", "CGJ"] and list(ix.signs) == [1, 1, 1, 1, -1]
+    said = history.vote(ix, history.ticket_vector(matching.text_vectors("", PAVING.format(99))))
+    assert said == {"ZJJ": 1.0}  # CGJ's return counts against it, never for it
+    unrelated = history.vote(ix, history.ticket_vector(matching.text_vectors("", "孩子的学籍怎么转到明湖来")))
+    assert unrelated == {}  # the history speaks only of what it has seen
 
 
 def test_the_history_decides_how_much_it_counts() -> None:

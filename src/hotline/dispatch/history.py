@@ -1,37 +1,37 @@
 """The centre's own history as a teacher of routing.
 
 Every ticket settled by its lead unit (closed or in follow-up, not answered directly) is an example of
-that unit for its text; a ticket that was returned (退单) on the way and settled elsewhere is a lesson
-and counts double, and the return itself stays a counter-example in the matter list's review
-(matters.review). From these examples a **department model** is trained (the category model's method:
-word and character TF-IDF, a linear SVM, probabilities) and registered as a model version of kind
-`department`, retrained as the history grows (`retrain_if_grown`, a timed sweep).
+that unit; a ticket that was returned (退单) on the way and settled elsewhere is a lesson and counts
+double, and the return is a counter-example of the unit that returned it (and a row of the matter
+list's review, matters.review). Two readers learn from them:
+- a **department model** (the category model's method: word and character TF-IDF, a linear SVM,
+  probabilities; labels are unit codes), registered as a model version of kind `department` and
+  retrained as the history grows (`retrain_if_grown`, a timed sweep, or `hotline matters learn`);
+- the **vote of similar tickets**: each ticket's sentence vector is computed once, when it is routed,
+  and kept (TicketVector); the 20 most similar settled tickets (cosine ≥ 0.92) vote for the unit that
+  settled them, and against the unit that returned them.
 
-How much the model counts is decided by the history itself: the newest fifth of the settled tickets
-is held out, a model trained on the rest, and the blend weight with the matter list's suggestion (as
-it was recorded for each ticket) chosen where the held-out tickets were best routed — zero when the
-model does no better than the list. A centre whose list already says everything its history says keeps
-routing by the list; where the list falls short (a matter missing, a local arrangement), the history
-takes over for those requests (bench/dispatch_history.py measures both).
-
-Each ticket's sentence vector is also computed once, when it is routed, and kept (TicketVector): the
-knowledge base and duplicates reuse it, and a model of meaning can be trained on it later without
-re-embedding. (A nearest-neighbour vote over those vectors was measured first and added nothing:
-bench/dispatch_history.py.)"""
+How much each counts is decided by the history itself when the model is trained: the newest fifth
+of the settled tickets is held out and read by a model and a vote made from the rest only; the model's
+weight against the suggestion recorded for each ticket is chosen where they were best routed, then the
+vote's on top (0, 0.1, … 0.9; 0 when it does no better). The weights are kept with the model version.
+A centre with no history is routed by its matter list alone (bench/dispatch_history.py measures it)."""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from hotline.db import upsert_insert, utcnow
 from hotline.dispatch import classifier, registry, training
-from hotline.dispatch.datasets import Examples
+from hotline.dispatch.datasets import Examples, drop_rare
 from hotline.dispatch.models import DispatchSuggestion
 from hotline.nlp import embedding
 from hotline.nlp.models import TicketVector
@@ -46,7 +46,10 @@ K = TypeVar("K")
 SETTLED = (Status.follow_up, Status.closed)
 MIN_HISTORY = 200  # settled tickets before a department model is trained
 GROWTH = 0.2  # retrain when the history has grown by a fifth since the active model
-HELD_OUT = 0.2  # the newest share of the history that chooses the blend weight
+HELD_OUT = 0.2  # the newest share of the history that chooses the blend weights
+NEIGHBOURS = 20
+MIN_SIMILARITY = 0.92  # real requests sit at 0.90–0.92 from their nearest unrelated neighbour
+_REFRESH_SECONDS = 60.0
 WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9)
 RETURNED_WEIGHT = 2.0
 
@@ -98,38 +101,63 @@ def settled_count(session: Session) -> int:
 def examples(session: Session) -> Examples:
     """The settled history as labeled examples: text → the department that settled it (its code);
     a ticket returned on the way counts RETURNED_WEIGHT times. Oldest first."""
-    return _history(session)[0]
+    return _history(session).examples
 
 
-def _history(session: Session) -> tuple[Examples, list[dict[str, float]]]:
-    """The examples, and for each the departments its latest suggestion gave (codes → probability)."""
-    returned = aliased(Assignment)
-    was_returned = exists().where(
-        returned.ticket_id == Ticket.id,
-        returned.role == AssignmentRole.lead,
-        returned.returned_at.is_not(None),
+@dataclass
+class Past:
+    """The settled history, oldest first: the examples, and per ticket its id, the departments its
+    latest suggestion gave (codes → probability) and the unit that returned it on the way (or None)."""
+
+    examples: Examples
+    ticket_ids: list[int]
+    suggested: list[dict[str, float]]
+    returned_by: list[str | None]
+
+
+def _history(session: Session) -> Past:
+    first_return = (
+        select(Assignment.ticket_id, func.min(Assignment.id).label("id"))
+        .where(Assignment.role == AssignmentRole.lead, Assignment.returned_at.is_not(None))
+        .group_by(Assignment.ticket_id)
+        .subquery()
     )
+    returner = aliased(Department)
+    returned = aliased(Assignment)
     latest = (
         select(DispatchSuggestion.ticket_id, func.max(DispatchSuggestion.id).label("id"))
         .group_by(DispatchSuggestion.ticket_id)
         .subquery()
     )
     rows = session.execute(
-        select(Ticket.title, Ticket.content, Department.code, was_returned, DispatchSuggestion.payload)
+        select(
+            Ticket.id,
+            Ticket.title,
+            Ticket.content,
+            Department.code,
+            returner.code,
+            DispatchSuggestion.payload,
+        )
         .join(Department, Department.id == Ticket.lead_department_id)
+        .outerjoin(first_return, first_return.c.ticket_id == Ticket.id)
+        .outerjoin(returned, returned.id == first_return.c.id)
+        .outerjoin(returner, returner.id == returned.department_id)
         .outerjoin(latest, latest.c.ticket_id == Ticket.id)
         .outerjoin(DispatchSuggestion, DispatchSuggestion.id == latest.c.id)
         .where(*_settled())
         .order_by(Ticket.id)
     ).all()
-    out = Examples(source="settled tickets (department that settled each)")
-    suggested: list[dict[str, float]] = []
-    for title, content, code, lesson, payload in rows:
-        out.texts.append(f"{title}。{content}" if title else content)
-        out.labels.append(code)
-        out.weights.append(RETURNED_WEIGHT if lesson else 1.0)
-        suggested.append({d["code"]: float(d["confidence"]) for d in (payload or {}).get("departments", [])})
-    return out, suggested
+    past = Past(Examples(source="settled tickets (department that settled each)"), [], [], [])
+    for ticket_id, title, content, code, returned_code, payload in rows:
+        past.examples.texts.append(f"{title}。{content}" if title else content)
+        past.examples.labels.append(code)
+        past.examples.weights.append(RETURNED_WEIGHT if returned_code else 1.0)
+        past.ticket_ids.append(ticket_id)
+        past.suggested.append(
+            {d["code"]: float(d["confidence"]) for d in (payload or {}).get("departments", [])}
+        )
+        past.returned_by.append(returned_code)
+    return past
 
 
 def choose_weight(
@@ -156,39 +184,142 @@ def mix(a: dict[K, float], b: dict[K, float], w: float) -> dict[K, float]:
     return out
 
 
+# -- the vote of similar tickets ----------------------------------------------------------------------
+@dataclass
+class Index:
+    """Kept ticket vectors with the unit each was settled by (+1) or returned by (−1)."""
+
+    vectors: np.ndarray  # (n, 384)
+    codes: list[str]
+    signs: np.ndarray  # (n,)
+
+
+def index(session: Session, past: Past, upto: int | None = None) -> Index:
+    """The vote's examples from the first `upto` tickets of the history (all when None)."""
+    ids = past.ticket_ids[:upto]
+    kept = dict(
+        session.execute(
+            select(TicketVector.ticket_id, TicketVector.vector).where(
+                TicketVector.model == embedding.MODEL_NAME, TicketVector.ticket_id.in_(ids)
+            )
+        ).all()
+    ) if ids else {}  # fmt: skip
+    vectors, codes, signs = [], [], []
+    for k, ticket_id in enumerate(ids):
+        blob = kept.get(ticket_id)
+        if blob is None:
+            continue
+        vec = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+        vectors.append(vec)
+        codes.append(past.examples.labels[k])
+        signs.append(1.0)
+        if past.returned_by[k]:
+            vectors.append(vec)
+            codes.append(past.returned_by[k])  # type: ignore[arg-type]
+            signs.append(-1.0)
+    if not vectors:
+        return Index(np.zeros((0, embedding.DIM), np.float32), [], np.zeros(0))
+    return Index(np.vstack(vectors), codes, np.asarray(signs))
+
+
+def vote(
+    ix: Index, vector: np.ndarray, *, k: int = NEIGHBOURS, floor: float = MIN_SIMILARITY
+) -> dict[str, float]:
+    """The units the k most similar past tickets (at least `floor` similar) were settled by, weighted
+    by how far above the floor they are; a return takes away from the unit that returned it."""
+    if not len(ix.codes):
+        return {}
+    sims = ix.vectors @ vector
+    top = np.argsort(-sims)[:k]
+    top = top[sims[top] >= floor]
+    mass: dict[str, float] = {}
+    for i in top:
+        mass[ix.codes[i]] = mass.get(ix.codes[i], 0.0) + float((sims[i] - floor) * ix.signs[i])
+    positive = {c: m for c, m in mass.items() if m > 0}
+    total = sum(positive.values())
+    return {c: m / total for c, m in positive.items()} if total > 0 else {}
+
+
+_index_lock = threading.Lock()
+_index_cache: tuple[float, tuple[int, int], Index] | None = None
+
+
+def _current_index(session: Session) -> Index:
+    """The whole history's vote index, reloaded when tickets settle (checked at most once a minute)."""
+    global _index_cache
+    with _index_lock:
+        cached = _index_cache
+    if cached is not None and time.monotonic() - cached[0] < _REFRESH_SECONDS:
+        return cached[2]
+    key = (
+        settled_count(session),
+        int(session.scalar(select(func.max(TicketVector.ticket_id))) or 0),
+    )
+    fresh = cached is not None and cached[1] == key
+    loaded = cached[2] if fresh and cached is not None else index(session, _history(session))
+    with _index_lock:
+        _index_cache = (time.monotonic(), key, loaded)
+    return loaded
+
+
+def clear_cache() -> None:
+    global _index_cache
+    with _index_lock:
+        _index_cache = None
+
+
+# -- training and reading -----------------------------------------------------------------------------
 def retrain_if_grown(session: Session, *, force: bool = False) -> training.TrainResult | None:
     """Train the department model when there is enough settled history and it has grown by GROWTH
-    since the active model (or `force`); None when nothing was due. The blend weight is chosen on the
-    newest HELD_OUT of the history by a model trained on the rest, then the model is trained on all."""
+    since the active model (or `force`); None when nothing was due. The weights are chosen on the
+    newest HELD_OUT of the history, read by a model and a vote made from the rest only: first the
+    model's against the recorded suggestions, then the vote's against the two together. Then the
+    model is trained on all."""
     n = settled_count(session)
     if n < MIN_HISTORY:
         return None
     active = registry.active_model(session, kind=registry.DEPARTMENT)
     if not force and active is not None and n < active[0].n_samples * (1 + GROWTH):
         return None
-    ex, suggested = _history(session)
+    past = _history(session)
+    ex = past.examples
     if len(set(ex.labels)) < 2:
         return None
     cut = int(len(ex) * (1 - HELD_OUT))
-    older = Examples(texts=ex.texts[:cut], labels=ex.labels[:cut], weights=ex.weights[:cut])
+    truth = ex.labels[cut:]
+    older, _ = drop_rare(
+        Examples(texts=ex.texts[:cut], labels=ex.labels[:cut], weights=ex.weights[:cut]),
+        minimum=training.MIN_PER_CLASS,
+    )
     weight, right = 0.0, dict[str, float]()
+    listed = past.suggested[cut:]
     if len(set(older.labels)) >= 2:
         trial = classifier.train(classifier.prepare(older.texts), older.labels, sample_weight=older.weights)
         proba = trial.predict_proba(classifier.prepare(ex.texts[cut:]))
         said = [dict(zip(trial.labels, map(float, p), strict=True)) for p in proba]
-        weight, right = choose_weight(suggested[cut:], said, ex.labels[cut:])
+        weight, right = choose_weight(listed, said, truth)
+        listed = [mix(a, b, weight) for a, b in zip(listed, said, strict=True)]
+    ix = index(session, past, upto=cut)
+    newest = [stored(session, ticket_id=t) for t in past.ticket_ids[cut:]]
+    votes = [vote(ix, v) if v is not None else {} for v in newest]
+    vote_weight, vote_right = choose_weight(
+        listed, [v or a for v, a in zip(votes, listed, strict=True)], truth
+    )
     result = training.train_and_register(
         session, ex, folds=0, created_by="history", kind=registry.DEPARTMENT, level=0
     )
     result.version.metrics = {
         **result.version.metrics,
         "blend_weight": weight,
+        "vote_weight": vote_weight,
         "held_out": len(ex) - cut,
         "right_by_weight": right,
+        "right_by_vote_weight": vote_right,
     }
+    clear_cache()
     log.info(
-        "department model v%d trained on %d settled tickets; blend weight %.1f (held out %d: %s)",
-        result.version.version, len(ex), weight, len(ex) - cut, right,
+        "department model v%d trained on %d settled tickets; weights: model %.1f, vote %.1f (held out %d)",
+        result.version.version, len(ex), weight, vote_weight, len(ex) - cut,
     )  # fmt: skip
     return result
 
@@ -200,27 +331,36 @@ class Said:
     shares: dict[int, float]
     weight: float
     trained_on: int
+    votes: dict[int, float]
+    vote_weight: float
 
 
-def read(session: Session, title: str, content: str) -> Said | None:
-    """The department model's reading of a request (None: no model yet, or one that does not count)."""
+def read(session: Session, title: str, content: str, vector: np.ndarray | None = None) -> Said | None:
+    """The history's reading of a request (None: no department model yet, or one that does not count):
+    the department model's, and the vote of similar settled tickets when the request's vector is given."""
     active = registry.active_model(session, kind=registry.DEPARTMENT)
     if active is None:
         return None
     row, model = active
-    weight = float((row.metrics or {}).get("blend_weight", 0.0))
-    if weight <= 0:
+    metrics = row.metrics or {}
+    weight = float(metrics.get("blend_weight", 0.0))
+    vote_weight = float(metrics.get("vote_weight", 0.0))
+    if weight <= 0 and vote_weight <= 0:
         return None
-    proba = model.predict_proba(classifier.prepare([f"{title}。{content}" if title else content]))[0]
-    ids = dict(
-        session.execute(select(Department.code, Department.id).where(Department.code.in_(model.labels))).all()
-    )
-    shares = {ids[c]: float(p) for c, p in zip(model.labels, proba, strict=True) if c in ids}
-    return Said(shares, weight, row.n_samples)
+    ids = dict(session.execute(select(Department.code, Department.id)).all())
+    shares: dict[int, float] = {}
+    if weight > 0:
+        proba = model.predict_proba(classifier.prepare([f"{title}。{content}" if title else content]))[0]
+        shares = {ids[c]: float(p) for c, p in zip(model.labels, proba, strict=True) if c in ids}
+    votes: dict[int, float] = {}
+    if vote_weight > 0 and vector is not None:
+        votes = {ids[c]: p for c, p in vote(_current_index(session), vector).items() if c in ids}
+    return Said(shares, weight, row.n_samples, votes, vote_weight)
 
 
 def blend(matter: dict[int, float], said: Said | None) -> dict[int, float]:
     """The departments' probabilities from the matter list and from history together."""
-    if said is None or not said.shares:
+    if said is None:
         return matter
-    return mix(matter, said.shares, said.weight)
+    out = mix(matter, said.shares, said.weight) if said.shares else matter
+    return mix(out, said.votes, said.vote_weight) if said.votes else out

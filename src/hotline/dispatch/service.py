@@ -255,7 +255,7 @@ def _matter_departments(
             unplaced += p
         else:
             units[unit.id] = units.get(unit.id, 0.0) + p
-    said = history.read(session, title, content)
+    said = history.read(session, title, content, vector=history.ticket_vector(vectors))
     units = history.blend(units, said)
     best = cat.entries[int(order[0])]
     matter = _matter_guess(session, cat, reading, int(order[0]))
@@ -292,10 +292,12 @@ def _matter_departments(
         )
         if matter.basis:
             reasons.append(f"依据：{matter.basis}")
-    if said is not None:
+    if said is not None and said.shares:
         reasons.append(
             f"本中心 {said.trained_on} 件已办结工单的承办单位模型参与判断（权重 {said.weight:.0%}）"
         )
+    if said is not None and said.votes:
+        reasons.append(f"本中心相似的已办结工单参与判断（权重 {said.vote_weight:.0%}）")
     if unplaced >= 0.5 and (not guesses or guesses[0].confidence < unplaced):
         reasons.append("属地事项，须先确定地点（街道、乡镇）")
     return matter, guesses, cat.version
