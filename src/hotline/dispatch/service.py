@@ -246,6 +246,7 @@ def _matter_departments(
     units: dict[int, float] = {}
     unplaced = 0.0  # the mass of local matters (属地) whose unit needs a place that is not known
     order = np.argsort(-reading.probabilities)
+    served: dict[int, matching.Entry] = {}  # each unit's most probable matter
     for i in order:
         p = float(reading.probabilities[i])
         if p < 1e-4:
@@ -255,9 +256,9 @@ def _matter_departments(
             unplaced += p
         else:
             units[unit.id] = units.get(unit.id, 0.0) + p
+            served.setdefault(unit.id, cat.entries[i])
     said = history.read(session, title, content, vector=history.ticket_vector(vectors))
     units = history.blend(units, said)
-    best = cat.entries[int(order[0])]
     matter = _matter_guess(session, cat, reading, int(order[0]))
     top = sorted(units.items(), key=lambda kv: -kv[1])
     guesses: list[DepartmentGuess] = []
@@ -267,9 +268,7 @@ def _matter_departments(
         dept = session.get(Department, dept_id)
         if dept is None:
             continue
-        entry = next(
-            (cat.entries[int(i)] for i in order if _serves(session, cat.entries[int(i)], dept, area)), best
-        )
+        entry = served.get(dept.id)  # None: proposed by the centre's history alone
         confidence = matching.calibrate(p, weights.calibration) if rank == 0 else p
         guesses.append(
             DepartmentGuess(
@@ -277,10 +276,10 @@ def _matter_departments(
                 code=dept.code,
                 name=dept.name,
                 confidence=round(confidence, 4),
-                co_department_ids=[c for c in entry.co_department_ids if c != dept.id],
-                rule=f"事项「{entry.name}」（{entry.code}）",
-                category_id=entry.category_id or 0,
-                matter_code=entry.code,
+                co_department_ids=[c for c in entry.co_department_ids if c != dept.id] if entry else [],
+                rule=f"事项「{entry.name}」（{entry.code}）" if entry else "本中心已办结的相似工单",
+                category_id=(entry.category_id or 0) if entry else 0,
+                matter_code=entry.code if entry else None,
             )
         )
     words = "、".join(matter.words[:4]) if matter else ""
@@ -313,11 +312,6 @@ def _unit(session: Session, entry: matching.Entry, area: Area | None) -> Departm
             if dept.kind == entry.local_kind and dept.active:
                 return dept
     return None
-
-
-def _serves(session: Session, entry: matching.Entry, dept: Department, area: Area | None) -> bool:
-    unit = _unit(session, entry, area)
-    return unit is not None and unit.id == dept.id
 
 
 def _area_paths(session: Session, ids: list[int]) -> dict[int, str]:
