@@ -172,3 +172,22 @@ def test_the_api_lists_edits_imports_and_exports_by_code(
     gone = client.delete("/api/v1/dispatch/matters/T-01", headers=admin)
     assert gone.status_code == 200 and gone.json()["active"] is False
     assert client.get("/api/v1/dispatch/matters/NOPE", headers=dispatcher).status_code == 404
+
+
+def test_lines_are_counted_as_in_the_file_and_a_damaged_xlsx_is_refused(db: Session, tmp_path: Path) -> None:
+    body = LAMP + ",,,,,,,,,,,\n" + "T-02,乱停车,违停,车乱停,违停,没有这个分类,GAJ,,,,依据,1\n"
+    with pytest.raises(InvalidInput) as exc:
+        matters.import_file(db, path=_write(tmp_path, body), actor="test")
+    assert "第 4 行" in _message(exc)  # the blank third line still counts
+    damaged = tmp_path / "m.xlsx"
+    damaged.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(InvalidInput) as exc:
+        matters.import_file(db, path=damaged, actor="test")
+    assert "无法读取文件 m.xlsx" in _message(exc)
+
+
+def test_an_example_may_hold_a_semicolon(db: Session, tmp_path: Path) -> None:
+    path = _write(
+        tmp_path, "T-01,路灯不亮,路灯损坏,路灯坏了；晚上很黑|灯杆歪了,路灯,城乡建设,CGJ,,,,依据,1\n"
+    )
+    assert matters.read_file(path)[0].examples == ["路灯坏了；晚上很黑", "灯杆歪了"]

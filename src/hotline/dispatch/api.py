@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
@@ -226,7 +227,10 @@ async def import_matters(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
-        report = matters.import_file(db, path=path, actor=principal.name, replace=replace)
+        # the import embeds every changed matter: off the event loop
+        report = await run_in_threadpool(
+            matters.import_file, db, path=path, actor=principal.name, replace=replace
+        )
     return MatterImportOut(
         created=report.created,
         updated=report.updated,

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from hotline.db import upsert_insert, utcnow
@@ -115,7 +115,8 @@ class Past:
     returned_by: list[str | None]
 
 
-def _history(session: Session) -> Past:
+def _history(session: Session, *, texts: bool = True) -> Past:
+    """The settled history; without `texts`, only who settled and who returned each (the vote's)."""
     first_return = (
         select(Assignment.ticket_id, func.min(Assignment.id).label("id"))
         .where(Assignment.role == AssignmentRole.lead, Assignment.returned_at.is_not(None))
@@ -129,26 +130,31 @@ def _history(session: Session) -> Past:
         .group_by(DispatchSuggestion.ticket_id)
         .subquery()
     )
-    rows = session.execute(
+    stmt = (
         select(
             Ticket.id,
-            Ticket.title,
-            Ticket.content,
+            Ticket.title if texts else literal(""),
+            Ticket.content if texts else literal(""),
             Department.code,
             returner.code,
-            DispatchSuggestion.payload,
+            DispatchSuggestion.payload if texts else literal(None),
         )
         .join(Department, Department.id == Ticket.lead_department_id)
         .outerjoin(first_return, first_return.c.ticket_id == Ticket.id)
         .outerjoin(returned, returned.id == first_return.c.id)
         .outerjoin(returner, returner.id == returned.department_id)
-        .outerjoin(latest, latest.c.ticket_id == Ticket.id)
-        .outerjoin(DispatchSuggestion, DispatchSuggestion.id == latest.c.id)
         .where(*_settled())
         .order_by(Ticket.id)
-    ).all()
+    )
+    if texts:
+        stmt = stmt.outerjoin(latest, latest.c.ticket_id == Ticket.id).outerjoin(
+            DispatchSuggestion, DispatchSuggestion.id == latest.c.id
+        )
+    rows = session.execute(stmt).all()
     past = Past(Examples(source="settled tickets (department that settled each)"), [], [], [])
     for ticket_id, title, content, code, returned_code, payload in rows:
+        if returned_code == code:
+            returned_code = None  # the return was overruled: the unit kept it and settled it
         past.examples.texts.append(f"{title}。{content}" if title else content)
         past.examples.labels.append(code)
         past.examples.weights.append(RETURNED_WEIGHT if returned_code else 1.0)
@@ -197,13 +203,16 @@ class Index:
 def index(session: Session, past: Past, upto: int | None = None) -> Index:
     """The vote's examples from the first `upto` tickets of the history (all when None)."""
     ids = past.ticket_ids[:upto]
-    kept = dict(
-        session.execute(
-            select(TicketVector.ticket_id, TicketVector.vector).where(
-                TicketVector.model == embedding.MODEL_NAME, TicketVector.ticket_id.in_(ids)
-            )
-        ).all()
-    ) if ids else {}  # fmt: skip
+    wanted = set(ids)
+    kept = {
+        ticket_id: blob
+        for ticket_id, blob in session.execute(  # joined, not an IN list: a history has no size limit
+            select(TicketVector.ticket_id, TicketVector.vector)
+            .join(Ticket, Ticket.id == TicketVector.ticket_id)
+            .where(TicketVector.model == embedding.MODEL_NAME, *_settled())
+        )
+        if ticket_id in wanted
+    }
     vectors, codes, signs = [], [], []
     for k, ticket_id in enumerate(ids):
         blob = kept.get(ticket_id)
@@ -256,7 +265,7 @@ def _current_index(session: Session) -> Index:
         int(session.scalar(select(func.max(TicketVector.ticket_id))) or 0),
     )
     fresh = cached is not None and cached[1] == key
-    loaded = cached[2] if fresh and cached is not None else index(session, _history(session))
+    loaded = cached[2] if fresh and cached is not None else index(session, _history(session, texts=False))
     with _index_lock:
         _index_cache = (time.monotonic(), key, loaded)
     return loaded

@@ -271,6 +271,9 @@ def features(
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
+    """Probabilities from scores; all zeros when no matter may be chosen (every score −inf)."""
+    if not len(z) or not np.isfinite(z.max()):
+        return np.zeros(len(z))
     z = z - z.max()
     e = np.exp(z)
     return e / e.sum()

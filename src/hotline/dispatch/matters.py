@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zipfile import BadZipFile
 
 import numpy as np
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from hotline.categories.models import Category
@@ -40,7 +42,8 @@ from hotline.org.enums import DepartmentKind
 from hotline.org.models import Area, Department
 from hotline.spreadsheets import csv_rows, xlsx_row
 from hotline.tickets.enums import AssignmentRole
-from hotline.tickets.models import Assignment
+from hotline.tickets.models import Assignment, Ticket
+from hotline.tickets.states import Status
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +87,12 @@ def _split(value: str, separators: Sequence[str]) -> list[str]:
 
 def parse_rows(rows: Iterable[dict[str, Any]], *, first_line: int = 2) -> list[MatterIn]:
     """Matters from rows of named columns; the first bad line refuses them all, naming line and field."""
-    out: list[MatterIn] = []
+    return [m for _, m in parse_lines(rows, first_line=first_line)]
+
+
+def parse_lines(rows: Iterable[dict[str, Any]], *, first_line: int = 2) -> list[tuple[int, MatterIn]]:
+    """As parse_rows, each matter with the line of the file it came from (blank lines skipped)."""
+    out: list[tuple[int, MatterIn]] = []
     seen: dict[str, int] = {}
     for line, row in enumerate(rows, start=first_line):
         values = {k.strip().lower(): ("" if v is None else str(v)).strip() for k, v in row.items() if k}
@@ -106,19 +114,24 @@ def parse_rows(rows: Iterable[dict[str, Any]], *, first_line: int = 2) -> list[M
         seen[code] = line
         try:
             out.append(
-                MatterIn(
-                    code=code,
-                    name=values["name"],
-                    description=values.get("description", ""),
-                    examples=_split(values.get("examples", ""), LIST_SEPARATORS),
-                    keywords=_split(values.get("keywords", ""), (*LIST_SEPARATORS, "、", "，", ",")),
-                    category=values.get("category") or None,
-                    department_code=values.get("department_code") or None,
-                    local_kind=values.get("local_kind") or None,
-                    co_department_codes=_split(values.get("co_department_codes", ""), (";", "；", ",", "、")),
-                    area_code=values.get("area_code") or None,
-                    basis=values.get("basis", ""),
-                    demo=values.get("demo", "").lower() in TRUE,
+                (
+                    line,
+                    MatterIn(
+                        code=code,
+                        name=values["name"],
+                        description=values.get("description", ""),
+                        examples=_split(values.get("examples", ""), ("|",)),
+                        keywords=_split(values.get("keywords", ""), (*LIST_SEPARATORS, "、", "，", ",")),
+                        category=values.get("category") or None,
+                        department_code=values.get("department_code") or None,
+                        local_kind=values.get("local_kind") or None,
+                        co_department_codes=_split(
+                            values.get("co_department_codes", ""), (";", "；", ",", "、")
+                        ),
+                        area_code=values.get("area_code") or None,
+                        basis=values.get("basis", ""),
+                        demo=values.get("demo", "").lower() in TRUE,
+                    ),
                 )
             )
         except ValidationError as exc:
@@ -130,11 +143,19 @@ def parse_rows(rows: Iterable[dict[str, Any]], *, first_line: int = 2) -> list[M
 
 def read_file(path: Path) -> list[MatterIn]:
     """Matters from a CSV (UTF-8, a header row) or XLSX (the first sheet, a header row) file."""
+    return [m for _, m in read_lines(path)]
+
+
+def read_lines(path: Path) -> list[tuple[int, MatterIn]]:
+    """As read_file, each matter with its line in the file."""
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
-            sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-            grid = [list(r) for r in sheet.iter_rows(values_only=True)]
+            book = load_workbook(path, read_only=True, data_only=True)
+            try:
+                grid = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+            finally:
+                book.close()
             header = [str(h or "").strip().lower() for h in (grid[0] if grid else [])]
             rows: list[dict[str, Any]] = [dict(zip(header, r, strict=False)) for r in grid[1:]]
         elif suffix == ".csv":
@@ -143,12 +164,21 @@ def read_file(path: Path) -> list[MatterIn]:
             rows = list(reader)
         else:
             raise InvalidInput("matter_file_format", path=path.name)
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InvalidInput("file_unreadable", path=path.name, reason=str(exc)) from exc
+    except (
+        OSError,
+        UnicodeDecodeError,
+        ValueError,
+        KeyError,
+        IndexError,
+        BadZipFile,
+        InvalidFileException,
+    ) as exc:
+        # (a damaged XLSX is a bad zip, a missing sheet part, or openpyxl's InvalidFileException)
+        raise InvalidInput("file_unreadable", path=path.name, reason=str(exc) or type(exc).__name__) from exc
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise InvalidInput("matter_file_columns", missing=", ".join(missing), known=", ".join(COLUMNS))
-    return parse_rows(rows)
+    return parse_lines(rows)
 
 
 def current_version(session: Session) -> int:
@@ -283,13 +313,17 @@ def import_matters(
     source: str,
     replace: bool = False,
     now: datetime | None = None,
+    lines: Sequence[int] | None = None,
 ) -> MatterImport:
     """Create or update every matter given, all or nothing (a savepoint: a bad line leaves no trace);
     with `replace`, the active matters the file does not name are switched off. One new version of
     the list."""
     now = now or utcnow()
     with session.begin_nested():
-        return _import(session, matters=matters, actor=actor, source=source, replace=replace, now=now)
+        numbers = list(lines) if lines is not None else list(range(2, len(matters) + 2))
+        return _import(
+            session, matters=matters, actor=actor, source=source, replace=replace, now=now, lines=numbers
+        )
 
 
 def _import(
@@ -300,10 +334,11 @@ def _import(
     source: str,
     replace: bool,
     now: datetime,
+    lines: list[int],
 ) -> MatterImport:
     report = MatterImport(codes=[m.code for m in matters])
     changed: list[Matter] = []
-    for line, data in enumerate(matters, start=2):
+    for line, data in zip(lines, matters, strict=True):
         try:
             matter, created, did = _apply(session, data, actor=actor, now=now)
         except (NotFound, InvalidInput) as exc:
@@ -340,7 +375,15 @@ def _field_of(exc: NotFound | InvalidInput) -> str:
 
 def import_file(session: Session, *, path: Path, actor: str | None, replace: bool = False) -> MatterImport:
     """Import a CSV or XLSX matter list (see docs/dispatch.md)."""
-    return import_matters(session, matters=read_file(path), actor=actor, source=path.name, replace=replace)
+    read = read_lines(path)
+    return import_matters(
+        session,
+        matters=[m for _, m in read],
+        lines=[line for line, _ in read],
+        actor=actor,
+        source=path.name,
+        replace=replace,
+    )
 
 
 def save(session: Session, *, data: MatterIn, actor: str | None, now: datetime | None = None) -> Matter:
@@ -500,6 +543,9 @@ def review(session: Session, *, since: datetime | None = None, limit: int = 50) 
             Department.name.label("department"),
             Assignment.returned_at,
             Assignment.return_reason,
+            and_(  # the return was overruled: the unit still has the ticket
+                Ticket.lead_department_id == Assignment.department_id, Ticket.status != Status.returned
+            ).label("kept"),
         )
         .select_from(latest)
         .join(DispatchSuggestion, DispatchSuggestion.id == latest.c.id)
@@ -511,6 +557,7 @@ def review(session: Session, *, since: datetime | None = None, limit: int = 50) 
             & (Assignment.department_id == DispatchSuggestion.department_id),  # sent where it said
         )
         .join(Department, Department.id == Assignment.department_id)
+        .join(Ticket, Ticket.id == Assignment.ticket_id)
         .order_by(Assignment.id)
     )
     if since is not None:
@@ -518,11 +565,13 @@ def review(session: Session, *, since: datetime | None = None, limit: int = 50) 
     rows: dict[str, dict[str, Any]] = {}
     for r in session.execute(stmt):
         row = rows.setdefault(
-            r.code, {"code": r.code, "name": r.name, "tickets": set(), "returned": 0, "by": {}, "reasons": []}
+            r.code,
+            {"code": r.code, "name": r.name, "tickets": set(), "returned": set(), "by": {}, "reasons": []},
         )
         row["tickets"].add(r.ticket_id)
-        if r.returned_at is not None:
-            row["returned"] += 1
+        # a return counts once per ticket, and not when it was overruled (the unit kept the ticket)
+        if r.returned_at is not None and not r.kept and r.ticket_id not in row["returned"]:
+            row["returned"].add(r.ticket_id)
             row["by"][r.department] = row["by"].get(r.department, 0) + 1
             if r.return_reason:
                 row["reasons"].append(r.return_reason)
@@ -531,8 +580,8 @@ def review(session: Session, *, since: datetime | None = None, limit: int = 50) 
             code=r["code"],
             name=r["name"],
             dispatched=len(r["tickets"]),
-            returned=r["returned"],
-            return_share=round(r["returned"] / len(r["tickets"]), 4) if r["tickets"] else None,
+            returned=len(r["returned"]),
+            return_share=round(len(r["returned"]) / len(r["tickets"]), 4) if r["tickets"] else None,
             by_department=r["by"],
             reasons=r["reasons"][-5:][::-1],
         )

@@ -180,7 +180,7 @@ class DepartmentGuess(BaseModel):
     co_department_ids: list[int] = Field(default_factory=list)
     rule_id: int | None = None  # the category routing table's rule, where that decided
     rule: str = ""  # the matter, or the routing table's line, in words
-    category_id: int
+    category_id: int | None = None  # the category it files under (None: the matter names none)
     matter_code: str | None = None
 
 

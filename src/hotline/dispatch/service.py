@@ -243,6 +243,8 @@ def _matter_departments(
         area_path=area.path if area else None,
         area_paths=area_paths,
     )
+    if not reading.probabilities.any():  # every matter belongs to other areas: the table answers
+        return None
     units: dict[int, float] = {}
     unplaced = 0.0  # the mass of local matters (属地) whose unit needs a place that is not known
     order = np.argsort(-reading.probabilities)
@@ -278,7 +280,7 @@ def _matter_departments(
                 confidence=round(confidence, 4),
                 co_department_ids=[c for c in entry.co_department_ids if c != dept.id] if entry else [],
                 rule=f"事项「{entry.name}」（{entry.code}）" if entry else "本中心已办结的相似工单",
-                category_id=(entry.category_id or 0) if entry else 0,
+                category_id=entry.category_id if entry else None,
                 matter_code=entry.code if entry else None,
             )
         )
@@ -482,7 +484,7 @@ def _record(session: Session, *, ticket: Ticket, suggestion: Suggestion, now: da
         created_at=now,
         model_version_id=suggestion.model_version_id,
         category_id=top.category_id
-        if top
+        if top and top.category_id is not None
         else (suggestion.category[0].category_id if suggestion.category else None),
         department_id=top.department_id if top else None,
         area_id=suggestion.location.area_id if suggestion.location else None,

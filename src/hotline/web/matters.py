@@ -8,6 +8,7 @@ import tempfile
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -57,7 +58,10 @@ def matter_page(
         except DomainError:
             editing = None
     departments = org_service.list_departments(db)
+    areas = org_service.list_areas(db)
     version, _ = matters.current(db)
+    current = editing or {}
+    keep_units = {current.get("department_code"), *current.get("co_department_codes", [])}
     return page(
         request,
         "matters.html",
@@ -69,9 +73,10 @@ def matter_page(
         review=review,
         returned=returned,
         version=version,
-        departments=[d for d in departments if d.active],
+        # the matter's own unit, co-handlers and area are always offered, so a save never drops them
+        departments=[d for d in departments if d.active or d.code in keep_units],
         department_names={d.code: d.name for d in departments},
-        areas=[a for a in org_service.list_areas(db) if a.path.count("/") <= 4],
+        areas=[a for a in areas if a.path.count("/") <= 4 or a.code == current.get("area_code")],
         local_kinds=[k.value for k in LOCAL_KINDS],
     )
 
@@ -81,11 +86,10 @@ async def import_list(request: Request, db: DbSession, me: Staff, form: Form) ->
     need(me, Permission.administer)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            report = matters.import_file(
-                db,
-                path=await _upload(form.get("file"), tmp),
-                actor=me.name,
-                replace=form.get("replace") == "1",
+            path = await _upload(form.get("file"), tmp)
+            # the import embeds every changed matter: off the event loop
+            report = await run_in_threadpool(
+                matters.import_file, db, path=path, actor=me.name, replace=form.get("replace") == "1"
             )
         db.commit()
     except DomainError as exc:
@@ -153,6 +157,7 @@ def save(request: Request, db: DbSession, me: Staff, form: Form) -> Response:
             area_code=str(form.get("area_code") or "") or None,
             basis=str(form.get("basis") or "").strip(),
             demo=form.get("demo") == "1",
+            active=form.get("active", "1") == "1",
         )
         matters.save(db, data=data, actor=me.name)
         db.commit()
