@@ -191,10 +191,16 @@ def test_two_apis_two_workers_one_killed(fresh_database: tuple[str, Engine], tmp
     logs = {name: log.read_text() for (_, log), name in zip(workers, "ab", strict=True)}
     finished = [(name, *m.groups()) for name, out in logs.items() for m in FINISHED.finditer(out)]
     assert all(status == "Success" for *_, status in finished)
-    assert Counter(job for _, job, _, _ in finished).most_common(1)[0][1] == 1  # no job finished twice
-    assert {int(t) for _, _, t, _ in finished} == tickets  # every ticket's job finished, once
+    assert {int(t) for _, _, t, _ in finished} == tickets  # every ticket's job finished
     taken_up = TAKEN_UP.findall(logs["b"])
     assert taken_up, "the killed worker's jobs were not taken up again"
+    # procrastinate logs a job's outcome just before it acknowledges it: a worker killed between the
+    # two has that job run again by the other (at least once, by design). Only such a job may finish
+    # twice, and its ticket is still routed once (per_ticket above).
+    runs = Counter(job for _, job, _, _ in finished)
+    twice = {job for job, n in runs.items() if n > 1}
+    assert max(runs.values()) <= 2 and twice <= set(taken_up), (twice, taken_up)
+    assert all({name for name, j, _, _ in finished if j == job} == {"a", "b"} for job in twice)
     by_b = sum(1 for name, *_ in finished if name == "b")
     print(
         f"\nscale-out: {TICKETS} tickets through 2 API processes and 2 workers; worker a SIGKILLed "
