@@ -21,7 +21,6 @@ DEV = ROOT / "bench" / "data" / "dispatch_dev.csv"
 sys.path.insert(0, str(ROOT / "src"))
 
 from hotline import migrate  # noqa: E402
-from hotline.accounts.principal import SYSTEM  # noqa: E402
 from hotline.bootstrap import bootstrap  # noqa: E402
 from hotline.db import make_engine  # noqa: E402
 from hotline.demo.seed import demo_path  # noqa: E402
@@ -132,4 +131,4 @@ def department_names(session: Session) -> dict[str, str]:
     return {d.code: d.name for d in session.query(Department)}
 
 
-__all__ = ["SYSTEM", "DevRow", "Routed", "dev_rows", "lab", "route"]
+__all__ = ["DevRow", "Routed", "dev_rows", "lab", "route"]
