@@ -214,3 +214,17 @@ def matter_list(db: Session, matter_vectors: tuple[list[str], np.ndarray]) -> in
     matching.clear_cache()
     assert report.version is not None
     return report.version
+
+
+@pytest.fixture
+def damaged_embedding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The sentence embedding pointed at a truncated copy of its weights (a real damaged file); the
+    packaged weights again afterwards."""
+    damaged = tmp_path / "e5.bin"
+    with open(embedding.model_file(), "rb") as fh:
+        damaged.write_bytes(fh.read(100_000))
+    monkeypatch.setattr(embedding, "MODEL_FILE", str(damaged))
+    embedding.reset()
+    yield damaged
+    monkeypatch.undo()
+    embedding.reset()

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from hotline.dispatch import history, matching, registry, service
 from hotline.dispatch import matters as matter_list
+from hotline.dispatch.models import DispatchSuggestion
+from hotline.tickets.models import Ticket
 from hotline.tickets.states import Status
 from hotline.workflow import service as wf
 from tests.factories import Actors, make_ticket, ticket_in
@@ -140,17 +142,9 @@ def test_a_ticket_returned_on_the_way_is_a_lesson_counted_double(
 
 
 def test_the_review_shows_matters_returned_most_by_whom_and_why(
-    db: Session, matter_list_ready: int, actors: Actors, now: datetime
+    db: Session, actors: Actors, now: datetime, routed_lamp: tuple[Ticket, DispatchSuggestion | None]
 ) -> None:
-    lamp = make_ticket(
-        db,
-        actors,
-        now=now,
-        title="路灯",
-        content="湖心一社区北门外的路灯晚上不亮，已经好几天了",
-        category_code=None,
-    )
-    s = service.route_new_ticket(db, ticket=lamp, now=now)
+    lamp, s = routed_lamp
     assert s is not None and s.department_id == actors.dept_id("CGJ", db)
     wf.dispatch(db, ticket_id=lamp.id, department_id=s.department_id, principal=actors.dispatcher, now=now)
     wf.return_ticket(db, ticket_id=lamp.id, reason="该路段路灯由供电公司管养", principal=actors.cgj, now=now)

@@ -17,10 +17,10 @@ from hotline.config import get_settings
 from hotline.dispatch import matching, service
 from hotline.dispatch.enums import Decision
 from hotline.dispatch.models import DispatchSuggestion
-from hotline.nlp import embedding
 from hotline.org import service as org_service
+from hotline.tickets.models import Ticket
 from tests.conftest import principal_token
-from tests.factories import Actors, make_ticket
+from tests.factories import Actors
 
 # phrasings written for these tests (not the matter list's examples, not the development set)
 EVERYDAY = [
@@ -89,17 +89,9 @@ def test_auto_dispatch_is_decided_on_calibrated_department_confidence(
 
 
 def test_a_routed_ticket_records_the_matter_and_the_list_version(
-    db: Session, matter_list_ready: int, actors: Actors, now: Any
+    db: Session, matter_list_ready: int, routed_lamp: tuple[Ticket, DispatchSuggestion | None]
 ) -> None:
-    ticket = make_ticket(
-        db,
-        actors,
-        now=now,
-        title="路灯",
-        content="湖心一社区北门外的路灯晚上不亮，已经好几天了",
-        category_code=None,
-    )
-    row = service.route_new_ticket(db, ticket=ticket, now=now)
+    ticket, row = routed_lamp
     assert row is not None and row.catalog_version == matter_list_ready
     stored = db.scalar(select(DispatchSuggestion).where(DispatchSuggestion.ticket_id == ticket.id))
     assert stored is not None and stored.matter_id is not None
@@ -117,42 +109,32 @@ def test_intake_succeeds_with_a_damaged_embedding_model(
     db: Session,
     actors: Actors,
     matter_list_ready: int,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    damaged_embedding: Path,
 ) -> None:
-    damaged = tmp_path / "e5.bin"
-    with open(embedding.model_file(), "rb") as fh:
-        damaged.write_bytes(fh.read(100_000))
-    monkeypatch.setattr(embedding, "MODEL_FILE", str(damaged))
-    embedding.reset()
-    try:
-        r = client.post(
-            "/api/v1/tickets",
-            json={
-                "title": "路灯",
-                "content": "湖心一社区北门外的路灯晚上不亮，已经好几天了",
-                "request_type": "help",
-                "channel": "web",
-                "area_code": "MH-HB-HX-01",
-            },
-            headers=principal_token(db, actors.operator),
-        )
-        assert r.status_code == 201, r.text  # stored and acknowledged
-        s = client.get(
-            f"/api/v1/tickets/{r.json()['id']}/suggestion", headers=principal_token(db, actors.dispatcher)
-        ).json()
-        assert "语义模型不可用" in s["reason"] and s["matter"] is None  # routed by the category table
-        fire = client.post(
-            "/api/v1/tickets",
-            json={
-                "title": "着火了",
-                "content": "湖心一社区5栋3楼着火了，浓烟很大，有人被困！",
-                "request_type": "help",
-                "channel": "phone",
-            },
-            headers=principal_token(db, actors.operator),
-        )
-        assert fire.status_code == 201 and fire.json()["urgency"] == "emergency"  # words still screen
-    finally:
-        monkeypatch.undo()
-        embedding.reset()
+    r = client.post(
+        "/api/v1/tickets",
+        json={
+            "title": "路灯",
+            "content": "湖心一社区北门外的路灯晚上不亮，已经好几天了",
+            "request_type": "help",
+            "channel": "web",
+            "area_code": "MH-HB-HX-01",
+        },
+        headers=principal_token(db, actors.operator),
+    )
+    assert r.status_code == 201, r.text  # stored and acknowledged
+    s = client.get(
+        f"/api/v1/tickets/{r.json()['id']}/suggestion", headers=principal_token(db, actors.dispatcher)
+    ).json()
+    assert "语义模型不可用" in s["reason"] and s["matter"] is None  # routed by the category table
+    fire = client.post(
+        "/api/v1/tickets",
+        json={
+            "title": "着火了",
+            "content": "湖心一社区5栋3楼着火了，浓烟很大，有人被困！",
+            "request_type": "help",
+            "channel": "phone",
+        },
+        headers=principal_token(db, actors.operator),
+    )
+    assert fire.status_code == 201 and fire.json()["urgency"] == "emergency"  # words still screen

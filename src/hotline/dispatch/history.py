@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, aliased
 from hotline.db import upsert_insert, utcnow
 from hotline.dispatch import classifier, registry, training
 from hotline.dispatch.datasets import Examples, drop_rare
-from hotline.dispatch.models import DispatchSuggestion
+from hotline.dispatch.models import DispatchSuggestion, latest_suggestions
 from hotline.nlp import embedding
 from hotline.nlp.models import TicketVector
 from hotline.org.models import Department
@@ -125,11 +125,7 @@ def _history(session: Session, *, texts: bool = True) -> Past:
     )
     returner = aliased(Department)
     returned = aliased(Assignment)
-    latest = (
-        select(DispatchSuggestion.ticket_id, func.max(DispatchSuggestion.id).label("id"))
-        .group_by(DispatchSuggestion.ticket_id)
-        .subquery()
-    )
+    latest = latest_suggestions()
     stmt = (
         select(
             Ticket.id,

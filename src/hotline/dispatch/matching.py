@@ -99,16 +99,8 @@ def catalog(session: Session) -> Catalog | None:
 
 
 def _first_levels(session: Session) -> dict[int, str]:
-    cats = session.execute(select(Category.id, Category.parent_id, Category.name)).all()
-    parent: dict[int, int | None] = {c.id: c.parent_id for c in cats}
-    name = {c.id: c.name for c in cats}
-    out = {}
-    for c in cats:
-        node: int = c.id
-        while (up := parent.get(node)) is not None:
-            node = up
-        out[c.id] = name[node]
-    return out
+    """Each category's first-level name (the head of its full path)."""
+    return {i: full.split("/")[0] for i, full in session.execute(select(Category.id, Category.full_name))}
 
 
 def _build(session: Session, version: int) -> Catalog:

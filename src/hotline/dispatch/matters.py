@@ -32,7 +32,13 @@ from hotline.categories.models import Category
 from hotline.categories.service import get_category
 from hotline.config import get_settings
 from hotline.db import utcnow
-from hotline.dispatch.models import DispatchSuggestion, Matter, MatterCatalog, MatterRevision
+from hotline.dispatch.models import (
+    DispatchSuggestion,
+    Matter,
+    MatterCatalog,
+    MatterRevision,
+    latest_suggestions,
+)
 from hotline.dispatch.schemas import MatterIn, MatterReviewRow
 from hotline.errors import InvalidInput, NotFound
 from hotline.i18n import translate
@@ -530,11 +536,7 @@ def review(session: Session, *, since: datetime | None = None, limit: int = 50) 
     """For the matter list's review: per matter, the tickets dispatched by it (a lead assignment to the
     unit the ticket's latest suggestion named, by that matter), how many of those the unit returned (退单), by which unit
     and why (the latest reasons) — the most returned first."""
-    latest = (
-        select(DispatchSuggestion.ticket_id, func.max(DispatchSuggestion.id).label("id"))
-        .group_by(DispatchSuggestion.ticket_id)
-        .subquery()
-    )
+    latest = latest_suggestions()
     stmt = (
         select(
             Matter.code,

@@ -6,7 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Subquery,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, utcnow
@@ -63,6 +74,15 @@ class DispatchSuggestion(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     matter_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id"), index=True)
     catalog_version: Mapped[int | None]  # the matter list's version the suggestion was made with
+
+
+def latest_suggestions() -> Subquery:
+    """Each ticket's latest suggestion: a subquery of (ticket_id, id), to join on."""
+    return (
+        select(DispatchSuggestion.ticket_id, func.max(DispatchSuggestion.id).label("id"))
+        .group_by(DispatchSuggestion.ticket_id)
+        .subquery()
+    )
 
 
 class Matter(Base):

@@ -19,7 +19,7 @@ from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.dispatch import history, location, matching, registry, routing, signals
 from hotline.dispatch.enums import Decision
-from hotline.dispatch.models import DispatchSuggestion, Landmark, Matter
+from hotline.dispatch.models import DispatchSuggestion, Landmark, Matter, latest_suggestions
 from hotline.dispatch.schemas import (
     CategoryGuess,
     DepartmentGuess,
@@ -597,15 +597,11 @@ def triage_queue(
 ) -> list[tuple[Ticket, DispatchSuggestion | None]]:
     """Registered tickets waiting for a dispatcher: emergencies first, then the least confident,
     oldest first; tickets no suggestion was made for are included."""
-    last = (
-        select(DispatchSuggestion.ticket_id, func.max(DispatchSuggestion.id).label("sid"))
-        .group_by(DispatchSuggestion.ticket_id)
-        .subquery()
-    )
+    last = latest_suggestions()
     rows = session.execute(
         select(Ticket, DispatchSuggestion)
         .outerjoin(last, last.c.ticket_id == Ticket.id)
-        .outerjoin(DispatchSuggestion, DispatchSuggestion.id == last.c.sid)
+        .outerjoin(DispatchSuggestion, DispatchSuggestion.id == last.c.id)
         .where(Ticket.status == Status.registered.value)
         .order_by(
             (Ticket.urgency == Urgency.emergency.value).desc(),

@@ -38,13 +38,18 @@ def _done(request: Request, zh: str, en: str) -> Response:
     return RedirectResponse("/ui/admin", status_code=303)
 
 
-def _failed(request: Request, db: DbSession, exc: Exception) -> Response:
+def flash_failure(request: Request, db: DbSession, exc: Exception) -> None:
+    """Undo the failed action and tell why, in the page's language (for the next page shown)."""
     db.rollback()
     if isinstance(exc, DomainError):
         message = translate(exc.message_key, lang(request), **exc.params)
     else:
         message = _validation_message(exc, lang(request))
     flash(request, message, "error")
+
+
+def _failed(request: Request, db: DbSession, exc: Exception) -> Response:
+    flash_failure(request, db, exc)
     return RedirectResponse("/ui/admin", status_code=303)
 
 

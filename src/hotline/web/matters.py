@@ -17,13 +17,11 @@ from hotline.dispatch import matters
 from hotline.dispatch.schemas import MatterIn
 from hotline.errors import DomainError
 from hotline.http.deps import DbSession
-from hotline.i18n import translate
 from hotline.org import service as org_service
 from hotline.org.enums import DepartmentKind
-from hotline.web.admin import _upload
+from hotline.web.admin import _upload, flash_failure
 from hotline.web.render import page
 from hotline.web.session import Form, Staff, flash, lang, need
-from hotline.web.views import _validation_message
 
 router = APIRouter(prefix="/ui/admin/matters", include_in_schema=False)
 
@@ -32,15 +30,6 @@ LOCAL_KINDS = [k for k in DepartmentKind if k not in (DepartmentKind.functional,
 
 def _back(code: str | None = None) -> RedirectResponse:
     return RedirectResponse("/ui/admin/matters" + (f"?code={quote(code)}" if code else ""), status_code=303)
-
-
-def _error(request: Request, db: DbSession, exc: Exception) -> None:
-    db.rollback()
-    if isinstance(exc, DomainError):
-        message = translate(exc.message_key, lang(request), **exc.params)
-    else:
-        message = _validation_message(exc, lang(request))
-    flash(request, message, "error")
 
 
 @router.get("", response_class=HTMLResponse)
@@ -93,7 +82,7 @@ async def import_list(request: Request, db: DbSession, me: Staff, form: Form) ->
             )
         db.commit()
     except DomainError as exc:
-        _error(request, db, exc)
+        flash_failure(request, db, exc)
         return _back()
     if lang(request) == "en":
         flash(
@@ -162,7 +151,7 @@ def save(request: Request, db: DbSession, me: Staff, form: Form) -> Response:
         matters.save(db, data=data, actor=me.name)
         db.commit()
     except (DomainError, ValidationError) as exc:
-        _error(request, db, exc)
+        flash_failure(request, db, exc)
         return _back(code or "new")
     flash(request, f"Matter {code} saved" if lang(request) == "en" else f"事项 {code} 已保存")
     return _back(code)
@@ -176,7 +165,7 @@ def deactivate(request: Request, db: DbSession, me: Staff, form: Form) -> Respon
         matters.deactivate(db, code=code, actor=me.name)
         db.commit()
     except DomainError as exc:
-        _error(request, db, exc)
+        flash_failure(request, db, exc)
         return _back(code)
     flash(request, f"Matter {code} switched off" if lang(request) == "en" else f"事项 {code} 已停用")
     return _back()
