@@ -34,16 +34,20 @@ def _db() -> sqlite3.Connection:
     return con
 
 
-def _key(text: str) -> str:
-    return hashlib.sha1((embedding.MODEL_NAME + "\x00" + text).encode()).hexdigest()  # noqa: S324 (a cache key)
+def _key(text: str, query: bool = True) -> str:
+    kind = "" if query else "passage\x00"  # query vectors keep the keys they were first stored under
+    return hashlib.sha1((embedding.MODEL_NAME + "\x00" + kind + text).encode()).hexdigest()  # noqa: S324 (a cache key)
 
 
-def vectors(texts: Sequence[str], *, batch: int = 64, progress: bool = False) -> np.ndarray:
-    """Query embeddings of texts, from the cache where present (computed and stored otherwise)."""
+def vectors(
+    texts: Sequence[str], *, batch: int = 64, progress: bool = False, query: bool = True
+) -> np.ndarray:
+    """Embeddings of texts (as e5 queries, or passages), from the cache where present (computed and
+    stored otherwise)."""
     con = _db()
     out = np.zeros((len(texts), embedding.DIM), dtype=np.float32)
     missing: list[int] = []
-    keys = [_key(t) for t in texts]
+    keys = [_key(t, query) for t in texts]
     for i, k in enumerate(keys):
         row = con.execute("SELECT v FROM vec WHERE key = ?", (k,)).fetchone()
         if row is None:
@@ -53,7 +57,7 @@ def vectors(texts: Sequence[str], *, batch: int = 64, progress: bool = False) ->
     started = time.time()
     for n in range(0, len(missing), batch):
         idx = missing[n : n + batch]
-        vecs = embedding.encode([texts[i] for i in idx])
+        vecs = embedding.encode([texts[i] for i in idx], query=query)
         con.executemany(
             "INSERT OR REPLACE INTO vec VALUES (?, ?)",
             [(keys[i], v.tobytes()) for i, v in zip(idx, vecs, strict=False)],

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from hotline.dispatch import history, matching, registry, service
 from hotline.dispatch import matters as matter_list
 from hotline.dispatch.models import DispatchSuggestion
+from hotline.nlp import embedding
 from hotline.tickets.models import Ticket
 from hotline.tickets.states import Status
 from hotline.workflow import service as wf
@@ -62,7 +63,7 @@ def test_settled_history_trains_a_department_model_that_moves_the_suggestion(
     share_after = {d.department_id: d.confidence for d in after.departments}.get(zjj, 0.0)
     assert share_after > share_before
     assert "本中心" in after.reason
-    vector = history.ticket_vector(matching.text_vectors("", PAVING.format(99)))
+    vector = embedding.mean_vector(matching.text_vectors("", PAVING.format(99)))
     said = history.read(db, "", PAVING.format(99), vector=vector)
     metrics = trained.version.metrics
     assert said is not None and (said.weight, said.vote_weight) == (
@@ -86,7 +87,7 @@ def test_similar_settled_tickets_vote_and_a_return_votes_against(
     history.keep(
         db,
         ticket_id=returned.id,
-        vector=history.ticket_vector(matching.text_vectors("地砖", PAVING.format(7))),
+        vector=embedding.mean_vector(matching.text_vectors("地砖", PAVING.format(7))),
     )
     wf.accept_return(
         db,
@@ -104,9 +105,9 @@ def test_similar_settled_tickets_vote_and_a_return_votes_against(
     )
     ix = history.index(db, past)
     assert ix.codes == ["ZJJ", "ZJJ", "ZJJ", "ZJJ", "CGJ"] and list(ix.signs) == [1, 1, 1, 1, -1]
-    said = history.vote(ix, history.ticket_vector(matching.text_vectors("", PAVING.format(99))))
+    said = history.vote(ix, embedding.mean_vector(matching.text_vectors("", PAVING.format(99))))
     assert said == {"ZJJ": 1.0}  # CGJ's return counts against it, never for it
-    unrelated = history.vote(ix, history.ticket_vector(matching.text_vectors("", "孩子的学籍怎么转到明湖来")))
+    unrelated = history.vote(ix, embedding.mean_vector(matching.text_vectors("", "孩子的学籍怎么转到明湖来")))
     assert unrelated == {}  # the history speaks only of what it has seen
 
 

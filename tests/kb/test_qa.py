@@ -5,14 +5,16 @@ OpenAI protocol)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from hotline.kb import qa, service
-from hotline.kb.enums import ArticleStatus
-from hotline.kb.models import Article
+from hotline.kb.chunking import chunk
+from hotline.kb.enums import ArticleStatus, PassageRole
+from hotline.kb.models import Article, Passage
 from hotline.llm.models import LlmCall
 from tests.factories import Actors
 from tests.fakes.openai_server import FakeOpenAI, completion
@@ -25,8 +27,52 @@ def _title(articles: list[Article], fragment: str) -> Article:
 def test_answer_names_article_and_passage(db: Session, demo_kb: list[Article]) -> None:
     out = qa.answer(db, "我在外面租房子住，公积金能取出来交房租吗", use_llm=False)
     assert out.answered and out.method == "extractive" and not out.generated
-    assert out.sources[0].title == "住房公积金提取办事指南" and out.sources[0].heading == "租房提取"
-    assert out.answer == out.sources[0].text and "1500元" in out.answer
+    assert [s.title for s in out.sources] == ["住房公积金提取办事指南"]
+    assert "租房提取" in (out.sources[0].heading or "") and out.answer is not None and "1500元" in out.answer
+    assert out.answerability is not None and out.answerability >= qa.answerability_model().threshold  # type: ignore[union-attr]
+
+
+def test_an_answer_spans_the_article_and_names_each_source_once(db: Session, demo_kb: list[Article]) -> None:
+    """A broad question gets who may and how to, from one article named once — not one paragraph of
+    it listed three times."""
+    out = qa.answer(db, "公积金怎么提取", use_llm=False)
+    assert out.answered and len(out.sources) == 1 and out.sources[0].title == "住房公积金提取办事指南"
+    assert out.answer is not None
+    assert "退休" in out.answer  # 适用情形: who may withdraw
+    assert "手机应用" in out.answer  # 办理渠道: how
+    # a narrow question keeps to its own passage
+    narrow = qa.answer(db, "住院能报销多少比例", use_llm=False)
+    assert narrow.answer is not None and "85%" in narrow.answer and "异地就医" not in narrow.answer
+
+
+def test_disclaimers_are_notes_and_never_answer(db: Session, demo_kb: list[Article]) -> None:
+    """The quoted line under each demo article's title is kept with it as a note, outside the index:
+    the weather and a newborn's registration never get the wage article's disclaimer."""
+    notes = db.query(Passage).filter_by(role=PassageRole.note).all()
+    assert len(notes) == len(demo_kb) and all("非真实政策" in p.text for p in notes)
+    assert all("非真实政策" not in h.doc.meta["text"] for h in qa.search_kb(db, "非真实政策 演示知识库", k=20))
+    weather = qa.answer(db, "明天天气怎么样", use_llm=False)
+    assert not weather.answered and weather.offer_ticket
+    newborn = qa.answer(db, "新生儿怎么上户口", use_llm=False)
+    assert newborn.answered and newborn.sources[0].title == "新生儿户口登记"
+    assert newborn.answer is not None and "一个月以内" in newborn.answer and "出生医学证明" in newborn.answer
+    assert "非真实政策" not in newborn.answer
+
+
+def test_notes_are_told_from_body_text() -> None:
+    pieces = chunk("> 演示用，非真实政策。\n\n## 条件\n年满18周岁。\n\n注：以上仅供参考。\n\n## 材料\n身份证。")
+    assert [(c.heading, c.note) for c in pieces] == [(None, True), ("条件", False), ("条件", True), ("材料", False)]
+    assert pieces[0].text == "演示用，非真实政策。"
+
+
+def test_without_meaning_the_words_answer(
+    db: Session, demo_kb: list[Article], damaged_embedding: Path
+) -> None:
+    """Damaged embedding weights: search goes on by words (the older coverage rule), never fails."""
+    qa.reset_indexes()
+    out = qa.answer(db, "驾驶证丢了怎么补办", use_llm=False)
+    assert out.answered and out.sources[0].title == "机动车驾驶证换证和补证" and out.answerability is None
+    assert not qa.answer(db, "我家的猫走丢了能帮忙找吗", use_llm=False).answered
 
 
 def test_unknown_questions_get_an_honest_no_and_a_ticket_offer(db: Session, demo_kb: list[Article]) -> None:

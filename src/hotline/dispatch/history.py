@@ -54,13 +54,6 @@ WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9)
 RETURNED_WEIGHT = 2.0
 
 
-def ticket_vector(vectors: np.ndarray) -> np.ndarray:
-    """One vector for a request from its windows' vectors: their mean, made unit again."""
-    mean = vectors.mean(axis=0)
-    norm = float(np.linalg.norm(mean))
-    return mean / norm if norm > 0 else mean
-
-
 def keep(session: Session, *, ticket_id: int, vector: np.ndarray) -> None:
     """Store a ticket's vector (once: a second routing of the same ticket keeps the first)."""
     insert = upsert_insert(session.get_bind().dialect.name)

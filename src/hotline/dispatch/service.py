@@ -259,7 +259,7 @@ def _matter_departments(
         else:
             units[unit.id] = units.get(unit.id, 0.0) + p
             served.setdefault(unit.id, cat.entries[i])
-    said = history.read(session, title, content, vector=history.ticket_vector(vectors))
+    said = history.read(session, title, content, vector=embedding.mean_vector(vectors))
     units = history.blend(units, said)
     matter = _matter_guess(session, cat, reading, int(order[0]))
     top = sorted(units.items(), key=lambda kv: -kv[1])
@@ -473,7 +473,7 @@ def _vectors_kept(session: Session, ticket: Ticket) -> np.ndarray | None:
     except embedding.EmbeddingUnavailable as exc:
         log.warning("no sentence vectors for ticket %s: %s", ticket.number, exc)
         return None
-    history.keep(session, ticket_id=ticket.id, vector=history.ticket_vector(vectors))
+    history.keep(session, ticket_id=ticket.id, vector=embedding.mean_vector(vectors))
     return vectors
 
 

@@ -1,5 +1,7 @@
 """Split article text into passages: by heading, then by paragraph, packed up to a size, never
-cutting a sentence unless it alone is too long."""
+cutting a sentence unless it alone is too long. A quoted paragraph (Markdown "> …") or one that opens
+as a note or disclaimer (注：, 说明：, 免责声明 …) becomes a note of its own: kept with the article,
+never an answer."""
 
 from __future__ import annotations
 
@@ -9,12 +11,20 @@ from dataclasses import dataclass
 MAX_CHARS = 320
 _SENTENCE = re.compile(r"(?<=[。！？；!?;])|\n")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+_QUOTE = re.compile(r"^\s{0,3}>\s?", re.MULTILINE)
+_NOTE = re.compile(r"^\s*(注|备注|说明|特别说明|温馨提示|免责声明|声明)\s*[:：]|^\s*免责声明")
 
 
 @dataclass
 class Chunk:
     heading: str | None
     text: str
+    note: bool = False
+
+
+def is_note(paragraph: str) -> bool:
+    """A quoted paragraph, or one that says it is a note or a disclaimer."""
+    return paragraph.lstrip().startswith(">") or bool(_NOTE.match(paragraph))
 
 
 def sections(markdown: str) -> list[tuple[str | None, str]]:
@@ -37,6 +47,14 @@ def chunk(text: str, *, max_chars: int = MAX_CHARS) -> list[Chunk]:
             continue
         current = ""
         for paragraph in re.split(r"\n\s*\n", body):
+            if is_note(paragraph):
+                if current:
+                    chunks.append(Chunk(heading, current))
+                    current = ""
+                note = _QUOTE.sub("", paragraph).strip()
+                if note:
+                    chunks.append(Chunk(heading, note[: max_chars * 2], note=True))
+                continue
             for sentence in (s.strip() for s in _SENTENCE.split(paragraph)):
                 if not sentence:
                     continue

@@ -12,3 +12,8 @@ class ArticleStatus(StrEnum):
     draft = "draft"  # 草稿
     published = "published"  # 已发布 (served while valid)
     expired = "expired"  # 已失效 (never served)
+
+
+class PassageRole(StrEnum):
+    body = "body"  # 正文: may answer a question
+    note = "note"  # 说明: a quoted disclaimer or remark, kept with the article, never an answer

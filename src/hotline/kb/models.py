@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, utcnow
-from hotline.kb.enums import ArticleKind, ArticleStatus
+from hotline.kb.enums import ArticleKind, ArticleStatus, PassageRole
 
 
 class Article(Base):
@@ -53,7 +53,9 @@ class ArticleVersion(Base):
 
 
 class Passage(Base):
-    """A retrievable piece of the current version of an article, under its heading."""
+    """A retrievable piece of the current version of an article, under its heading. A note (a quoted
+    disclaimer, a remark) is kept with the article but never answers a question. The sentence vector
+    (float16, e5 passage) is computed when the article is written."""
 
     __tablename__ = "kb_passages"
 
@@ -62,3 +64,6 @@ class Passage(Base):
     ordinal: Mapped[int]
     heading: Mapped[str | None] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
+    role: Mapped[PassageRole] = mapped_column(String(16), default=PassageRole.body, server_default="body")
+    vector_model: Mapped[str | None] = mapped_column(String(64))
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)

@@ -1,26 +1,46 @@
 """Search and answer: the KB index and the past-ticket index (rebuilt when their sources change),
-extractive answers that name their sources, and grounded large-model answers that cite them."""
+extractive answers that name their sources, and grounded large-model answers that cite them.
+
+A question is answered only when the KB can answer it: the best passage's *answerability* — a
+logistic model of its meaning (cosine), the share of the question's topic words it holds and its lead
+over the best passage of any other article — must reach a threshold. The model and threshold are
+fitted by scripts/fit_answerability.py on the development questions (bench/data), answerable and
+not, and stored in kb/data/answerability.json; bench/qa.py measures them on held-out questions.
+Without the embedding, the older rule answers: half the question's topic words in the passage.
+
+An answer is one article's: its best passage, and the other passages of the same article that are
+about the question too (conditions and how to apply), in the article's order, at most three; each
+source is named once. Notes (disclaimers) are never in the index."""
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session, load_only, undefer
 
 from hotline import texts
 from hotline.db import utcnow
-from hotline.kb.enums import ArticleKind, ArticleStatus
+from hotline.kb.enums import ArticleKind, ArticleStatus, PassageRole
 from hotline.kb.models import Article, Passage
 from hotline.kb.schemas import AnswerOut, Source
-from hotline.kb.search import Doc, Hit, SearchIndex
+from hotline.kb import search
+from hotline.kb.search import Doc, Hit, SearchIndex, passage_vectors, query_vector
 from hotline.llm import client as llm
 from hotline.llm.client import LlmUnavailable
+from hotline.nlp import embedding
 from hotline.org.models import Department
 from hotline.tickets.enums import AssignmentRole
 from hotline.tickets.models import Assignment, Ticket
@@ -56,8 +76,9 @@ def kb_index(session: Session) -> SearchIndex:
     rows = session.execute(
         select(Passage, Article)
         .join(Article, Article.id == Passage.article_id)
-        .where(Article.status == ArticleStatus.published.value)
+        .where(Article.status == ArticleStatus.published.value, Passage.role == PassageRole.body.value)
         .order_by(Passage.article_id, Passage.ordinal)
+        .options(undefer(Passage.vector))
     ).all()
     docs = [
         Doc(
@@ -73,13 +94,21 @@ def kb_index(session: Session) -> SearchIndex:
                 "kind": a.kind,
                 "valid_from": a.valid_from,
                 "valid_to": a.valid_to,
+                "category_id": a.category_id,
+                "ordinal": p.ordinal,
             },
         )
         for p, a in rows
     ]
     # short questions against short passages: bigrams in the ranking help where words were cut
     # differently; long ticket texts rank better on words alone (bench/qa.py)
-    index = SearchIndex(docs, bigrams_in_ranking=True)
+    fitted = answerability_model()
+    index = SearchIndex(
+        docs,
+        bigrams_in_ranking=True,
+        vectors=_passage_matrix(rows),
+        meaning_weight=fitted.meaning_weight if fitted is not None else search.MEANING_WEIGHT,
+    )
     with _lock:
         _kb = (key, index)
     return index
@@ -157,6 +186,28 @@ def ticket_index(session: Session, *, max_age: float = TICKET_INDEX_TTL) -> Sear
     return index
 
 
+def _passage_matrix(rows: list[Any]) -> np.ndarray | None:
+    """The passages' kept vectors; those written before the embedding (or by another model) are
+    computed now, in memory (`hotline kb embed` stores them). None without the embedding."""
+    if not rows:
+        return None
+    out = np.zeros((len(rows), embedding.DIM), dtype=np.float32)
+    missing = []
+    for i, (p, _) in enumerate(rows):
+        if p.vector is not None and p.vector_model == embedding.MODEL_NAME:
+            out[i] = np.frombuffer(p.vector, dtype=np.float16)
+        else:
+            missing.append(i)
+    if missing:
+        log.info("%d KB passages have no stored vector: computed for this index", len(missing))
+        fresh = passage_vectors([(rows[i][1].title, rows[i][0].heading, rows[i][0].text) for i in missing])
+        if fresh is None:
+            return None
+        for i, v in zip(missing, fresh, strict=True):
+            out[i] = np.frombuffer(v, dtype=np.float16)
+    return out
+
+
 def reset_indexes() -> None:
     global _kb, _tickets
     with _lock:
@@ -171,14 +222,118 @@ def _served(now: datetime) -> Callable[[Doc], bool]:
     return keep
 
 
+@dataclass(frozen=True)
+class Answerability:
+    """The logistic model of whether a passage answers a question (kb/data/answerability.json)."""
+
+    weights: tuple[float, ...]  # meaning, coverage, lead
+    bias: float
+    threshold: float
+    model: str
+    meaning_weight: float  # of meaning in the KB's fused ranking
+
+    def probability(self, features: tuple[float, ...]) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features, strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+ANSWERABILITY_FILE = Path(__file__).parent / "data" / "answerability.json"
+
+
+@cache
+def answerability_model() -> Answerability | None:
+    try:
+        data = json.loads(ANSWERABILITY_FILE.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    return Answerability(
+        weights=tuple(data["weights"]),
+        bias=data["bias"],
+        threshold=data["threshold"],
+        model=data["model"],
+        meaning_weight=data["meaning_weight"],
+    )
+
+
+def features(hits: list[Hit]) -> tuple[float, float, float] | None:
+    """What says whether the best hit answers: its meaning, its coverage of the question's topic words,
+    and its meaning's lead over the best passage of another article. None without meaning."""
+    if not hits or hits[0].meaning is None:
+        return None
+    best = hits[0]
+    other = next(
+        (h.meaning for h in hits[1:] if h.doc.meta["article_id"] != best.doc.meta["article_id"]), None
+    )
+    lead = best.meaning - other if other is not None else 0.05  # type: ignore[operator]
+    return (float(best.meaning), float(best.coverage), float(lead))
+
+
+def answerable(hits: list[Hit]) -> float | None:
+    """The probability that the best hit answers the question; None where it cannot be said (no
+    meaning, or no fitted model for the embedding in use): the coverage rule decides then."""
+    model = answerability_model()
+    x = features(hits)
+    if model is None or x is None or model.model != embedding.MODEL_NAME:
+        return None
+    return model.probability(x)
+
+
 def answers(hit: Hit) -> bool:
-    """Whether a passage holds enough of a question to answer it."""
+    """Whether a passage holds enough of a question's words to answer it (the rule without meaning)."""
     return hit.coverage >= MIN_COVERAGE and bool(hit.matched)
 
 
-def search_kb(session: Session, query: str, *, k: int = 5, now: datetime | None = None) -> list[Hit]:
-    """The best passages of articles served now."""
-    return kb_index(session).search(query, k=k, keep=_served(now or utcnow()))
+def search_kb(
+    session: Session,
+    query: str,
+    *,
+    k: int = 5,
+    now: datetime | None = None,
+    vector: np.ndarray | None = None,
+) -> list[Hit]:
+    """The best passages of articles served now (by meaning and words where the embedding is had)."""
+    index = kb_index(session)
+    if vector is None and index.vectors is not None:
+        vector = query_vector(query)
+    return index.search(query, k=k, keep=_served(now or utcnow()), vector=vector)
+
+
+@dataclass
+class Reading:
+    """What the KB holds for a question: the passages that answer it (one article's), the probability
+    that they do, and every hit retrieved."""
+
+    passages: list[Hit]
+    probability: float | None
+    hits: list[Hit]
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.passages)
+
+
+SPAN = 3  # passages of one article an answer may join
+SPAN_MEANING = 0.02  # a further passage joins when its meaning is this close to the article's closest
+
+
+def read(session: Session, question: str, *, now: datetime | None = None) -> Reading:
+    """Find whether and from which passages the KB answers a question."""
+    hits = search_kb(session, question, k=10, now=now)
+    p = answerable(hits)
+    if p is None:  # no meaning: the words decide
+        ok = sorted((h for h in hits if answers(h)), key=lambda h: (-h.coverage, -h.score))
+        return Reading(passages=ok[:1], probability=None, hits=hits)
+    model = answerability_model()
+    assert model is not None  # noqa: S101 - answerable() said there is one
+    if p < model.threshold:
+        return Reading(passages=[], probability=p, hits=hits)
+    best = hits[0]
+    article = best.doc.meta["article_id"]
+    own = [h for h in hits if h.doc.meta["article_id"] == article and h.meaning is not None]
+    closest = max(h.meaning for h in own)  # type: ignore[type-var]
+    span = [best] + [h for h in own[1:] if h.meaning >= closest - SPAN_MEANING]  # type: ignore[operator]
+    span = sorted(span[:SPAN], key=lambda h: h.doc.meta["ordinal"])
+    return Reading(passages=span, probability=p, hits=hits)
 
 
 def similar_tickets(
@@ -189,28 +344,50 @@ def similar_tickets(
     return ticket_index(session).search(text, k=k, keep=keep)
 
 
-def _source(hit: Hit) -> Source:
-    m = hit.doc.meta
-    return Source(
-        article_id=m["article_id"],
-        title=m["title"],
-        passage_id=hit.doc.key,
-        heading=m["heading"],
-        text=m["text"],
-        score=round(hit.score, 4),
-    )
+def _sources(hits: list[Hit]) -> list[Source]:
+    """Each article once, with the passages of it that were used, in its order."""
+    by_article: dict[int, list[Hit]] = {}
+    for h in hits:
+        by_article.setdefault(h.doc.meta["article_id"], []).append(h)
+    out = []
+    for group in by_article.values():
+        group = sorted(group, key=lambda h: h.doc.meta["ordinal"])
+        m = group[0].doc.meta
+        headings = [h.doc.meta["heading"] for h in group if h.doc.meta["heading"]]
+        out.append(
+            Source(
+                article_id=m["article_id"],
+                title=m["title"],
+                passage_id=group[0].doc.key,
+                heading="、".join(dict.fromkeys(headings)) or None,
+                text="\n".join(h.doc.meta["text"] for h in group),
+                score=round(max(h.score for h in group), 4),
+            )
+        )
+    return out
+
+
+def _extract(passages: list[Hit]) -> str:
+    """The answer in the KB's own words: the passages under their headings (one passage as it is)."""
+    first = passages[0].doc.meta
+    if len(passages) == 1:
+        text = first["text"]
+        return f"{first['title']}\n{text}" if first["kind"] == ArticleKind.faq else text
+    parts = []
+    for h in passages:
+        m = h.doc.meta
+        head = m["heading"] if m["heading"] and m["heading"] != m["title"] else None
+        parts.append(f"【{head}】{m['text']}" if head else m["text"])
+    return "\n".join(parts)
 
 
 def answer(
     session: Session, question: str, *, use_llm: bool = True, now: datetime | None = None
 ) -> AnswerOut:
     """Answer from the KB with sources, or say honestly that the KB does not know."""
-    # the passage that holds most of the question answers it; the retrieval score breaks ties
-    hits = sorted(
-        (h for h in search_kb(session, question, k=8, now=now) if answers(h)),
-        key=lambda h: (-h.coverage, -h.score),
-    )
-    if not hits:
+    reading = read(session, question, now=now)
+    probability = None if reading.probability is None else round(reading.probability, 3)
+    if not reading.answered:
         return AnswerOut(
             answered=False,
             answer=None,
@@ -219,18 +396,25 @@ def answer(
             method="none",
             message=DONT_KNOW,
             offer_ticket=True,
+            answerability=probability,
         )
-    sources = [_source(h) for h in hits[:3]]
     if use_llm and llm.configured():
+        # the model sees the answering passages and the next best ones; it cites what it uses
+        given = list({h.doc.key: h for h in [*reading.passages, *reading.hits[:4]]}.values())[:5]
         try:
-            return _rag(session, question, hits[:4])
+            out = _rag(session, question, given)
+            out.answerability = probability
+            return out
         except LlmUnavailable as exc:
             log.info("grounded answer fell back to extractive: %s", exc.reason)
-    best = hits[0].doc.meta
-    text = best["text"]
-    if best["kind"] == ArticleKind.faq:
-        text = f"{best['title']}\n{text}"
-    return AnswerOut(answered=True, answer=text, sources=sources, generated=False, method="extractive")
+    return AnswerOut(
+        answered=True,
+        answer=_extract(reading.passages),
+        sources=_sources(reading.passages),
+        generated=False,
+        method="extractive",
+        answerability=probability,
+    )
 
 
 def _rag(session: Session, question: str, hits: list[Hit]) -> AnswerOut:
@@ -271,7 +455,7 @@ def _rag(session: Session, question: str, hits: list[Hit]) -> AnswerOut:
     return AnswerOut(
         answered=True,
         answer=text,
-        sources=[_source(hits[n - 1]) for n in numbers],
+        sources=_sources([hits[n - 1] for n in numbers]),
         generated=True,
         method="llm",
     )

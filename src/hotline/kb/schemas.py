@@ -106,6 +106,9 @@ class AnswerOut(BaseModel):
     method: str  # extractive | llm | none
     message: str | None = None
     offer_ticket: bool = False
+    answerability: float | None = Field(
+        default=None, description="probability that the KB answers the question (None: judged by words)"
+    )
 
 
 class DraftIn(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -15,11 +16,12 @@ from hotline.accounts.principal import Principal
 from hotline.categories import service as category_service
 from hotline.db import utcnow
 from hotline.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from hotline.kb import importers
+from hotline.kb import importers, search
 from hotline.kb.chunking import chunk
-from hotline.kb.enums import ArticleKind, ArticleStatus
+from hotline.kb.enums import ArticleKind, ArticleStatus, PassageRole
 from hotline.kb.models import Article, ArticleVersion, Passage
 from hotline.kb.schemas import ArticleIn, ArticleUpdate
+from hotline.nlp import embedding
 from hotline.org import service as org_service
 
 
@@ -270,9 +272,21 @@ def _rebuild_passages(session: Session, article: Article) -> None:
     pieces = chunk(article.body)
     if article.kind == ArticleKind.faq:
         # a question and its answer are one passage: the question is what people ask
-        pieces = [type(pieces[0])(heading=article.title, text=p.text) for p in pieces] if pieces else []
-    for i, piece in enumerate(pieces):
-        session.add(
-            Passage(article_id=article.id, ordinal=i, heading=piece.heading or article.title, text=piece.text)
+        pieces = [replace(p, heading=article.title) for p in pieces]
+    rows = [
+        Passage(
+            article_id=article.id,
+            ordinal=i,
+            heading=piece.heading or article.title,
+            text=piece.text,
+            role=PassageRole.note if piece.note else PassageRole.body,
         )
+        for i, piece in enumerate(pieces)
+    ]
+    # the meaning of each passage, computed now (once per save) so that a question costs one embedding
+    vectors = search.passage_vectors([(article.title, r.heading, r.text) for r in rows])
+    for row, vector in zip(rows, vectors or [None] * len(rows), strict=True):
+        if vector is not None:
+            row.vector, row.vector_model = vector, embedding.MODEL_NAME
+        session.add(row)
     session.flush()

@@ -191,3 +191,36 @@ def windows(text: str, *, size: int = WINDOW_CHARS, limit: int = MAX_WINDOWS) ->
         else:
             out.append(current)
     return out[:limit]
+
+
+def mean_vector(vectors: np.ndarray) -> np.ndarray:
+    """One vector for a text from its windows' vectors: their mean, made unit again."""
+    mean = np.asarray(vectors, dtype=np.float32).mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm > 0 else mean
+
+
+def text_vector(text: str, *, query: bool = True, limit: int = MAX_WINDOWS) -> np.ndarray:
+    """A text's vector: the mean of its first windows' (what a ticket keeps, what a question asks with)."""
+    wins = windows(text, limit=limit) or [normalize(text)]
+    return mean_vector(encode(wins, query=query))
+
+
+def mean_vectors(
+    texts: Sequence[str],
+    encoder: Any = None,
+    *,
+    query: bool = True,
+    limit: int = MAX_WINDOWS,
+) -> np.ndarray:
+    """`text_vector` of many texts in one batch (`encoder`, given a list of windows, returns their
+    vectors: `encode` by default, a benchmark's disk cache otherwise)."""
+    per = [windows(t, limit=limit) or [normalize(t) or " "] for t in texts]
+    flat = [w for ws in per for w in ws]
+    vecs = encoder(flat) if encoder is not None else encode(flat, query=query)
+    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    at = 0
+    for i, ws in enumerate(per):
+        out[i] = mean_vector(vecs[at : at + len(ws)])
+        at += len(ws)
+    return out
