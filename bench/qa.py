@@ -110,13 +110,14 @@ def bench_replies() -> None:
     # meaning: e5 vectors of each message (query) and each reply (passage), the mean of their first
     # windows, as the product keeps a ticket's vector; then fused with BM25
     import embedcache
-
     from hotline.kb.search import fuse
     from hotline.nlp.embedding import mean_vectors
 
     t = time.perf_counter()
     q_vec = mean_vectors(queries, lambda ws: embedcache.vectors(ws, progress=True), limit=WINDOWS)
-    r_vec = mean_vectors(replies, lambda ws: embedcache.vectors(ws, progress=True, query=False), limit=WINDOWS)
+    r_vec = mean_vectors(
+        replies, lambda ws: embedcache.vectors(ws, progress=True, query=False), limit=WINDOWS
+    )
     print(f"(embeddings: {time.perf_counter() - t:.0f} s, cached in {embedcache.PATH.name})")
     cos = q_vec @ r_vec.T
     report("e5 cosine", [ranks_from_scores(cos[i], i) for i in range(len(queries))])

@@ -50,7 +50,9 @@ def test_disclaimers_are_notes_and_never_answer(db: Session, demo_kb: list[Artic
     the weather and a newborn's registration never get the wage article's disclaimer."""
     notes = db.query(Passage).filter_by(role=PassageRole.note).all()
     assert len(notes) == len(demo_kb) and all("非真实政策" in p.text for p in notes)
-    assert all("非真实政策" not in h.doc.meta["text"] for h in qa.search_kb(db, "非真实政策 演示知识库", k=20))
+    assert all(
+        "非真实政策" not in h.doc.meta["text"] for h in qa.search_kb(db, "非真实政策 演示知识库", k=20)
+    )
     weather = qa.answer(db, "明天天气怎么样", use_llm=False)
     assert not weather.answered and weather.offer_ticket
     newborn = qa.answer(db, "新生儿怎么上户口", use_llm=False)
@@ -60,8 +62,15 @@ def test_disclaimers_are_notes_and_never_answer(db: Session, demo_kb: list[Artic
 
 
 def test_notes_are_told_from_body_text() -> None:
-    pieces = chunk("> 演示用，非真实政策。\n\n## 条件\n年满18周岁。\n\n注：以上仅供参考。\n\n## 材料\n身份证。")
-    assert [(c.heading, c.note) for c in pieces] == [(None, True), ("条件", False), ("条件", True), ("材料", False)]
+    pieces = chunk(
+        "> 演示用，非真实政策。\n\n## 条件\n年满18周岁。\n\n注：以上仅供参考。\n\n## 材料\n身份证。"
+    )
+    assert [(c.heading, c.note) for c in pieces] == [
+        (None, True),
+        ("条件", False),
+        ("条件", True),
+        ("材料", False),
+    ]
     assert pieces[0].text == "演示用，非真实政策。"
 
 

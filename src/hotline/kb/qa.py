@@ -27,16 +27,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, load_only, undefer
 
 from hotline import texts
 from hotline.db import utcnow
+from hotline.kb import search
 from hotline.kb.enums import ArticleKind, ArticleStatus, PassageRole
 from hotline.kb.models import Article, Passage
 from hotline.kb.schemas import AnswerOut, Source
-from hotline.kb import search
 from hotline.kb.search import Doc, Hit, SearchIndex, passage_vectors, query_vector
 from hotline.llm import client as llm
 from hotline.llm.client import LlmUnavailable
@@ -324,7 +323,7 @@ def read(session: Session, question: str, *, now: datetime | None = None) -> Rea
         ok = sorted((h for h in hits if answers(h)), key=lambda h: (-h.coverage, -h.score))
         return Reading(passages=ok[:1], probability=None, hits=hits)
     model = answerability_model()
-    assert model is not None  # noqa: S101 - answerable() said there is one
+    assert model is not None
     if p < model.threshold:
         return Reading(passages=[], probability=p, hits=hits)
     best = hits[0]
