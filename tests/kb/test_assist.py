@@ -10,8 +10,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from hotline.dispatch import history
 from hotline.kb import assist, qa
 from hotline.kb.models import Article
+from hotline.org import service as org_service
 from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.states import Status
 from tests.conftest import principal_token
@@ -40,6 +42,76 @@ def test_similar_tickets_show_how_they_were_resolved(db: Session, actors: Actors
     hits = qa.similar_tickets(db, "我家楼下路灯坏了好几天")
     assert hits and hits[0].doc.meta["title"] == "小区路灯不亮"
     assert "恢复照明" in hits[0].doc.meta["reply"]
+
+
+def test_similar_cases_by_meaning_same_place_first_none_from_elsewhere(
+    db: Session, actors: Actors, now: datetime
+) -> None:
+    """With their kept vectors: a lamp request meets lamp cases, its own street's first, never the
+    night-construction case, nor a lamp case of another district."""
+    street = _resolved(
+        db, actors, now, "路灯不亮", "湖心一社区门口的路灯晚上一直不亮，走路看不见", "已更换灯具，恢复照明。"
+    )
+    street.area_id = org_service.area_id(db, code="MH-HB-HX-01")
+    district = _resolved(db, actors, now, "路灯坏了", "大桥街道主路上有两盏路灯坏了好几天", "已修复。")
+    district.area_id = org_service.area_id(db, code="MH-HB-DQ-01")
+    elsewhere = _resolved(db, actors, now, "路灯不亮", "高新街道科技园旁边的路灯晚上不亮", "已修复。")
+    elsewhere.area_id = org_service.area_id(db, code="MH-XC-GX-01")
+    noise = _resolved(
+        db,
+        actors,
+        now,
+        "工地夜间施工噪音",
+        "晚上11点工地还在打桩，吵得睡不着",
+        "已责令施工单位停止夜间施工。",
+    )
+    noise.area_id = street.area_id
+    db.flush()
+    assert history.embed_missing(db) >= 4
+    qa.reset_indexes()
+    hits = qa.similar_tickets(
+        db, "小区外面马路的路灯坏了，晚上黑乎乎的", area_id=org_service.area_id(db, code="MH-HB-HX-02")
+    )
+    ids = [h.doc.key for h in hits]
+    assert ids[:2] == [street.id, district.id] or ids[:2] == [district.id, street.id]
+    assert noise.id not in ids and elsewhere.id not in ids  # another problem; another district
+    assert all(h.meaning is not None and h.meaning >= qa.SIMILAR_MEANING for h in hits)
+    assert hits[0].doc.meta["place"] and hits[0].doc.meta["reply"]
+    # the same street ranks first when the request is there
+    here = qa.similar_tickets(db, "门口路灯坏了", area_id=street.area_id)
+    assert here[0].doc.key == street.id
+
+
+def test_draft_reply_cites_only_the_matching_article(
+    db: Session, actors: Actors, now: datetime, demo_kb: list[Article]
+) -> None:
+    """A construction-noise complaint quotes the noise article's own words (not a list of unrelated
+    titles); a request the KB knows nothing of leaves the basis for the department to fill in."""
+    noise = ticket_in(
+        db,
+        actors,
+        Status.processing,
+        now=now,
+        title="工地夜间施工噪音扰民",
+        content="我家旁边的工地每天晚上11点以后还在施工打桩，吵得全家睡不着，请管一管。",
+    )
+    out = assist.draft_reply(db, noise, department_id=actors.dept_id("CGJ", db), use_llm=False)
+    assert [s["title"] for s in out["sources"]] == ["噪声扰民投诉"]
+    assert "根据知识库《噪声扰民投诉》" in out["draft"] and "22时至次日6时" in out["draft"]
+    for unrelated in ("路灯", "物业服务收费"):
+        assert unrelated not in out["draft"]
+    assert "核查情况" in out["to_fill"] and len(out["to_fill"]) >= 5
+    unknown = ticket_in(
+        db,
+        actors,
+        Status.processing,
+        now=now,
+        title="菜市场搬迁",
+        content="听说我们这边的农贸市场明年要搬走，想知道搬到哪里去。",
+    )
+    out = assist.draft_reply(db, unknown, department_id=actors.dept_id("ZJJ", db), use_llm=False)
+    assert out["sources"] == [] and "《" not in out["draft"]
+    assert any("没有与本事项相符" in f for f in out["to_fill"])
 
 
 def test_extractive_summary_and_key_fields(db: Session, actors: Actors, now: datetime) -> None:

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import func, literal, select
+from sqlalchemy import delete, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from hotline.db import upsert_insert, utcnow
-from hotline.dispatch import classifier, registry, training
+from hotline.dispatch import classifier, matching, registry, training
 from hotline.dispatch.datasets import Examples, drop_rare
 from hotline.dispatch.models import DispatchSuggestion, latest_suggestions
 from hotline.nlp import embedding
@@ -67,6 +67,35 @@ def keep(session: Session, *, ticket_id: int, vector: np.ndarray) -> None:
         )
         .on_conflict_do_nothing()
     )
+
+
+EMBED_BATCH = 500  # tickets given a vector per sweep
+
+
+def embed_missing(session: Session, *, limit: int = EMBED_BATCH) -> int:
+    """Keep a vector for tickets that have none (answered on the spot, registered before the
+    embedding, made by another model), newest first; how many were embedded (0 without the embedding)."""
+    rows = session.execute(
+        select(Ticket.id, Ticket.title, Ticket.content)
+        .outerjoin(
+            TicketVector,
+            (TicketVector.ticket_id == Ticket.id) & (TicketVector.model == embedding.MODEL_NAME),
+        )
+        .where(TicketVector.ticket_id.is_(None), Ticket.status != Status.merged.value)
+        .order_by(Ticket.id.desc())
+        .limit(limit)
+    ).all()
+    done = 0
+    for r in rows:
+        try:
+            vectors = matching.text_vectors(r.title, r.content)
+        except embedding.EmbeddingUnavailable as exc:
+            log.warning("ticket vectors not made: %s", exc)
+            break
+        session.execute(delete(TicketVector).where(TicketVector.ticket_id == r.id))
+        keep(session, ticket_id=r.id, vector=embedding.mean_vector(vectors))
+        done += 1
+    return done
 
 
 def stored(session: Session, *, ticket_id: int) -> np.ndarray | None:

@@ -1,5 +1,6 @@
-"""Dispatch's timed work: retrain the department model when the settled history has grown
-(dispatch.history.retrain_if_grown; a count when nothing is due)."""
+"""Dispatch's timed work: keep a sentence vector for every ticket that has none (the history, similar
+cases and duplicates search by them), and retrain the department model when the settled history has
+grown (dispatch.history.retrain_if_grown; a count when nothing is due)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,12 @@ from sqlalchemy.orm import Session
 
 from hotline.dispatch import history
 from hotline.jobs.registry import sweep
+
+
+@sweep("ticket_vectors", order=35)
+def ticket_vectors(session: Session, *, now: datetime | None = None) -> dict[str, Any]:
+    """Embed tickets that have no vector yet (a batch per run)."""
+    return {"embedded": history.embed_missing(session)}
 
 
 @sweep("department_model", order=40)

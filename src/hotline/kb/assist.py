@@ -137,13 +137,49 @@ def summarize(session: Session, ticket: Ticket, *, use_llm: bool = True) -> dict
         return offline
 
 
+FILL = re.compile(r"【待填写：([^】]+)】")
+
+
+def _first(category: Category) -> str:
+    return category.full_name.split("/", 1)[0]
+
+
+def basis_for(session: Session, ticket: Ticket) -> qa.Reading:
+    """The KB passages that bear on this request: only an article the answerability model says answers
+    it, and (where the article files under a category) of the request's own first-level category."""
+    reading = qa.read(session, f"{ticket.title} {ticket.content}")
+    if not reading.passages:
+        return reading
+    article_category = reading.passages[0].doc.meta.get("category_id")
+    if article_category is not None and ticket.category_id is not None:
+        mine = session.get(Category, ticket.category_id)
+        theirs = session.get(Category, article_category)
+        if (
+            mine is not None
+            and theirs is not None
+            and mine.path.split("/")[1:2] != theirs.path.split("/")[1:2]
+        ):
+            return qa.Reading(passages=[], probability=reading.probability, hits=reading.hits)
+    return reading
+
+
 def draft_reply(
     session: Session, ticket: Ticket, *, department_id: int | None, use_llm: bool = True
 ) -> dict[str, Any]:
-    """A draft reply: KB basis and precedents (how similar tickets were answered), offline template or LLM."""
+    """A draft reply: the KB basis that matches the request (quoted, never invented), how similar
+    tickets of the same place and matter were answered, offline template or LLM; and what the
+    department still has to fill in."""
     query = f"{ticket.title} {ticket.content}"
-    basis = qa.search_kb(session, query, k=3)
-    precedents = qa.similar_tickets(session, query, k=3, department_id=department_id)
+    basis = basis_for(session, ticket).passages
+    precedents = qa.similar_tickets(
+        session,
+        query,
+        k=3,
+        department_id=department_id,
+        area_id=ticket.area_id,
+        category_id=ticket.category_id,
+        exclude=ticket.id,
+    )
     dept = session.get(Department, department_id) if department_id else None
     sources = [
         {"article_id": h.doc.meta["article_id"], "title": h.doc.meta["title"], "text": h.doc.meta["text"]}
@@ -155,6 +191,8 @@ def draft_reply(
             "number": h.doc.meta["number"],
             "title": h.doc.meta["title"],
             "reply": h.doc.meta["reply"],
+            "place": h.doc.meta["place"],
+            "satisfaction": h.doc.meta["satisfaction"],
         }
         for h in precedents
     ]
@@ -185,14 +223,17 @@ def draft_reply(
                     "editable": True,
                     "sources": sources,
                     "similar": similar,
+                    "to_fill": list(dict.fromkeys(FILL.findall(text))),
                 }
         except LlmUnavailable as exc:
             log.info("draft reply fell back to the template: %s", exc.reason)
-    basis_line = (
-        "依据" + "、".join(f"《{s['title']}》" for s in sources) + "的规定，【待填写：政策要点】。"
-        if sources
-        else ""
-    )
+    if sources:
+        # the KB's own words, under the article's name: a basis the department can check, not one made up
+        title = sources[0]["title"]
+        quoted = "".join(s["text"] for s in sources)
+        basis_line = f"根据知识库《{title}》：{quoted}【待填写：核实上述口径是否适用本件】"
+    else:
+        basis_line = "【待填写：政策依据（知识库中没有与本事项相符的条目）】"
     draft = (
         f"市民您好！您反映的“{ticket.title}”问题已收悉。"
         f"{dept.name if dept else '我单位'}高度重视，于【待填写：日期】安排【待填写：人员】进行了核查。"
@@ -206,4 +247,5 @@ def draft_reply(
         "editable": True,
         "sources": sources,
         "similar": similar,
+        "to_fill": list(dict.fromkeys(FILL.findall(draft))),
     }

@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, load_only, undefer
 
 from hotline import texts
+from hotline.categories.models import Category
 from hotline.db import utcnow
 from hotline.kb import search
 from hotline.kb.enums import ArticleKind, ArticleStatus, PassageRole
@@ -40,7 +41,9 @@ from hotline.kb.search import Doc, Hit, SearchIndex, passage_vectors, query_vect
 from hotline.llm import client as llm
 from hotline.llm.client import LlmUnavailable
 from hotline.nlp import embedding
-from hotline.org.models import Department
+from hotline.nlp.models import TicketVector
+from hotline.org.enums import AreaLevel
+from hotline.org.models import Area, Department
 from hotline.tickets.enums import AssignmentRole
 from hotline.tickets.models import Assignment, Ticket
 from hotline.tickets.states import Status
@@ -113,8 +116,22 @@ def kb_index(session: Session) -> SearchIndex:
     return index
 
 
+def _places(session: Session) -> dict[int, tuple[int | None, int | None, str]]:
+    """Each area's street and district (ids, None above them) and its name: what "the same place" is."""
+    rows = session.execute(select(Area.id, Area.level, Area.path, Area.name)).all()
+    level = {r.id: r.level for r in rows}
+    out: dict[int, tuple[int | None, int | None, str]] = {}
+    for r in rows:
+        chain = [int(x) for x in r.path.strip("/").split("/") if x] or [r.id]
+        street = next((i for i in chain if level.get(i) == AreaLevel.street), None)
+        district = next((i for i in chain if level.get(i) == AreaLevel.district), None)
+        out[r.id] = (street, district, r.name)
+    return out
+
+
 def ticket_index(session: Session, *, max_age: float = TICKET_INDEX_TTL) -> SearchIndex:
-    """The index of resolved tickets with how they were resolved (rebuilt at most every `max_age` s)."""
+    """The index of resolved tickets with how they were resolved and how the citizen judged it, their
+    place and category, by words and by their kept vectors (rebuilt at most every `max_age` s)."""
     global _tickets
     key = tuple(
         session.execute(
@@ -126,23 +143,30 @@ def ticket_index(session: Session, *, max_age: float = TICKET_INDEX_TTL) -> Sear
     with _lock:
         if _tickets is not None and (_tickets[0] == key or time.monotonic() - _tickets[1] < max_age):
             return _tickets[2]
+    resolved = Ticket.status.in_([s.value for s in RESOLVED])
     replies = dict(
         session.execute(
             select(Assignment.ticket_id, Assignment.reply)
             .join(Ticket, Ticket.id == Assignment.ticket_id)
-            .where(
-                Ticket.status.in_([s.value for s in RESOLVED]),
-                Assignment.role == AssignmentRole.lead.value,
-                Assignment.reply.is_not(None),
-            )
+            .where(resolved, Assignment.role == AssignmentRole.lead.value, Assignment.reply.is_not(None))
             .order_by(Assignment.id)
         ).all()
     )
+    categories = dict(session.execute(select(Category.id, Category.name)).all())
+    vectors = {
+        tid: vec
+        for tid, vec in session.execute(
+            select(TicketVector.ticket_id, TicketVector.vector)
+            .join(Ticket, Ticket.id == TicketVector.ticket_id)
+            .where(resolved, TicketVector.model == embedding.MODEL_NAME)
+        ).all()
+    }
     depts = dict(session.execute(select(Department.id, Department.name)).all())
-    docs = []
-    resolved = (
+    places = _places(session)
+    docs, rows = [], []
+    stmt = (
         select(Ticket)
-        .where(Ticket.status.in_([s.value for s in RESOLVED]))
+        .where(resolved)
         # only what the index keeps: the citizen's encrypted phone and ID number are not decrypted
         .options(
             load_only(
@@ -154,13 +178,17 @@ def ticket_index(session: Session, *, max_age: float = TICKET_INDEX_TTL) -> Sear
                 Ticket.lead_department_id,
                 Ticket.satisfaction,
                 Ticket.closed_at,
+                Ticket.area_id,
+                Ticket.category_id,
             )
         )
+        .order_by(Ticket.id)
     )
-    for t in session.scalars(resolved):
+    for t in session.scalars(stmt):
         reply = t.answer if t.answered_directly else replies.get(t.id)
         if not reply:
             continue
+        street, district, place = places.get(t.area_id, (None, None, "")) if t.area_id else (None, None, "")
         docs.append(
             Doc(
                 key=t.id,
@@ -176,10 +204,25 @@ def ticket_index(session: Session, *, max_age: float = TICKET_INDEX_TTL) -> Sear
                     "department": depts.get(t.lead_department_id) if t.lead_department_id else None,
                     "satisfaction": t.satisfaction,
                     "closed_at": t.closed_at,
+                    "area_id": t.area_id,
+                    "place": place or None,
+                    "street_id": street,
+                    "district_id": district,
+                    # the matter routed to sets the category down to its third level: the same
+                    # category is the same matter, or its nearest kin
+                    "category_id": t.category_id,
+                    "category": categories.get(t.category_id) if t.category_id else None,
                 },
             )
         )
-    index = SearchIndex(docs)
+        rows.append(vectors.get(t.id))
+    matrix = None
+    if docs and any(v is not None for v in rows):
+        matrix = np.zeros((len(docs), embedding.DIM), dtype=np.float32)
+        for i, v in enumerate(rows):
+            if v is not None:
+                matrix[i] = np.frombuffer(v, dtype=np.float16)
+    index = SearchIndex(docs, vectors=matrix)
     with _lock:
         _tickets = (key, time.monotonic(), index)
     return index
@@ -335,12 +378,54 @@ def read(session: Session, question: str, *, now: datetime | None = None) -> Rea
     return Reading(passages=span, probability=p, hits=hits)
 
 
+SIMILAR_MEANING = (
+    0.90  # below this a past ticket is about something else: unrelated requests meet at 0.88–0.90
+)
+SIMILAR_COVERAGE = 0.3  # without meaning: the share of the request's topic words a case must hold
+
+
 def similar_tickets(
-    session: Session, text: str, *, k: int = 5, department_id: int | None = None
+    session: Session,
+    text: str,
+    *,
+    k: int = 5,
+    department_id: int | None = None,
+    area_id: int | None = None,
+    category_id: int | None = None,
+    exclude: int | None = None,
+    vector: np.ndarray | None = None,
 ) -> list[Hit]:
-    """Resolved tickets most like this text, with their replies (optionally one department's only)."""
-    keep = (lambda d: d.meta["department_id"] == department_id) if department_id is not None else None
-    return ticket_index(session).search(text, k=k, keep=keep)
+    """Resolved tickets of this centre about the same problem, with their replies and the citizen's
+    judgement: the same matter (its category, which the matter sets) and place first; none from another district than the request's, none
+    that is about something else (meaning below SIMILAR_MEANING). Optionally one department's only."""
+    index = ticket_index(session)
+    if not index.docs:
+        return []
+    if vector is None and index.vectors is not None:
+        vector = query_vector(text)
+    street, district, _ = _places(session).get(area_id, (None, None, "")) if area_id else (None, None, "")
+
+    def keep(doc: Doc) -> bool:
+        m = doc.meta
+        if doc.key == exclude or (department_id is not None and m["department_id"] != department_id):
+            return False
+        return district is None or m["district_id"] is None or m["district_id"] == district
+
+    def tier(h: Hit) -> int:
+        """Same matter counts most, then the same street, then the same district."""
+        m = h.doc.meta
+        same_matter = category_id is not None and m["category_id"] == category_id
+        place = 2 if street is not None and m["street_id"] == street else 0
+        place = place or (1 if district is not None and m["district_id"] == district else 0)
+        return 3 * same_matter + place
+
+    hits = index.search(text, k=4 * k, keep=keep, vector=vector)
+    if index.vectors is not None and vector is not None:
+        hits = [h for h in hits if h.meaning is not None and h.meaning >= SIMILAR_MEANING]
+    else:
+        hits = [h for h in hits if h.coverage >= SIMILAR_COVERAGE]
+    hits.sort(key=lambda h: (-tier(h), -h.score))
+    return hits[:k]
 
 
 def _sources(hits: list[Hit]) -> list[Source]:

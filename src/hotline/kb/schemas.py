@@ -167,6 +167,8 @@ class Precedent(BaseModel):
     number: str
     title: str
     reply: str | None
+    place: str | None = None
+    satisfaction: str | None = None
 
 
 class DraftReplyOut(BaseModel):
@@ -177,3 +179,6 @@ class DraftReplyOut(BaseModel):
     editable: bool = True
     sources: list[DraftSource]
     similar: list[Precedent]
+    to_fill: list[str] = Field(
+        default_factory=list, description="what the department must still fill in (【待填写：…】)"
+    )

@@ -221,11 +221,10 @@ class SearchIndex:
         k: int = 5,
         keep: Callable[[Doc], bool] | None = None,
         vector: np.ndarray | None = None,
-        boost: np.ndarray | None = None,
     ) -> list[Hit]:
         """The k best documents for a query (those `keep` accepts), best first. By BM25 alone, a
         document that shares no word is no hit; with the query's `vector` the fused score ranks every
-        document. `boost` (one value per document) is added to the score: same place, same matter."""
+        document."""
         if self._bm25 is None:
             return []
         terms = analyze(query)
@@ -240,8 +239,6 @@ class SearchIndex:
             else np.zeros(len(self.docs))
         )
         scores = bm if meaning is None else fuse(bm, meaning, weight=self.meaning_weight)
-        if boost is not None:
-            scores = scores + boost
         # the query words the index knows; words it has never seen are no evidence either way
         words_ = [
             t for t in dict.fromkeys(terms) if not t.startswith("~") and len(t) >= 2 and t not in GENERIC

@@ -150,8 +150,8 @@ def live_suggest(request: Request, db: DbSession, me: Staff, form: Form) -> HTML
     )
     dups = duplicates.find(db, draft)[:3]
     query = f"{title} {content}"
-    kb = [h for h in qa.search_kb(db, query, k=3) if qa.answers(h)]
-    similar = qa.similar_tickets(db, query, k=3)
+    kb = qa.read(db, query).passages
+    similar = qa.similar_tickets(db, query, k=3, area_id=draft.area_id, category_id=draft.category_id)
     return page(
         request,
         "suggest.html",
