@@ -39,6 +39,7 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 
@@ -46,6 +47,7 @@ from hotline.analytics.hotspots import _texts, cluster  # noqa: E402
 from hotline.config import get_settings  # noqa: E402
 from hotline.nlp import textsim  # noqa: E402
 from hotline.nlp.text import tokenize, word_part  # noqa: E402
+from hotline.workflow import duplicates as duplicates_mod  # noqa: E402
 
 
 def read(name: str) -> list[dict[str, str]]:
@@ -81,6 +83,22 @@ def duplicates(messages: dict[str, dict[str, str]]) -> None:
     measures["tfidf-word cosine"] = lambda a, b: float(words[pos[a]].multiply(words[pos[b]]).sum())
     measures["tfidf-word, window IDF *"] = window_cosine(messages)
     measures["tfidf-char2 cosine"] = lambda a, b: float(chars[pos[a]].multiply(chars[pos[b]]).sum())
+    # meaning: each message's vector as the product keeps it (e5, the mean of its first windows)
+    import embedcache
+
+    from hotline.nlp.embedding import mean_vectors
+
+    in_pairs = list(dict.fromkeys(k for p in pairs for k in (p["id_a"], p["id_b"])))
+    vec = dict(
+        zip(
+            in_pairs,
+            mean_vectors([f"{messages[k]['留言主题']}。{messages[k]['留言详情']}" for k in in_pairs], embedcache.vectors),
+            strict=True,
+        )
+    )
+    measures["e5 cosine"] = lambda a, b: float(vec[a] @ vec[b])
+    window = measures["tfidf-word, window IDF *"]
+    measures["hybrid: window IDF × meaning"] = lambda a, b: duplicates_mod.combined(window(a, b), float(vec[a] @ vec[b]))
     # the population of candidate pairs behind each sampling bin (overlap, within 30 days)
     population = bin_population(messages, sh)
     bins = [min(int(textsim.overlap(sh[p["id_a"]], sh[p["id_b"]]) * 10), 9) for p in pairs]
@@ -108,7 +126,7 @@ def duplicates(messages: dict[str, dict[str, str]]) -> None:
             f"   {name:24} {st.mean(r[0] for r in runs):.3f}  {st.mean(r[1] for r in runs):.3f}  "
             f"{st.mean(r[2] for r in runs):.3f}  {t:.2f}      | {tp / (tp + fp):.3f}  {tp / (tp + fn):.3f}"
         )
-        if name.endswith("*"):
+        if name.startswith("hybrid"):
             product = scores
     s_ = get_settings()
     for label, t in (
@@ -308,12 +326,18 @@ def labeled_topics() -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--top", type=int, default=10)
+    ap.add_argument("parts", nargs="*", help="duplicates, topics, product, labeled (default: all)")
     args = ap.parse_args()
     messages = {r["留言编号"]: r for r in read("messages_hotspot.csv")}
-    duplicates(messages)
-    topics(messages)
-    end_to_end(args.top)
-    labeled_topics()
+    parts = set(args.parts) or {"duplicates", "topics", "product", "labeled"}
+    if "duplicates" in parts:
+        duplicates(messages)
+    if "topics" in parts:
+        topics(messages)
+    if "product" in parts:
+        end_to_end(args.top)
+    if "labeled" in parts:
+        labeled_topics()
 
 
 if __name__ == "__main__":

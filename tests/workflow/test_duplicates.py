@@ -72,6 +72,42 @@ def test_found_at_the_same_place_within_the_window(
     assert far.id not in [m.ticket_id for m in found] and old.id not in [m.ticket_id for m in found]
 
 
+NOISE = "湖心一社区3栋门口对面的工地晚上十一点以后还在施工，噪音很大，请尽快处理。"
+
+
+def test_words_shared_by_another_problem_at_the_same_place_are_no_duplicate(
+    db: Session, actors: factories.Actors, now: datetime
+) -> None:
+    """A broken lamp and night construction at the same door share the place and the form of the
+    complaint, enough for the words alone to suggest a merge. Filed under the categories their matters
+    set, they part: no merge is suggested. The same problem retold is still found."""
+    noise = factories.make_ticket(
+        db,
+        actors,
+        now=now,
+        title="工地夜间施工噪音",
+        content=NOISE,
+        category_code="环境保护/环境污染/噪音污染",
+    )
+    lamp_category = "城乡建设/城市建设和市政管理/城市公共设施"
+    lamp = factories.make_ticket(
+        db, actors, now=now + timedelta(hours=2), title="路灯坏了", content=LAMP, category_code=lamp_category
+    )
+    words = textsim.cosines(
+        textsim.words(lamp.title, lamp.content), [textsim.words(noise.title, noise.content)]
+    )[0]
+    assert words >= get_settings().duplicate_threshold  # the words alone would have suggested it
+    assert duplicates.find(db, lamp) == []
+    again = factories.make_ticket(
+        db, actors, now=now + timedelta(hours=3), content=LAMP_AGAIN, category_code="城乡建设"
+    )
+    found = duplicates.find(db, again)
+    assert [m.ticket_id for m in found] == [lamp.id]  # 城乡建设 and its subcategory do not part
+    assert found[0].reasons["meaning"] >= duplicates.MEANING_FULL - 0.02
+    assert duplicates.combined(0.4, None) == 0.4  # without the embedding, words alone
+    assert duplicates.combined(0.4, duplicates.MEANING_FLOOR) == 0.0
+
+
 def test_the_same_caller_is_matched_anywhere(db: Session, actors: factories.Actors, now: datetime) -> None:
     first = factories.make_ticket(db, actors, now=now, content=LAMP, area_code="MH-XC-GX-01")
     again = factories.make_ticket(db, actors, now=now + timedelta(hours=1), content=LAMP_AGAIN)
