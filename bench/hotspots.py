@@ -85,20 +85,24 @@ def duplicates(messages: dict[str, dict[str, str]]) -> None:
     measures["tfidf-char2 cosine"] = lambda a, b: float(chars[pos[a]].multiply(chars[pos[b]]).sum())
     # meaning: each message's vector as the product keeps it (e5, the mean of its first windows)
     import embedcache
-
     from hotline.nlp.embedding import mean_vectors
 
     in_pairs = list(dict.fromkeys(k for p in pairs for k in (p["id_a"], p["id_b"])))
     vec = dict(
         zip(
             in_pairs,
-            mean_vectors([f"{messages[k]['留言主题']}。{messages[k]['留言详情']}" for k in in_pairs], embedcache.vectors),
+            mean_vectors(
+                [f"{messages[k]['留言主题']}。{messages[k]['留言详情']}" for k in in_pairs],
+                embedcache.vectors,
+            ),
             strict=True,
         )
     )
     measures["e5 cosine"] = lambda a, b: float(vec[a] @ vec[b])
     window = measures["tfidf-word, window IDF *"]
-    measures["hybrid: window IDF × meaning"] = lambda a, b: duplicates_mod.combined(window(a, b), float(vec[a] @ vec[b]))
+    measures["hybrid: window IDF × meaning"] = lambda a, b: duplicates_mod.combined(
+        window(a, b), float(vec[a] @ vec[b])
+    )
     # the population of candidate pairs behind each sampling bin (overlap, within 30 days)
     population = bin_population(messages, sh)
     bins = [min(int(textsim.overlap(sh[p["id_a"]], sh[p["id_b"]]) * 10), 9) for p in pairs]
@@ -275,33 +279,38 @@ def end_to_end(top: int) -> None:
     print(
         f"\n3. end to end: {r.created} messages imported in {time.perf_counter() - t0:.1f} s ({len(r.errors)} refused)"
     )
-    for year in ("2017", "2018", "2019", "2020"):
-        start, end = service.period_range(year)
-        with session_scope() as s:
-            m = hotspots.mine(s, period=year, start=start, end=end)
-        print(
-            f"   mined {year}: {m.tickets} tickets → {m.topics} topics ({m.clustered} in one) in {m.seconds:.1f} s"
-        )
-    with session_scope() as s:
-        rr = facts.refresh(s)
-    print(f"   facts: {rr.tickets} tickets over {len(rr.months)} months in {rr.seconds:.1f} s")
     store = Store()
-    con = store.connect()
-    flt = service.make_filter(start=date(2017, 1, 1), end=date(2020, 12, 31))
-    t0 = time.perf_counter()
-    rows = hotspots.top(con, flt, limit=top)
-    print(
-        f"   top {top} hotspots of 2017–2020 (query {1000 * (time.perf_counter() - t0):.0f} ms); heat = ln(1+tickets) + ln(1+people) + 0.5·ln(1+supports) + growth"
-    )
-    with session_scope() as s:
-        for i, h in enumerate(rows, 1):
+    flt = service.make_filter(start=date(2017, 1, 1), end=date(2021, 1, 1))
+    for label, periods in (
+        ("baseline: mined year by year", ("2017", "2018", "2019", "2020")),
+        ("product: the whole span mined at once", ("2017..2020",)),
+    ):
+        for period in periods:
+            start, end = service.period_range(period)
+            with session_scope() as s:
+                m = hotspots.mine(s, period=period, start=start, end=end)
             print(
-                f"   {i:2}. heat {h['heat']:.2f}  {h['tickets']} 件 / {h['people']} 人 / {h['supports']} 赞  "
-                f"{h['first_at']:%Y-%m-%d}–{h['last_at']:%Y-%m-%d}  「{h['title']}」 地点: {h['place'] or '-'}  "
-                f"关键词: {' '.join(h['keywords'][:5])}"
+                f"   {label}, {period}: {m.tickets} tickets → {m.topics} topics ({m.clustered} in one) in {m.seconds:.1f} s"
             )
-            for t in hotspots.members(s, topic_id=h["topic_id"], limit=3)["tickets"]:
-                print(f"         · {t['title']}")
+        with session_scope() as s:
+            rr = facts.refresh(s)
+        print(f"   facts: {rr.tickets} tickets over {len(rr.months)} months in {rr.seconds:.1f} s")
+        con = store.connect()
+        t0 = time.perf_counter()
+        rows = hotspots.top(con, flt, limit=top)
+        print(
+            f"   top {top} hotspots of 2017–2020, {label} (query {1000 * (time.perf_counter() - t0):.0f} ms); "
+            "heat = ln(1+tickets) + ln(1+people) + 0.5·ln(1+supports) + growth"
+        )
+        with session_scope() as s:
+            for i, h in enumerate(rows, 1):
+                print(
+                    f"   {i:2}. heat {h['heat']:.2f}  {h['tickets']} 件 / {h['people']} 人 / {h['supports']} 赞  "
+                    f"{h['first_at']:%Y-%m-%d}–{h['last_at']:%Y-%m-%d}  「{h['title']}」 地点: {h['place'] or '-'}  "
+                    f"关键词: {' '.join(h['keywords'][:5])}"
+                )
+                for t in hotspots.members(s, topic_id=h["topic_id"], limit=3)["tickets"]:
+                    print(f"         · {t['title']}")
 
 
 def labeled_topics() -> None:

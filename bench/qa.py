@@ -149,32 +149,33 @@ def bench_kb_questions() -> None:
             print(f"demo KB: 12 articles, {passages} passages")
             for name in ("kb_questions.csv", "kb_questions_heldout.csv", "kb_questions_test.csv"):
                 rows = read_csv(ROOT / "bench" / "data" / name)
-                answerable = [r for r in rows if r["article"]]
-                hit1 = hit3 = answered = right = 0
-                refused_right = 0
-                latencies = []
-                for r in rows:
-                    t = time.perf_counter()
-                    out = qa.answer(session, r["question"], use_llm=False)
-                    latencies.append((time.perf_counter() - t) * 1000)
-                    if r["article"]:
-                        titles = []
-                        for h in qa.search_kb(session, r["question"], k=10):
-                            if h.doc.meta["title"] not in titles:
-                                titles.append(h.doc.meta["title"])
-                        hit1 += titles[:1] == [r["article"]]
-                        hit3 += r["article"] in titles[:3]
-                        answered += out.answered
-                        right += out.answered and out.sources[0].title == r["article"]
-                    else:
-                        refused_right += not out.answered
-                n, m = len(answerable), len(rows) - len(answerable)
+                questions = [(r["question"], r["article"] or None) for r in rows]
+                # the same check a centre runs on its own questions (hotline kb check)
+                t = time.perf_counter()
+                result = qa.check(session, questions)
+                per_question = (time.perf_counter() - t) * 1000 / len(rows)
+                # the rule before meaning, on the same questions: the words decide (coverage ≥ 0.5)
+                words_right = words_refused = 0
+                for q, expected in questions:
+                    hits = sorted(
+                        (h for h in qa.search_kb(session, q, k=8, vector=np.zeros(384)) if qa.answers(h)),
+                        key=lambda h: (-h.coverage, -h.score),
+                    )
+                    got = hits[0].doc.meta["title"] if hits else None
+                    words_right += bool(expected) and got == expected
+                    words_refused += not expected and got is None
+                n, m = result.answerable, result.unanswerable
                 print(
-                    f"{name}: {n} answerable questions: retrieval hit@1 {hit1 / n:.2f}, hit@3 {hit3 / n:.2f}; "
-                    f"answered {answered / n:.2f}, answered from the right article {right / n:.2f}; "
-                    f"{m} unanswerable: refused {refused_right}/{m}; answer latency p50 "
-                    f"{statistics.median(latencies):.1f} ms"
+                    f"{name}: {n} answerable — retrieval hit@1 {result.retrieval_hit1:.2f}, answered from the right "
+                    f"article {result.answered_right:.2f} (words only: {words_right / n:.2f}); wrong answers "
+                    f"{result.answered_wrong}; {m} unanswerable — refused {result.refused_right}/{m} "
+                    f"(words only: {words_refused}/{m}); {per_question:.1f} ms a question"
                 )
+                for cq in result.questions:
+                    if not cq.right:
+                        print(
+                            f"     ✗ {cq.question} → {cq.answered_from or 'refused'} (expected {cq.expected or 'refusal'}, p={cq.answerability})"
+                        )
         engine.dispose()
 
 

@@ -731,6 +731,51 @@ def kb_ask(question: str, llm: Annotated[bool, typer.Option("--llm/--no-llm")] =
             typer.echo("  (由大模型生成，请核对)")
 
 
+@kb_app.command("check")
+def kb_check(
+    path: Annotated[
+        Path, typer.Argument(help="CSV with columns question, article (empty: the KB cannot answer it)")
+    ],
+) -> None:
+    """Check the KB's answers on questions the centre wrote: retrieval hit@1, answered from the right
+    article, wrong answers, questions it cannot answer refused; and each question it got wrong."""
+    import csv
+
+    from hotline.db import session_scope
+    from hotline.kb import qa
+
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or "question" not in rows[0]:
+        raise typer.BadParameter(
+            "需要 question 列（和 article 列）/ a question column (and article) is needed"
+        )
+    with session_scope() as session:
+        result = qa.check(session, [(r["question"], (r.get("article") or "").strip() or None) for r in rows])
+    typer.echo(
+        f"{result.answerable} 个可答问题 answerable: 检索首位正确 hit@1 {result.retrieval_hit1:.2f}, "
+        f"正确作答 answered right {result.answered_right:.2f}; 答错 wrong answers {result.answered_wrong}; "
+        f"{result.unanswerable} 个不可答问题 unanswerable: 正确拒答 refused {result.refused_right}/{result.unanswerable}"
+    )
+    for q in result.questions:
+        if not q.right:
+            p = "-" if q.answerability is None else f"{q.answerability:.2f}"
+            typer.echo(
+                f"  ✗ {q.question}  应为 expected《{q.expected or '拒答 refuse'}》"
+                f"  实为 got《{q.answered_from or '拒答 refused'}》  可答度 answerability {p}"
+            )
+
+
+@kb_app.command("embed")
+def kb_embed() -> None:
+    """Store the sentence vector of every KB passage that has none (after an upgrade or a model change)."""
+    from hotline.db import session_scope
+    from hotline.kb import service
+
+    with session_scope() as session:
+        typer.echo(f"{service.embed_passages(session)} passages embedded")
+
+
 @app.command()
 def worker(
     once: Annotated[bool, typer.Option("--once", help="one pass, then exit (cron-style)")] = False,
@@ -876,7 +921,10 @@ def _pct(v: float | None) -> str:
 
 @analytics_app.command("hotspots")
 def analytics_hotspots(
-    period: Annotated[str, typer.Option(help="the period to mine and rank: 2026-10, 2026-W43, 2026")],
+    period: Annotated[
+        str,
+        typer.Option(help="the period to mine and rank: 2026-10, 2026-W43, 2026, or a span 2018-11..2020-01"),
+    ],
     mine: Annotated[bool, typer.Option("--mine/--no-mine", help="mine the topics again first")] = True,
     top: int = 10,
 ) -> None:

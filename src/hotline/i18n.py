@@ -304,8 +304,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Bad range: the end {end} must be after the start {start}",
     ),
     "analytics_bad_period": (
-        "无法识别的统计期 {period}（示例：2026-10、2026-W43、2026、2026-10-05）",
-        "Unknown period {period} (e.g. 2026-10, 2026-W43, 2026, 2026-10-05)",
+        "无法识别的统计期 {period}（示例：2026-10、2026-W43、2026、2026-10-05，跨期如 2018-11..2020-01）",
+        "Unknown period {period} (e.g. 2026-10, 2026-W43, 2026, 2026-10-05, or a span such as 2018-11..2020-01)",
     ),
     "analytics_bad_basis": (
         "口径 {basis} 无效，应为 adjusted 或 raw",

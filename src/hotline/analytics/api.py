@@ -49,7 +49,9 @@ StoreDep = Annotated[Store, Depends(store_of)]
 
 
 def filter_params(
-    period: Annotated[str | None, Query(description="2026-10, 2026-W43, 2026 or 2026-10-05")] = None,
+    period: Annotated[
+        str | None, Query(description="2026-10, 2026-W43, 2026, 2026-10-05 or a span 2018-11..2020-01")
+    ] = None,
     start: Annotated[date | None, Query(description="first local day (with end)")] = None,
     end: Annotated[date | None, Query(description="day after the last (exclusive)")] = None,
     department: int | None = None,

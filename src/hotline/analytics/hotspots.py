@@ -3,8 +3,11 @@
 
 Mining: each ticket's words (title counted twice) as TF-IDF over the period; tickets whose cosine
 similarity reaches HOTLINE_HOTSPOT_SIMILARITY are linked and each connected group of at least two is a
-topic (scikit-learn's DBSCAN with min_samples=2 over cosine distance). A topic is named by its most
-central ticket's title, its most weighted words and the place words its tickets share.
+topic (scikit-learn's DBSCAN with min_samples=2 over cosine distance). A period may span years
+("2018-11..2020-01"): a problem that runs across them is then one topic. A topic is named by a
+headline made from its most central ticket's title (the form of a request — 关于, 投诉, 请求…关注 —
+taken off, cut at a phrase, the topic's area put in front when the title names no place), its most weighted words
+and the place words its tickets share.
 
 Ranking is an aggregate over the analytics store (tickets carry their topic), so any period and any
 scope ranks in one query; the heat index is
@@ -41,7 +44,7 @@ from hotline.analytics.store import Store
 from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.errors import NotFound
-from hotline.nlp.text import tokenize, word_part
+from hotline.nlp.text import normalize, tokenize, word_part, words
 from hotline.org.models import Area
 from hotline.tickets.models import Ticket
 from hotline.tickets.service import visible_clause
@@ -96,6 +99,26 @@ class Mined:
     topics: int
     clustered: int
     seconds: float
+
+
+_LEAD = re.compile(
+    r"^(?:关于|投诉|举报|反映|反应|请求|恳请|强烈要求|要求|建议|希望|咨询|求助|请问|呼吁|紧急|实名|再次|"
+    r"(?:市|区|各级)?领导(?:关注|重视|过问|解决)?(?:一下)?|请|给|对|有关|[!！?？、，,。.\s\d]+)+"
+)
+_TAIL = re.compile(r"(?:的问题|问题|的情况|情况|的投诉|的建议|的咨询|的请求|一事|事宜|[!！?？。.，,\s]+)+$")
+_HEADLINE_CHARS = 28
+
+
+def headline(title: str, place: str | None = None) -> str:
+    """A topic's name as a leader reads it: what is wrong and where, in a phrase —
+    "关于A市丽发新城小区附近搅拌站噪音扰民的投诉！！" → "A市丽发新城小区附近搅拌站噪音扰民"."""
+    text = _TAIL.sub("", _LEAD.sub("", title.strip())).strip() or title.strip()
+    if len(text) > _HEADLINE_CHARS:
+        cut = max(text.rfind(c, 0, _HEADLINE_CHARS) for c in "，,；;。")
+        text = text[:cut] if cut >= 8 else text[:_HEADLINE_CHARS]
+    if place and place not in text and not _place_words(words(normalize(text))):
+        text = f"{place}：{text}"
+    return text
 
 
 def _texts(rows: Sequence[Any]) -> list[str]:
@@ -193,7 +216,8 @@ def mine(
         place = "、".join(place_words) or (area_names.get(area_id) if area_id else None)
         topic = Topic(
             run_id=run.id,
-            title=(rows[central].title or "")[:200],
+            # the unit's area only: place words mined from text are too rough to head a name
+            title=headline(rows[central].title or "", area_names.get(area_id) if area_id else None)[:200],
             keywords=[t for t in top_terms if t not in place_words and not _CODE.match(t)][:6],
             place=place[:200] if place else None,
             area_id=area_id,

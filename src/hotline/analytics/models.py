@@ -17,7 +17,9 @@ class HotspotRun(Base):
     __tablename__ = "hotspot_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    period: Mapped[str] = mapped_column(String(16), index=True)  # 2026-10 | 2026-W43 | 2026-10-05
+    period: Mapped[str] = mapped_column(
+        String(32), index=True
+    )  # 2026-10 | 2026-W43 | 2026-10-05 | 2018-11..2020-01
     start_at: Mapped[datetime]
     end_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

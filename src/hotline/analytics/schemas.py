@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 
 class MineIn(BaseModel):
-    period: str = Field(description="2026-10, 2026-W43, …")
+    period: str = Field(max_length=32, description="2026-10, 2026-W43, … or a span 2018-11..2020-01")
 
 
 class Meta(BaseModel):

@@ -23,7 +23,16 @@ _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 def period_range(period: str) -> tuple[date, date]:
     """The local days (end exclusive) of a period: 2026-10 (month), 2026-W43 (ISO week), 2026 (year),
-    2026-10-05 (day)."""
+    2026-10-05 (day), or a span of two of them, "2018-11..2020-01" (from the first's start to the
+    second's end: a problem that runs for years is one topic)."""
+    if ".." in period:
+        first, _, last = period.partition("..")
+        if ".." in last or not first or not last:
+            raise InvalidInput("analytics_bad_period", period=period)
+        start, end = period_range(first)[0], period_range(last)[1]
+        if end <= start:
+            raise InvalidInput("analytics_bad_period", period=period)
+        return start, end
     if m := _WEEK.match(period):
         try:
             start = date.fromisocalendar(int(m[1]), int(m[2]), 1)

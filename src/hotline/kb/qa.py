@@ -543,3 +543,75 @@ def _rag(session: Session, question: str, hits: list[Hit]) -> AnswerOut:
         generated=True,
         method="llm",
     )
+
+
+@dataclass
+class CheckedQuestion:
+    question: str
+    expected: str | None  # the article that answers it; None: the KB cannot
+    retrieved: str | None  # the article of the best passage
+    answered: bool
+    answered_from: str | None
+    answerability: float | None
+
+    @property
+    def right(self) -> bool:
+        """Answered from the right article, or (a question the KB cannot answer) refused."""
+        return self.answered_from == self.expected if self.expected else not self.answered
+
+
+@dataclass
+class KbCheck:
+    """How well the KB answers a set of questions a centre wrote: what `hotline kb check` prints."""
+
+    questions: list[CheckedQuestion]
+
+    def _of(self, answerable: bool) -> list[CheckedQuestion]:
+        return [q for q in self.questions if bool(q.expected) == answerable]
+
+    @property
+    def answerable(self) -> int:
+        return len(self._of(True))
+
+    @property
+    def unanswerable(self) -> int:
+        return len(self._of(False))
+
+    @property
+    def retrieval_hit1(self) -> float:
+        qs = self._of(True)
+        return sum(q.retrieved == q.expected for q in qs) / len(qs) if qs else 0.0
+
+    @property
+    def answered_right(self) -> float:
+        qs = self._of(True)
+        return sum(q.right for q in qs) / len(qs) if qs else 0.0
+
+    @property
+    def answered_wrong(self) -> int:
+        """Answers from another article than the one that answers, or to questions the KB cannot answer."""
+        return sum(q.answered and not q.right for q in self.questions)
+
+    @property
+    def refused_right(self) -> int:
+        return sum(q.right for q in self._of(False))
+
+
+def check(
+    session: Session, questions: list[tuple[str, str | None]], *, now: datetime | None = None
+) -> KbCheck:
+    """Ask every question (offline, as the portal does) and compare with the article expected."""
+    out = []
+    for question, expected in questions:
+        reading = read(session, question, now=now)
+        out.append(
+            CheckedQuestion(
+                question=question,
+                expected=expected or None,
+                retrieved=reading.hits[0].doc.meta["title"] if reading.hits else None,
+                answered=reading.answered,
+                answered_from=reading.passages[0].doc.meta["title"] if reading.passages else None,
+                answerability=reading.probability,
+            )
+        )
+    return KbCheck(out)

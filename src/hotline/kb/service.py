@@ -290,3 +290,24 @@ def _rebuild_passages(session: Session, article: Article) -> None:
             row.vector, row.vector_model = vector, embedding.MODEL_NAME
         session.add(row)
     session.flush()
+
+
+def embed_passages(session: Session) -> int:
+    """Store the vector of every passage that has none from the embedding in use; how many."""
+    rows = session.execute(
+        select(Passage, Article.title)
+        .join(Article, Article.id == Passage.article_id)
+        .where(or_(Passage.vector_model.is_(None), Passage.vector_model != embedding.MODEL_NAME))
+        .order_by(Passage.id)
+    ).all()
+    done = 0
+    for n in range(0, len(rows), 64):
+        batch = rows[n : n + 64]
+        vectors = search.passage_vectors([(title, p.heading, p.text) for p, title in batch])
+        if vectors is None:
+            break
+        for (p, _), v in zip(batch, vectors, strict=True):
+            p.vector, p.vector_model = v, embedding.MODEL_NAME
+            done += 1
+    session.flush()
+    return done

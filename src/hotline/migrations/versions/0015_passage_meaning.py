@@ -1,5 +1,6 @@
 """knowledge passages keep their role (body or note: a disclaimer is never an answer) and their sentence
-vector, computed when the article is written
+vector, computed when the article is written; a hotspot run's period may be a span of periods
+(2018-11..2020-01)
 
 Revision ID: 0015
 Revises: 0014
@@ -24,9 +25,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("vector", sa.LargeBinary(), nullable=True))
     # passages written before: a quoted line (Markdown "> …") is a note
     op.execute("UPDATE kb_passages SET role = 'note' WHERE text LIKE '>%'")
+    with op.batch_alter_table("hotspot_runs") as batch:
+        batch.alter_column("period", existing_type=sa.String(length=16), type_=sa.String(length=32))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("hotspot_runs") as batch:
+        batch.alter_column("period", existing_type=sa.String(length=32), type_=sa.String(length=16))
     with op.batch_alter_table("kb_passages") as batch:
         batch.drop_column("vector")
         batch.drop_column("vector_model")
