@@ -131,3 +131,28 @@ def test_screening_commands(fresh_db: str) -> None:
     assert r.exit_code == 0 and "packaged" in r.output, r.output
     r = runner.invoke(app, ["screening", "train", "--packaged"])
     assert r.exit_code == 0 and '"emergency"' in r.output and "cv_recall" in r.output
+
+
+def test_kb_import_check_and_embed(fresh_db: str, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    kb = Path(__file__).resolve().parents[1] / "src" / "hotline" / "demo" / "kb"
+    r = runner.invoke(app, ["kb", "import", *map(str, sorted(kb.glob("*.md"))), "--publish"])
+    assert r.exit_code == 0, r.output
+    questions = tmp_path / "q.csv"
+    questions.write_text(
+        "question,article\n驾驶证丢了怎么补办,机动车驾驶证换证和补证\n明天会不会下雨,\n孩子上小学怎么报名,新生儿户口登记\n",
+        encoding="utf-8",
+    )
+    r = runner.invoke(app, ["kb", "check", str(questions)])
+    assert r.exit_code == 0, r.output
+    assert (
+        "2 个可答问题" in r.output
+        and "正确拒答 refused 1/1" in r.output
+        and "答错 wrong answers 1" in r.output
+    )
+    assert "✗ 孩子上小学怎么报名" in r.output and "驾驶证丢了" not in r.output.split("✗", 1)[1]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("q,a\nx,y\n", encoding="utf-8")
+    r = runner.invoke(app, ["kb", "check", str(bad)])
+    assert r.exit_code != 0 and "question" in r.output
+    assert runner.invoke(app, ["kb", "embed"]).output.strip() == "0 passages embedded"  # all made on import

@@ -4,13 +4,13 @@ issues against their baseline; repeat callers and places."""
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.analytics import facts, hotspots
+from hotline.analytics import facts, hotspots, service
 from hotline.analytics.models import HotspotRun
 from hotline.analytics.rates import Filter
 from hotline.analytics.store import Store
@@ -94,6 +94,48 @@ def test_topics_are_mined_and_ranked_by_heat(
     assert again.topics == 2
     assert [h["tickets"] for h in hotspots.top(store.connect(), SEPT)] == [3, 4]
     assert hotspots.top(store.connect(), SEPT, min_tickets=4)[0]["tickets"] == 4
+
+
+def test_a_problem_that_runs_across_years_is_one_topic(
+    db: Session, actors: factories.Actors, store: Store
+) -> None:
+    """The mixing plant complained of from November to January: mined year by year its halves are
+    topics of two tickets at most, none a hotspot; mined over the span, one topic of four."""
+    nov = datetime(2018, 11, 20, 9, tzinfo=UTC)
+    jan = datetime(2019, 1, 15, 9, tzinfo=UTC)
+    first = _add(db, actors, MIXER[:2], nov, 1000)
+    second = _add(db, actors, MIXER[2:], jan, 2000)
+    _add(db, actors, OTHERS, nov, 3000)
+    for year in ("2018", "2019"):
+        start, end = service.period_range(year)
+        hotspots.mine(db, period=year, start=start, end=end, store=store)
+    facts.refresh(db, store)
+    span = Filter(date(2018, 11, 1), date(2019, 2, 1))
+    assert hotspots.top(store.connect(), span) == []  # two halves, each under the 3 tickets of a hotspot
+    split = hotspots.top(store.connect(), span, min_tickets=2)
+    assert split and all(h["tickets"] == 2 for h in split)
+    start, end = service.period_range("2018-11..2019-01")
+    mined = hotspots.mine(db, period="2018-11..2019-01", start=start, end=end, store=store)
+    assert mined.topics == 1 and mined.clustered == 4
+    facts.refresh(db, store)
+    (topic,) = hotspots.top(store.connect(), span)
+    assert topic["tickets"] == 4 and topic["first_at"].month == 11 and topic["last_at"].year == 2019
+    assert {t["id"] for t in hotspots.members(db, topic_id=topic["topic_id"])["tickets"]} == set(
+        first + second
+    )
+
+
+def test_topic_names_read_as_headlines() -> None:
+    assert (
+        hotspots.headline("关于A市丽发新城小区附近搅拌站噪音扰民的投诉！！")
+        == "A市丽发新城小区附近搅拌站噪音扰民"
+    )
+    assert hotspots.headline("请求领导关注魅力之城小区临街门面油烟直排问题") == "魅力之城小区临街门面油烟直排"
+    long = hotspots.headline("投诉A市58车贷恶性退出，请求政府帮助受害者追回本金，严惩违法分子和保护伞")
+    assert long.startswith("A市58车贷恶性退出") and len(long) <= 28 and not long.endswith("，")
+    # a title that names no place gets the topic's area in front; one that names a place does not
+    assert hotspots.headline("路灯坏了", "湖心街道") == "湖心街道：路灯坏了"
+    assert hotspots.headline("伊景园滨河苑捆绑销售车位", "湖心街道") == "伊景园滨河苑捆绑销售车位"
 
 
 def test_emerging_issue_against_its_baseline(

@@ -194,5 +194,11 @@ def test_bad_requests_are_refused_with_a_reason(store: Store) -> None:
         service.period_range("2026-13")
     assert service.period_range("2026-W01") == (date(2025, 12, 29), date(2026, 1, 5))
     assert service.period_range("2026") == (date(2026, 1, 1), date(2027, 1, 1))
+    # a span of periods: from the first's start to the second's end
+    assert service.period_range("2018-11..2020-01") == (date(2018, 11, 1), date(2020, 2, 1))
+    assert service.period_range("2017..2020") == (date(2017, 1, 1), date(2021, 1, 1))
+    for bad in ("2020..2018", "2018-11..", "2018..2019..2020"):
+        with pytest.raises(InvalidInput):
+            service.period_range(bad)
     # an empty store answers with zeros, not an error
     assert rates.compute(con, "satisfaction", SEPT)[0]["denominator"] == 0

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -165,3 +166,20 @@ def test_public_ask_and_staff_search_over_http(
     assert r.json()["answered"] is False and r.json()["offer_ticket"] is True
     assert client.post("/api/v1/public/ask", json={"question": ""}).status_code == 422
     assert client.get("/api/v1/kb/search", params={"q": "井盖"}).status_code == 401
+
+
+def test_a_centre_checks_its_kb_on_its_own_questions(db: Session, demo_kb: list[Article]) -> None:
+    result = qa.check(
+        db,
+        [
+            ("驾驶证丢了怎么补办", "机动车驾驶证换证和补证"),
+            ("孩子上小学怎么报名", "义务教育阶段入学"),
+            ("孩子上小学怎么报名", "机动车驾驶证换证和补证"),  # a wrong expectation counts as a wrong answer
+            ("我家的猫走丢了能帮忙找吗", None),
+        ],
+    )
+    assert (result.answerable, result.unanswerable) == (3, 1)
+    assert result.retrieval_hit1 == pytest.approx(2 / 3) and result.answered_right == pytest.approx(2 / 3)
+    assert result.answered_wrong == 1 and result.refused_right == 1
+    wrong = [q for q in result.questions if not q.right]
+    assert [(q.expected, q.answered_from) for q in wrong] == [("机动车驾驶证换证和补证", "义务教育阶段入学")]
