@@ -10,6 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from hotline.categories import service as category_service
 from hotline.dispatch import history
 from hotline.kb import assist, qa
 from hotline.kb.models import Article
@@ -101,6 +102,19 @@ def test_draft_reply_cites_only_the_matching_article(
     for unrelated in ("路灯", "物业服务收费"):
         assert unrelated not in out["draft"]
     assert "核查情况" in out["to_fill"] and len(out["to_fill"]) >= 5
+    # an article filed under another first-level category than the request's is no basis for it
+    article = next(a for a in demo_kb if a.title == "噪声扰民投诉")
+    article.category_id = category_service.get_category(db, code_or_name="劳动和社会保障").id
+    noise.category_id = category_service.get_category(db, code_or_name="环境保护").id
+    db.flush()
+    qa.reset_indexes()
+    out = assist.draft_reply(db, noise, department_id=actors.dept_id("CGJ", db), use_llm=False)
+    assert out["sources"] == [] and "《噪声扰民投诉》" not in out["draft"]
+    article.category_id = category_service.get_category(db, code_or_name="环境保护").id
+    db.flush()
+    qa.reset_indexes()
+    out = assist.draft_reply(db, noise, department_id=actors.dept_id("CGJ", db), use_llm=False)
+    assert [s["title"] for s in out["sources"]] == ["噪声扰民投诉"]
     unknown = ticket_in(
         db,
         actors,

@@ -154,11 +154,7 @@ def basis_for(session: Session, ticket: Ticket) -> qa.Reading:
     if article_category is not None and ticket.category_id is not None:
         mine = session.get(Category, ticket.category_id)
         theirs = session.get(Category, article_category)
-        if (
-            mine is not None
-            and theirs is not None
-            and mine.path.split("/")[1:2] != theirs.path.split("/")[1:2]
-        ):
+        if mine is not None and theirs is not None and _first(mine) != _first(theirs):
             return qa.Reading(passages=[], probability=reading.probability, hits=reading.hits)
     return reading
 

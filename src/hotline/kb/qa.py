@@ -19,7 +19,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -228,7 +228,7 @@ def ticket_index(session: Session, *, max_age: float = TICKET_INDEX_TTL) -> Sear
     return index
 
 
-def _passage_matrix(rows: list[Any]) -> np.ndarray | None:
+def _passage_matrix(rows: Sequence[Any]) -> np.ndarray | None:
     """The passages' kept vectors; those written before the embedding (or by another model) are
     computed now, in memory (`hotline kb embed` stores them). None without the embedding."""
     if not rows:
@@ -303,11 +303,12 @@ def features(hits: list[Hit]) -> tuple[float, float, float] | None:
     if not hits or hits[0].meaning is None:
         return None
     best = hits[0]
+    meaning = float(hits[0].meaning)
     other = next(
         (h.meaning for h in hits[1:] if h.doc.meta["article_id"] != best.doc.meta["article_id"]), None
     )
-    lead = best.meaning - other if other is not None else 0.05  # type: ignore[operator]
-    return (float(best.meaning), float(best.coverage), float(lead))
+    lead = meaning - other if other is not None else 0.05
+    return (meaning, float(best.coverage), float(lead))
 
 
 def answerable(hits: list[Hit]) -> float | None:

@@ -285,9 +285,9 @@ def _rebuild_passages(session: Session, article: Article) -> None:
     ]
     # the meaning of each passage, computed now (once per save) so that a question costs one embedding
     vectors = search.passage_vectors([(article.title, r.heading, r.text) for r in rows])
-    for row, vector in zip(rows, vectors or [None] * len(rows), strict=True):
-        if vector is not None:
-            row.vector, row.vector_model = vector, embedding.MODEL_NAME
+    for i, row in enumerate(rows):
+        if vectors is not None:
+            row.vector, row.vector_model = vectors[i], embedding.MODEL_NAME
         session.add(row)
     session.flush()
 

@@ -150,7 +150,7 @@ def find(
     for r, words_score in zip(rows, textsim.cosines(mine, theirs), strict=True):
         if words_score < s.duplicate_threshold:
             continue  # the gate only lowers a score: no need to read the meaning
-        if _apart(kinds.get(ticket.category_id), kinds.get(r.category_id)):
+        if ticket.category_id is not None and _apart(kinds.get(ticket.category_id), kinds.get(r.category_id)):
             continue  # filed under categories that part: another problem
         meaning = _meaning(vector, r) if vector is not None else None
         score = combined(words_score, meaning)
