@@ -41,7 +41,9 @@ DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import numpy as np  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from hotline.analytics.hotspots import _texts, cluster  # noqa: E402
 from hotline.config import get_settings  # noqa: E402
@@ -228,24 +230,39 @@ def topics(messages: dict[str, dict[str, str]]) -> None:
     )
     prep = time.perf_counter() - t0
     print(f"\n2. topic mining on {len(ids)} hotspot messages (word segmentation {prep:.1f} s)")
-    print("   similarity  pair-P  pair-R  topics  in-topics  biggest  seconds")
-    for thr in (0.25, 0.3, 0.35, 0.4, 0.5):
-        t0 = time.perf_counter()
-        labels, _ = cluster(texts, similarity=thr)
-        dt = time.perf_counter() - t0
+    vectors = message_vectors(messages, ids)
+    print("   linked by            similarity  pair-P  pair-R  topics  in-topics  biggest  seconds")
+    for name, vecs in (("words", None), ("words × meaning", vectors)):
+        for thr in (0.3, 0.35, 0.4):
+            t0 = time.perf_counter()
+            labels, _ = cluster(texts, similarity=thr, vectors=vecs)
+            dt = time.perf_counter() - t0
 
-        def same(a: str, b: str, labels: object = labels) -> bool:
-            la, lb = labels[pos[a]], labels[pos[b]]  # type: ignore[index]
-            return bool(la >= 0 and la == lb)
+            def same(a: str, b: str, labels: object = labels) -> bool:
+                la, lb = labels[pos[a]], labels[pos[b]]  # type: ignore[index]
+                return bool(la >= 0 and la == lb)
 
-        tp = sum(1 for p in pairs if p["label"] == "1" and same(p["id_a"], p["id_b"]))
-        fp = sum(1 for p in pairs if p["label"] == "0" and same(p["id_a"], p["id_b"]))
-        fn = sum(1 for p in pairs if p["label"] == "1" and not same(p["id_a"], p["id_b"]))
-        sizes = collections.Counter(int(x) for x in labels if x >= 0)
-        print(
-            f"   {thr:<10}  {tp / (tp + fp):.3f}   {tp / (tp + fn):.3f}   {len(sizes):6}  {sum(sizes.values()):9}  "
-            f"{max(sizes.values()):7}  {dt:.2f}"
-        )
+            tp = sum(1 for p in pairs if p["label"] == "1" and same(p["id_a"], p["id_b"]))
+            fp = sum(1 for p in pairs if p["label"] == "0" and same(p["id_a"], p["id_b"]))
+            fn = sum(1 for p in pairs if p["label"] == "1" and not same(p["id_a"], p["id_b"]))
+            sizes = collections.Counter(int(x) for x in labels if x >= 0)
+            print(
+                f"   {name:18} {thr:<10}  {tp / (tp + fp):.3f}   {tp / (tp + fn):.3f}   {len(sizes):6}  "
+                f"{sum(sizes.values()):9}  {max(sizes.values()):7}  {dt:.2f}"
+            )
+
+
+def message_vectors(messages: dict[str, dict[str, str]], ids: list[str]) -> np.ndarray:
+    """Each message's vector as the product keeps a ticket's (e5, the mean of its windows; here the
+    first two, from the disk cache: python bench/embedcache.py fills it)."""
+    import embedcache
+    from hotline.nlp.embedding import mean_vectors
+
+    return mean_vectors(
+        [f"{messages[k]['留言主题']}。{messages[k]['留言详情']}" for k in ids],
+        lambda ws: embedcache.vectors(ws, progress=True),
+        limit=2,
+    )
 
 
 def end_to_end(top: int) -> None:
@@ -279,12 +296,29 @@ def end_to_end(top: int) -> None:
     print(
         f"\n3. end to end: {r.created} messages imported in {time.perf_counter() - t0:.1f} s ({len(r.errors)} refused)"
     )
+
+    def keep_vectors() -> None:
+        """The vectors a centre's tickets keep (dispatch.history.keep), here from the disk cache."""
+        from hotline.dispatch import history
+        from hotline.tickets.models import Ticket
+
+        messages = {r["留言编号"]: r for r in read("messages_hotspot.csv")}
+        with session_scope() as s:
+            tickets = s.execute(select(Ticket.id, Ticket.external_id)).all()
+            keyed = [(tid, ext) for tid, ext in tickets if ext in messages]
+            vecs = message_vectors(messages, [ext for _, ext in keyed])
+            for (tid, _), v in zip(keyed, vecs, strict=True):
+                history.keep(s, ticket_id=tid, vector=v)
+        print(f"   {len(keyed)} tickets given their sentence vectors")
+
     store = Store()
     flt = service.make_filter(start=date(2017, 1, 1), end=date(2021, 1, 1))
     for label, periods in (
-        ("baseline: mined year by year", ("2017", "2018", "2019", "2020")),
-        ("product: the whole span mined at once", ("2017..2020",)),
+        ("baseline: mined year by year, words alone", ("2017", "2018", "2019", "2020")),
+        ("product: the whole span mined at once, words × meaning", ("2017..2020",)),
     ):
+        if "meaning" in label:
+            keep_vectors()
         for period in periods:
             start, end = service.period_range(period)
             with session_scope() as s:

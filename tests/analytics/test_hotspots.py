@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -170,3 +171,18 @@ def test_repeat_callers_and_places(
     assert caller["tickets"] == 3 and caller["caller"].startswith("caller-") and "138" not in caller["caller"]
     (place,) = out["places"]
     assert place["tickets"] == 4 and place["people"] == 2 and place["area"] == "湖心一社区"
+
+
+def test_meaning_gates_the_links_of_topic_mining() -> None:
+    """The same words link two tickets only when their meaning agrees; a ticket without a vector is
+    judged by its words."""
+    texts = ["丽发 新城 搅拌站 噪音", "丽发 新城 搅拌站 噪音", "伊景园 车位 捆绑", "伊景园 车位 捆绑"]
+    same = np.ones(384, dtype=np.float32) / np.sqrt(384)
+    other = np.zeros(384, dtype=np.float32)
+    other[0] = 1.0
+    words_only, _ = hotspots.cluster(texts, similarity=0.35)
+    assert words_only[0] == words_only[1] >= 0 and words_only[2] == words_only[3] >= 0
+    vectors = np.stack([same, other, same, np.zeros(384, dtype=np.float32)])
+    gated, _ = hotspots.cluster(texts, similarity=0.35, vectors=vectors)
+    assert gated[0] == gated[1] == -1  # same words, another meaning (cosine 0.05)
+    assert gated[2] == gated[3] >= 0  # the fourth has no vector: its words decide

@@ -1,13 +1,15 @@
 """Hotspots (诉求热点): topics mined from a period's tickets, ranked by a heat index; emerging issues
 (a sudden rise against the baseline); repeat requests from one caller or one place.
 
-Mining: each ticket's words (title counted twice) as TF-IDF over the period; tickets whose cosine
-similarity reaches HOTLINE_HOTSPOT_SIMILARITY are linked and each connected group of at least two is a
-topic (scikit-learn's DBSCAN with min_samples=2 over cosine distance). A period may span years
+Mining: each ticket's words (title counted twice) as TF-IDF over the period; two tickets are linked
+when their words' cosine, gated by the meaning of their kept sentence vectors as duplicates are
+(nlp.textsim.meaning_gate: the same words about another problem do not link), reaches
+HOTLINE_HOTSPOT_SIMILARITY, and each connected group of at least two is a topic (what DBSCAN with
+min_samples=2 finds, computed a block of rows at a time). A period may span years
 ("2018-11..2020-01"): a problem that runs across them is then one topic. A topic is named by a
 headline made from its most central ticket's title (the form of a request — 关于, 投诉, 请求…关注 —
-taken off, cut at a phrase, the topic's area put in front when the title names no place), its most weighted words
-and the place words its tickets share.
+taken off, cut at a phrase, the topic's area put in front when the title names no place), its most
+weighted words and the place words its tickets share.
 
 Ranking is an aggregate over the analytics store (tickets carry their topic), so any period and any
 scope ranks in one query; the heat index is
@@ -31,7 +33,8 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import numpy as np
-from sklearn.cluster import DBSCAN
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -44,6 +47,8 @@ from hotline.analytics.store import Store
 from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.errors import NotFound
+from hotline.nlp import embedding, textsim
+from hotline.nlp.models import TicketVector
 from hotline.nlp.text import normalize, tokenize, word_part, words
 from hotline.org.models import Area
 from hotline.tickets.models import Ticket
@@ -130,8 +135,17 @@ def _texts(rows: Sequence[Any]) -> list[str]:
     return out
 
 
-def cluster(texts: list[str], *, similarity: float) -> tuple[np.ndarray, Any]:
-    """Topic labels (-1: no topic) of prepared texts, and their TF-IDF matrix."""
+CHUNK = 1024  # rows of the similarity computed at a time (memory: CHUNK × tickets)
+
+
+def cluster(
+    texts: list[str], *, similarity: float, vectors: np.ndarray | None = None
+) -> tuple[np.ndarray, Any]:
+    """Topic labels (-1: no topic) of prepared texts, and their TF-IDF matrix. Two tickets are linked
+    when their words' cosine — gated by their meaning's where `vectors` are given (a row of zeros: no
+    vector, words alone), as duplicates are (textsim.meaning_gate) — reaches `similarity`; a topic is a
+    connected group of at least two (what DBSCAN with min_samples=2 finds), computed a block of rows
+    at a time."""
     if len(texts) < 2:
         return np.full(len(texts), -1), None
     vec = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, min_df=1, max_df=0.5)
@@ -139,10 +153,48 @@ def cluster(texts: list[str], *, similarity: float) -> tuple[np.ndarray, Any]:
         x = vec.fit_transform(texts)
     except ValueError:  # nothing but common words
         return np.full(len(texts), -1), None
-    labels = DBSCAN(
-        eps=1 - similarity, min_samples=2, metric="cosine", algorithm="brute", n_jobs=1
-    ).fit_predict(x)
+    n = x.shape[0]
+    has = None if vectors is None else np.linalg.norm(vectors, axis=1) > 0
+    rows_, cols_ = [], []
+    for lo in range(0, n, CHUNK):
+        sim = (x[lo : lo + CHUNK] @ x.T).toarray()
+        if vectors is not None and has is not None:
+            gate = np.asarray(textsim.meaning_gate(vectors[lo : lo + CHUNK] @ vectors.T))
+            # a ticket without a vector is judged by its words
+            gate[~has[lo : lo + CHUNK], :] = 1.0
+            gate[:, ~has] = 1.0
+            sim = sim * gate
+        i, j = np.nonzero(sim >= similarity - 1e-9)
+        keep = i + lo != j
+        rows_.append(i[keep] + lo)
+        cols_.append(j[keep])
+    r, c = np.concatenate(rows_), np.concatenate(cols_)
+    graph = sparse.coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+    sizes = np.bincount(comp)
+    labels = np.where(sizes[comp] >= 2, comp, -1)
+    # labels numbered 0.. in order of first appearance
+    order = {c: k for k, c in enumerate(dict.fromkeys(int(v) for v in labels if v >= 0))}
+    labels = np.array([order[int(v)] if v >= 0 else -1 for v in labels])
     return labels, (x, np.array(vec.get_feature_names_out()))
+
+
+def _vectors(session: Session, ids: list[int]) -> np.ndarray | None:
+    """The tickets' kept sentence vectors (a zero row where one has none yet); None when none has one."""
+    if not ids:
+        return None
+    out = np.zeros((len(ids), embedding.DIM), dtype=np.float32)
+    at = {tid: i for i, tid in enumerate(ids)}
+    found = 0
+    for lo in range(0, len(ids), 5000):
+        for tid, vec in session.execute(
+            select(TicketVector.ticket_id, TicketVector.vector).where(
+                TicketVector.ticket_id.in_(ids[lo : lo + 5000]), TicketVector.model == embedding.MODEL_NAME
+            )
+        ):
+            out[at[tid]] = np.frombuffer(vec, dtype=np.float16)
+            found += 1
+    return out if found else None
 
 
 def mine(
@@ -169,8 +221,9 @@ def mine(
         .where(Ticket.created_at >= lo, Ticket.created_at < hi)
         .order_by(Ticket.id)
     ).all()
-    labels, model = cluster(_texts(rows), similarity=s.hotspot_similarity)
     ids = [r.id for r in rows]
+    vectors = _vectors(session, ids)
+    labels, model = cluster(_texts(rows), similarity=s.hotspot_similarity, vectors=vectors)
     for old in session.scalars(select(HotspotRun).where(HotspotRun.period == period)):
         session.execute(
             delete(TicketTopic).where(
@@ -188,7 +241,11 @@ def mine(
         created_at=now,
         n_tickets=len(rows),
         n_topics=0,
-        params={"similarity": s.hotspot_similarity, "method": "tfidf-dbscan"},
+        params={
+            "similarity": s.hotspot_similarity,
+            "method": "tfidf×meaning-graph" if vectors is not None else "tfidf-graph",
+            "meaning": None if vectors is None else embedding.MODEL_NAME,
+        },
     )
     session.add(run)
     session.flush()

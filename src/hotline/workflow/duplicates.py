@@ -44,17 +44,14 @@ from hotline.workflow.schemas import DuplicateOut
 log = logging.getLogger(__name__)
 MAX_CANDIDATES = 500  # most recent first
 KEEP = 3  # suggestions stored per ticket
-# meaning below the floor: another problem; from the floor to FULL the words' score is let through in
-# proportion (unrelated requests meet at 0.88–0.90, the same problem retold at 0.93 and above)
-MEANING_FLOOR, MEANING_FULL = 0.89, 0.95
+MEANING_FLOOR, MEANING_FULL = textsim.MEANING_FLOOR, textsim.MEANING_FULL
 
 
 def combined(words: float, meaning: float | None) -> float:
     """The duplicate score of two requests: their words' cosine, gated by their meaning's."""
     if meaning is None:
         return words
-    gate = min(1.0, max(0.0, (meaning - MEANING_FLOOR) / (MEANING_FULL - MEANING_FLOOR)))
-    return words * gate
+    return float(words * textsim.meaning_gate(meaning))
 
 
 @dataclass(frozen=True)
