@@ -19,7 +19,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -116,17 +116,30 @@ def kb_index(session: Session) -> SearchIndex:
     return index
 
 
-def _places(session: Session) -> dict[int, tuple[int | None, int | None, str]]:
+def _all_places(session: Session) -> dict[int, tuple[int | None, int | None, str]]:
     """Each area's street and district (ids, None above them) and its name: what "the same place" is."""
     rows = session.execute(select(Area.id, Area.level, Area.path, Area.name)).all()
     level = {r.id: r.level for r in rows}
-    out: dict[int, tuple[int | None, int | None, str]] = {}
-    for r in rows:
-        chain = [int(x) for x in r.path.strip("/").split("/") if x] or [r.id]
-        street = next((i for i in chain if level.get(i) == AreaLevel.street), None)
-        district = next((i for i in chain if level.get(i) == AreaLevel.district), None)
-        out[r.id] = (street, district, r.name)
-    return out
+    return {r.id: _place(r.id, r.path, r.name, level) for r in rows}
+
+
+def _place(
+    area_id: int, path: str, name: str, level: Mapping[int, str]
+) -> tuple[int | None, int | None, str]:
+    chain = [int(x) for x in path.strip("/").split("/") if x] or [area_id]
+    street = next((i for i in chain if level.get(i) == AreaLevel.street), None)
+    district = next((i for i in chain if level.get(i) == AreaLevel.district), None)
+    return street, district, name
+
+
+def _places(session: Session, area_id: int) -> tuple[int | None, int | None, str]:
+    """One area's street, district and name (two small queries: the live panel asks as one types)."""
+    area = session.get(Area, area_id)
+    if area is None:
+        return None, None, ""
+    chain = [int(x) for x in area.path.strip("/").split("/") if x] or [area.id]
+    level = dict(session.execute(select(Area.id, Area.level).where(Area.id.in_(chain))).all())
+    return _place(area.id, area.path, area.name, level)
 
 
 def ticket_index(session: Session, *, max_age: float = TICKET_INDEX_TTL) -> SearchIndex:
@@ -162,7 +175,7 @@ def ticket_index(session: Session, *, max_age: float = TICKET_INDEX_TTL) -> Sear
         ).all()
     }
     depts = dict(session.execute(select(Department.id, Department.name)).all())
-    places = _places(session)
+    places = _all_places(session)
     docs, rows = [], []
     stmt = (
         select(Ticket)
@@ -379,9 +392,8 @@ def read(session: Session, question: str, *, now: datetime | None = None) -> Rea
     return Reading(passages=span, probability=p, hits=hits)
 
 
-SIMILAR_MEANING = (
-    0.90  # below this a past ticket is about something else: unrelated requests meet at 0.88–0.90
-)
+# below this cosine a past ticket is about something else: unrelated requests meet at 0.88–0.90
+SIMILAR_MEANING = 0.90
 SIMILAR_COVERAGE = 0.3  # without meaning: the share of the request's topic words a case must hold
 
 
@@ -397,14 +409,15 @@ def similar_tickets(
     vector: np.ndarray | None = None,
 ) -> list[Hit]:
     """Resolved tickets of this centre about the same problem, with their replies and the citizen's
-    judgement: the same matter (its category, which the matter sets) and place first; none from another district than the request's, none
-    that is about something else (meaning below SIMILAR_MEANING). Optionally one department's only."""
+    judgement: the same matter (its category, which the matter sets) first, then the same place; none
+    from another district than the request's, none about something else (meaning below
+    SIMILAR_MEANING). Optionally one department's only."""
     index = ticket_index(session)
     if not index.docs:
         return []
     if vector is None and index.vectors is not None:
         vector = query_vector(text)
-    street, district, _ = _places(session).get(area_id, (None, None, "")) if area_id else (None, None, "")
+    street, district, _ = _places(session, area_id) if area_id else (None, None, "")
 
     def keep(doc: Doc) -> bool:
         m = doc.meta
