@@ -52,6 +52,20 @@ def main() -> None:
         )
         op.wait_for_selector("#ai :text('建议承办单位')", timeout=15000)
         op.screenshot(path=str(OUT / "workstation.png"), full_page=True)
+        # the knowledge panel: a KB answer from one article, similar cases with place and outcome
+        op.goto(f"{BASE}/ui/intake")
+        op.fill(
+            "#content",
+            "我家楼下那条路的路灯坏了一个多星期了，晚上黑漆漆的，老人出门很不安全，麻烦尽快来修一下。",
+        )
+        op.wait_for_selector("#ai :text('建议承办单位')", timeout=15000)
+        op.screenshot(path=str(OUT / "workstation-knowledge.png"), full_page=True)
+        for name, q in (("portal-ask", "公积金怎么提取"), ("portal-ask-refused", "明天天气怎么样")):
+            phone.goto(f"{BASE}/portal/ask?q={q}")
+            phone.screenshot(path=str(OUT / f"{name}-phone.png"), full_page=True)
+        wide_portal = b.new_context(viewport={"width": 1280, "height": 860}).new_page()
+        wide_portal.goto(f"{BASE}/portal/ask?q=新生儿怎么上户口")
+        wide_portal.screenshot(path=str(OUT / "portal-ask.png"), full_page=True)
         op.goto(f"{BASE}/ui/triage")
         op.screenshot(path=str(OUT / "triage.png"))
         op.click("table tbody tr td a >> nth=0")
@@ -59,6 +73,12 @@ def main() -> None:
         h = signed_in(b, "h_zjj")
         h.goto(f"{BASE}/ui/inbox")
         h.screenshot(path=str(OUT / "inbox.png"))
+        # the draft helper on a ticket the department holds: its KB basis or none, what is left to fill in
+        if h.locator("table tbody tr td a").count():
+            h.click("table tbody tr td a >> nth=0")
+            h.click("button[hx-post$='/draft']")
+            h.wait_for_selector("#draft-text", timeout=15000)
+            h.screenshot(path=str(OUT / "ticket-draft.png"), full_page=True)
         lead = signed_in(b, "leader")
         lead.goto(f"{BASE}/ui/dashboard")
         lead.wait_for_selector("#trend canvas")

@@ -86,3 +86,38 @@ def test_revision_0013_encrypts_the_phones_stored_before_it(tmp_path: Path) -> N
     with eng.connect() as conn:
         assert conn.execute(text("SELECT citizen_phone FROM tickets")).scalar() == "13812345678"
     eng.dispose()
+
+
+def test_revision_0015_cuts_articles_again_with_their_notes(tmp_path: Path) -> None:
+    """A passage stored before notes existed began with the quoted disclaimer and went on with real
+    text; after the upgrade the disclaimer is a note of its own and the text a passage that answers."""
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    migrate.upgrade(url, revision="0014")
+    eng = make_engine(url)
+    body = "> 演示用，非真实政策。\n## 申领条件\n在本市居住半年以上的，可以申领居住证。"
+    with eng.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO kb_articles (id, title, body, kind, status, tags, version, created_at, updated_at) "
+                "VALUES (1, '居住证', :b, 'procedure', 'published', '[]', 1, '2026-01-01', '2026-01-01')"
+            ),
+            {"b": body},
+        )
+        # as the chunker of revision 0014 stored it: the quote at the head of the passage
+        conn.execute(
+            text(
+                "INSERT INTO kb_passages (article_id, ordinal, heading, text) "
+                "VALUES (1, 0, '居住证', '> 演示用，非真实政策。在本市居住半年以上的，可以申领居住证。')"
+            )
+        )
+    migrate.upgrade(url)
+    with eng.connect() as conn:
+        rows = conn.execute(text("SELECT heading, text, role FROM kb_passages ORDER BY ordinal")).all()
+    assert [tuple(r) for r in rows] == [
+        ("居住证", "演示用，非真实政策。", "note"),
+        ("申领条件", "在本市居住半年以上的，可以申领居住证。", "body"),
+    ]
+    migrate.downgrade(url, revision="0014")
+    eng.dispose()

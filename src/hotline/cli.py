@@ -709,7 +709,7 @@ def kb_search(query: str, k: int = 5) -> None:
     from hotline.kb import qa
 
     with session_scope() as session:
-        for hit in qa.search_kb(session, query, k=k):
+        for hit in qa.search_listing(session, query, k=k):
             m = hit.doc.meta
             typer.echo(
                 f"{hit.score:6.2f}  {hit.coverage:.2f}  《{m['title']}》{m['heading'] or ''}: {m['text'][:80]}"

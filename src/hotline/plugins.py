@@ -44,6 +44,7 @@ BUILT_IN: dict[str, dict[str, str]] = {
         "notify": "hotline.notify.jobs",
         "webhooks": "hotline.webhooks.jobs",
         "dispatch": "hotline.dispatch.jobs",
+        "kb": "hotline.kb.jobs",
     },
     NOTIFY_CHANNELS: {
         "in_app": "hotline.notify.channels:InAppChannel",

@@ -81,6 +81,19 @@ def test_similar_cases_by_meaning_same_place_first_none_from_elsewhere(
     # the same street ranks first when the request is there
     here = qa.similar_tickets(db, "门口路灯坏了", area_id=street.area_id)
     assert here[0].doc.key == street.id
+    # a case without a vector yet (the sweep has not reached it) is judged by its words, not dropped
+    fresh = _resolved(db, actors, now, "路灯不亮", "湖心一社区门口路灯晚上不亮", "已修复路灯。")
+    fresh.area_id = street.area_id
+    db.flush()
+    qa.reset_indexes()
+    found = qa.similar_tickets(db, "湖心一社区门口路灯不亮", area_id=street.area_id)
+    assert fresh.id in [h.doc.key for h in found]
+    assert next(h for h in found if h.doc.key == fresh.id).meaning is None
+    # the index sees vectors kept since (once its two minutes are up), though no resolved ticket changed
+    assert history.embed_missing(db) == 1
+    qa.ticket_index(db, max_age=0)
+    found = qa.similar_tickets(db, "湖心一社区门口路灯不亮", area_id=street.area_id)
+    assert next(h for h in found if h.doc.key == fresh.id).meaning is not None
 
 
 def test_draft_reply_cites_only_the_matching_article(
@@ -97,8 +110,9 @@ def test_draft_reply_cites_only_the_matching_article(
         content="我家旁边的工地每天晚上11点以后还在施工打桩，吵得全家睡不着，请管一管。",
     )
     out = assist.draft_reply(db, noise, department_id=actors.dept_id("CGJ", db), use_llm=False)
-    assert [s["title"] for s in out["sources"]] == ["噪声扰民投诉"]
+    assert [s["title"] for s in out["sources"]] == ["噪声扰民投诉"]  # named once, however many passages
     assert "根据知识库《噪声扰民投诉》" in out["draft"] and "22时至次日6时" in out["draft"]
+    assert out["draft"].count("《") == 1
     for unrelated in ("路灯", "物业服务收费"):
         assert unrelated not in out["draft"]
     assert "核查情况" in out["to_fill"] and len(out["to_fill"]) >= 5
@@ -222,6 +236,23 @@ def test_operator_assist_while_typing(
     body = r.json()
     assert body["passages"][0]["title"] == "社会保障卡补办和换领"
     assert body["answer"]["answered"] is True
+    # nothing related, nothing listed (a fused ranking would rank every passage)
+    r = client.post("/api/v1/assist/intake", json={"content": "明天天气怎么样"}, headers=headers)
+    assert r.json()["passages"] == [] and r.json()["answer"]["answered"] is False
+    assert client.get("/api/v1/kb/search", params={"q": "明天天气怎么样"}, headers=headers).json() == []
+    # the place and category may be given; an unknown category is refused with its name
+    r = client.post(
+        "/api/v1/assist/intake",
+        json={"content": "社保卡丢了怎么补办", "area_code": "MH-HB-HX-01", "category_code": "劳动和社会保障"},
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    r = client.post(
+        "/api/v1/assist/intake",
+        json={"content": "社保卡丢了", "category_code": "没有这个分类"},
+        headers=headers,
+    )
+    assert r.status_code == 422 and "没有这个分类" in r.text
     assert (
         client.post(
             "/api/v1/assist/intake", json={"content": "x"}, headers=principal_token(db, actors.zjj)

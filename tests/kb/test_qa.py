@@ -12,13 +12,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from hotline.accounts.principal import SYSTEM
+from hotline.kb import jobs as kb_jobs
 from hotline.kb import qa, service
 from hotline.kb.chunking import chunk
 from hotline.kb.enums import ArticleStatus, PassageRole
 from hotline.kb.models import Article, Passage
 from hotline.llm.models import LlmCall
+from hotline.nlp import embedding
 from tests.factories import Actors
 from tests.fakes.openai_server import FakeOpenAI, completion
+from tests.kb.conftest import KB_DIR
 
 
 def _title(articles: list[Article], fragment: str) -> Article:
@@ -64,7 +68,7 @@ def test_disclaimers_are_notes_and_never_answer(db: Session, demo_kb: list[Artic
 
 def test_notes_are_told_from_body_text() -> None:
     pieces = chunk(
-        "> 演示用，非真实政策。\n\n## 条件\n年满18周岁。\n\n注：以上仅供参考。\n\n## 材料\n身份证。"
+        "> 演示用，非真实政策。\n\n## 条件\n年满18周岁。\n\n以上内容仅供参考，以正式文件为准。\n\n## 材料\n说明：带身份证。"
     )
     assert [(c.heading, c.note) for c in pieces] == [
         (None, True),
@@ -183,3 +187,22 @@ def test_a_centre_checks_its_kb_on_its_own_questions(db: Session, demo_kb: list[
     assert result.answered_wrong == 1 and result.refused_right == 1
     wrong = [q for q in result.questions if not q.right]
     assert [(q.expected, q.answered_from) for q in wrong] == [("机动车驾驶证换证和补证", "义务教育阶段入学")]
+
+
+def test_passages_written_without_the_embedding_get_their_vectors_later(
+    db: Session, damaged_embedding: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Articles saved while the weights were damaged are answered by words; once the weights are back
+    the kb_vectors sweep stores the vectors and the next index answers by meaning."""
+    for path in sorted(KB_DIR.glob("*.md"))[:4]:
+        service.import_file(db, path=path, principal=SYSTEM, publish=True)
+    db.flush()
+    assert db.query(Passage).filter(Passage.vector.is_not(None)).count() == 0
+    assert qa.answer(db, "社保卡丢了怎么办", use_llm=False).answerability is None
+    monkeypatch.setattr(embedding, "MODEL_FILE", None)  # the packaged weights again
+    embedding.reset()
+    swept = kb_jobs.kb_vectors(db)
+    assert swept["embedded"] == db.query(Passage).count() > 0
+    out = qa.answer(db, "社保卡丢了怎么办", use_llm=False)
+    assert out.answered and out.answerability is not None
+    assert kb_jobs.kb_vectors(db)["embedded"] == 0

@@ -107,8 +107,8 @@ class Mined:
 
 
 _LEAD = re.compile(
-    r"^(?:关于|投诉|举报|反映|反应|请求|恳请|强烈要求|要求|建议|希望|咨询|求助|请问|呼吁|紧急|实名|再次|"
-    r"(?:市|区|各级)?领导(?:关注|重视|过问|解决)?(?:一下)?|请|给|对|有关|[!！?？、，,。.\s\d]+)+"
+    r"^(?:关于|有关|投诉|举报|反映|反应|请求|恳请|强烈要求|要求|建议|希望|咨询|求助|请问|呼吁|紧急|实名|再次|"
+    r"(?:市|区|各级)?领导(?:关注|重视|过问|解决)?(?:一下)?|请|\d{1,2}[.、．]\s*|[!！?？、，,。.:：\s]+)+"
 )
 _TAIL = re.compile(r"(?:的问题|问题|的情况|情况|的投诉|的建议|的咨询|的请求|一事|事宜|[!！?？。.，,\s]+)+$")
 _HEADLINE_CHARS = 28
@@ -117,7 +117,7 @@ _HEADLINE_CHARS = 28
 def headline(title: str, place: str | None = None) -> str:
     """A topic's name as a leader reads it: what is wrong and where, in a phrase —
     "关于A市丽发新城小区附近搅拌站噪音扰民的投诉！！" → "A市丽发新城小区附近搅拌站噪音扰民"."""
-    text = _TAIL.sub("", _LEAD.sub("", title.strip())).strip() or title.strip()
+    text = _TAIL.sub("", _LEAD.sub("", title.strip())).strip(" ：:，,") or title.strip()
     if len(text) > _HEADLINE_CHARS:
         cut = max(text.rfind(c, 0, _HEADLINE_CHARS) for c in "，,；;。")
         text = text[:cut] if cut >= 8 else text[:_HEADLINE_CHARS]
@@ -135,7 +135,7 @@ def _texts(rows: Sequence[Any]) -> list[str]:
     return out
 
 
-CHUNK = 1024  # rows of the similarity computed at a time (memory: CHUNK × tickets)
+CHUNK = 512  # rows of the (sparse) word similarity computed at a time
 
 
 def cluster(
@@ -145,7 +145,7 @@ def cluster(
     when their words' cosine — gated by their meaning's where `vectors` are given (a row of zeros: no
     vector, words alone), as duplicates are (textsim.meaning_gate) — reaches `similarity`; a topic is a
     connected group of at least two (what DBSCAN with min_samples=2 finds), computed a block of rows
-    at a time."""
+    at a time, sparse: memory grows with the pairs that share words, not with every pair."""
     if len(texts) < 2:
         return np.full(len(texts), -1), None
     vec = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, min_df=1, max_df=0.5)
@@ -157,17 +157,21 @@ def cluster(
     has = None if vectors is None else np.linalg.norm(vectors, axis=1) > 0
     rows_, cols_ = [], []
     for lo in range(0, n, CHUNK):
-        sim = (x[lo : lo + CHUNK] @ x.T).toarray()
-        if vectors is not None and has is not None:
-            gate = np.asarray(textsim.meaning_gate(vectors[lo : lo + CHUNK] @ vectors.T))
-            # a ticket without a vector is judged by its words
-            gate[~has[lo : lo + CHUNK], :] = 1.0
-            gate[:, ~has] = 1.0
-            sim = sim * gate
-        i, j = np.nonzero(sim >= similarity - 1e-9)
-        keep = i + lo != j
-        rows_.append(i[keep] + lo)
-        cols_.append(j[keep])
+        # the words' cosines of a block of rows, sparse: only pairs that share a word are held, and
+        # the gate only lowers a score, so only those at or above the threshold are read further
+        block = (x[lo : lo + CHUNK] @ x.T).tocoo()
+        mask = block.data >= similarity - 1e-9
+        i, j, v = block.row[mask], block.col[mask], block.data[mask]
+        if vectors is not None and has is not None and len(i):
+            gate = np.asarray(
+                textsim.meaning_gate(np.einsum("ij,ij->i", vectors[i + lo], vectors[j])), dtype=np.float64
+            )
+            gate[~(has[i + lo] & has[j])] = 1.0  # a ticket without a vector is judged by its words
+            keep = v * gate >= similarity - 1e-9
+            i, j = i[keep], j[keep]
+        other = i + lo != j
+        rows_.append(i[other] + lo)
+        cols_.append(j[other])
     r, c = np.concatenate(rows_), np.concatenate(cols_)
     graph = sparse.coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(n, n))
     _, comp = connected_components(graph, directed=False)

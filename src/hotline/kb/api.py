@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
+from hotline.categories import service as category_service
 from hotline.config import get_settings
 from hotline.errors import InvalidInput, referencing
 from hotline.http.deps import CurrentPrincipal, DbSession, PageSize, require
@@ -31,6 +32,7 @@ from hotline.kb.schemas import (
     QuestionIn,
     TicketSummaryOut,
 )
+from hotline.org import service as org_service
 from hotline.tickets.service import get_ticket
 
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base"])
@@ -149,8 +151,8 @@ def search(
     q: Annotated[str, Query(min_length=1, max_length=500)],
     k: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> list[HitOut]:
-    """KB passages for a query, best first (only articles served now)."""
-    return [_hit(h) for h in qa.search_kb(db, q, k=k)]
+    """KB passages for a query, best first (only articles served now, only those related to it)."""
+    return [_hit(h) for h in qa.search_listing(db, q, k=k)]
 
 
 @router.post("/ask", response_model=AnswerOut)
@@ -169,11 +171,20 @@ def _hit(h: qa.Hit) -> HitOut:
 
 @assist_router.post("/assist/intake", response_model=IntakeAssistOut)
 def assist_intake(body: DraftIn, db: DbSession, _: CenterPrincipal) -> IntakeAssistOut:
-    """While an operator types: the top KB passages and the most similar resolved tickets with their replies."""
+    """While an operator types: the related KB passages, the resolved tickets about the same problem
+    with their replies (those of the place and category given first, none of another district), and
+    the KB answer if there is one."""
     text = f"{body.title} {body.content}"
+    area_id = org_service.area_id(db, code=body.area_code) if body.area_code else None
+    category_id = None
+    if body.category_code:
+        with referencing():  # an unknown code is the caller's mistake: 422 naming it
+            category_id = category_service.get_category(db, code_or_name=body.category_code).id
     return IntakeAssistOut(
-        passages=[_hit(h) for h in qa.search_kb(db, text, k=3)],
-        similar_tickets=[_hit(h) for h in qa.similar_tickets(db, text, k=5)],
+        passages=[_hit(h) for h in qa.search_listing(db, text, k=3)],
+        similar_tickets=[
+            _hit(h) for h in qa.similar_tickets(db, text, k=5, area_id=area_id, category_id=category_id)
+        ],
         answer=qa.answer(db, text, use_llm=False),
     )
 

@@ -177,9 +177,9 @@ def draft_reply(
         exclude=ticket.id,
     )
     dept = session.get(Department, department_id) if department_id else None
+    # one article answers (qa.read): named once, with the passages used in its order
     sources = [
-        {"article_id": h.doc.meta["article_id"], "title": h.doc.meta["title"], "text": h.doc.meta["text"]}
-        for h in basis
+        {"article_id": src.article_id, "title": src.title, "text": src.text} for src in qa.sources_of(basis)
     ]
     similar = [
         {
@@ -226,7 +226,7 @@ def draft_reply(
     if sources:
         # the KB's own words, under the article's name: a basis the department can check, not one made up
         title = sources[0]["title"]
-        quoted = "".join(s["text"] for s in sources)
+        quoted = sources[0]["text"].replace("\n", "")
         basis_line = f"根据知识库《{title}》：{quoted}【待填写：核实上述口径是否适用本件】"
     else:
         basis_line = "【待填写：政策依据（知识库中没有与本事项相符的条目）】"

@@ -1,7 +1,6 @@
 """Split article text into passages: by heading, then by paragraph, packed up to a size, never
-cutting a sentence unless it alone is too long. A quoted paragraph (Markdown "> …") or one that opens
-as a note or disclaimer (注：, 说明：, 免责声明 …) becomes a note of its own: kept with the article,
-never an answer."""
+cutting a sentence unless it alone is too long. A quoted paragraph (Markdown "> …") or a disclaimer
+(免责声明：…, 以上内容仅供参考…) becomes a note of its own: kept with the article, never an answer."""
 
 from __future__ import annotations
 
@@ -12,7 +11,10 @@ MAX_CHARS = 320
 _SENTENCE = re.compile(r"(?<=[。！？；!?;])|\n")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _QUOTE = re.compile(r"^\s{0,3}>\s?", re.MULTILINE)
-_NOTE = re.compile(r"^\s*(注|备注|说明|特别说明|温馨提示|免责声明|声明)\s*[:：]|^\s*免责声明")
+# a disclaimer, not a paragraph that merely opens with 说明： or 注： (those are often the content itself)
+_NOTE = re.compile(
+    r"^\s*(免责声明|特别声明|声明)\s*[:：]|^\s*免责声明|^\s*(以上|本文|本页)[^。\n]{0,20}仅供参考"
+)
 
 
 @dataclass
@@ -23,7 +25,7 @@ class Chunk:
 
 
 def is_note(paragraph: str) -> bool:
-    """A quoted paragraph, or one that says it is a note or a disclaimer."""
+    """A quoted paragraph, or a disclaimer."""
     return paragraph.lstrip().startswith(">") or bool(_NOTE.match(paragraph))
 
 

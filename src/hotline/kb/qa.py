@@ -58,22 +58,29 @@ DONT_KNOW = "抱歉，知识库中暂未找到能回答这个问题的内容。�
 RESOLVED = (Status.follow_up, Status.closed)
 
 _lock = threading.Lock()
-_kb: tuple[tuple[Any, ...], SearchIndex] | None = None
+_kb: tuple[tuple[Any, ...], SearchIndex, float] | None = None
 _tickets: tuple[tuple[Any, ...], float, SearchIndex] | None = None
 
 
 def kb_index(session: Session) -> SearchIndex:
     """The index of every published article's passages (validity is checked per query)."""
     global _kb
-    key = tuple(
-        session.execute(
+    key = (
+        *session.execute(
             select(func.count(Article.id), func.max(Article.updated_at), func.max(Article.id)).where(
                 Article.status == ArticleStatus.published.value
             )
-        ).one()
+        ).one(),
+        # passage vectors stored since (hotline kb embed, the kb_vectors sweep)
+        session.scalar(select(func.count(Passage.id)).where(Passage.vector_model == embedding.MODEL_NAME)),
     )
     with _lock:
-        if _kb is not None and _kb[0] == key:
+        # an index made without the embedding is made again once a minute: the weights may be back
+        if (
+            _kb is not None
+            and _kb[0] == key
+            and (_kb[1].vectors is not None or time.monotonic() - _kb[2] < 60)
+        ):
             return _kb[1]
     rows = session.execute(
         select(Passage, Article)
@@ -112,7 +119,7 @@ def kb_index(session: Session) -> SearchIndex:
         meaning_weight=fitted.meaning_weight if fitted is not None else search.MEANING_WEIGHT,
     )
     with _lock:
-        _kb = (key, index)
+        _kb = (key, index, time.monotonic())
     return index
 
 
@@ -146,12 +153,16 @@ def ticket_index(session: Session, *, max_age: float = TICKET_INDEX_TTL) -> Sear
     """The index of resolved tickets with how they were resolved and how the citizen judged it, their
     place and category, by words and by their kept vectors (rebuilt at most every `max_age` s)."""
     global _tickets
-    key = tuple(
-        session.execute(
+    key = (
+        *session.execute(
             select(func.count(Ticket.id), func.max(Ticket.updated_at)).where(
                 Ticket.status.in_([s.value for s in RESOLVED])
             )
-        ).one()
+        ).one(),
+        # vectors kept since (the sweep gives them to tickets that had none)
+        session.scalar(
+            select(func.count(TicketVector.ticket_id)).where(TicketVector.model == embedding.MODEL_NAME)
+        ),
     )
     with _lock:
         if _tickets is not None and (_tickets[0] == key or time.monotonic() - _tickets[1] < max_age):
@@ -354,6 +365,22 @@ def search_kb(
     return index.search(query, k=k, keep=_served(now or utcnow()), vector=vector)
 
 
+RELATED_MEANING = 0.88  # a passage that shares no word is listed only when this close in meaning
+
+
+def related(hit: Hit) -> bool:
+    """Worth listing in a search: shares a word with the query, or is close to it in meaning (a fused
+    ranking ranks every passage; "明天天气怎么样" should list none)."""
+    if hit.meaning is not None:
+        return hit.meaning >= RELATED_MEANING or (hit.bm25 > 0 and hit.coverage > 0)
+    return hit.bm25 > 0
+
+
+def search_listing(session: Session, query: str, *, k: int = 5) -> list[Hit]:
+    """The passages a person searching the KB is shown: the best ones that are related at all."""
+    return [h for h in search_kb(session, query, k=k) if related(h)]
+
+
 @dataclass
 class Reading:
     """What the KB holds for a question: the passages that answer it (one article's), the probability
@@ -397,6 +424,13 @@ SIMILAR_MEANING = 0.90
 SIMILAR_COVERAGE = 0.3  # without meaning: the share of the request's topic words a case must hold
 
 
+def _same_problem(hit: Hit) -> bool:
+    """A past case is about the request's problem: by meaning, or by words for one without a vector."""
+    if hit.meaning is not None:
+        return hit.meaning >= SIMILAR_MEANING
+    return hit.coverage >= SIMILAR_COVERAGE
+
+
 def similar_tickets(
     session: Session,
     text: str,
@@ -433,16 +467,12 @@ def similar_tickets(
         place = place or (1 if district is not None and m["district_id"] == district else 0)
         return 3 * same_matter + place
 
-    hits = index.search(text, k=4 * k, keep=keep, vector=vector)
-    if index.vectors is not None and vector is not None:
-        hits = [h for h in hits if h.meaning is not None and h.meaning >= SIMILAR_MEANING]
-    else:
-        hits = [h for h in hits if h.coverage >= SIMILAR_COVERAGE]
+    hits = [h for h in index.search(text, k=4 * k, keep=keep, vector=vector) if _same_problem(h)]
     hits.sort(key=lambda h: (-tier(h), -h.score))
     return hits[:k]
 
 
-def _sources(hits: list[Hit]) -> list[Source]:
+def sources_of(hits: list[Hit]) -> list[Source]:
     """Each article once, with the passages of it that were used, in its order."""
     by_article: dict[int, list[Hit]] = {}
     for h in hits:
@@ -508,7 +538,7 @@ def answer(
     return AnswerOut(
         answered=True,
         answer=_extract(reading.passages),
-        sources=_sources(reading.passages),
+        sources=sources_of(reading.passages),
         generated=False,
         method="extractive",
         answerability=probability,
@@ -553,7 +583,7 @@ def _rag(session: Session, question: str, hits: list[Hit]) -> AnswerOut:
     return AnswerOut(
         answered=True,
         answer=text,
-        sources=_sources([hits[n - 1] for n in numbers]),
+        sources=sources_of([hits[n - 1] for n in numbers]),
         generated=True,
         method="llm",
     )

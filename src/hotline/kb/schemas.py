@@ -116,6 +116,10 @@ class DraftIn(BaseModel):
 
     title: str = Field(default="", max_length=200)
     content: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+    area_code: str | None = Field(default=None, max_length=64, description="the place, if known")
+    category_code: str | None = Field(
+        default=None, max_length=255, description="the category (code or full name), if known"
+    )
 
 
 class HitOut(BaseModel):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,6 +184,10 @@ class SearchIndex:
         self.docs = list(docs)
         self.bigrams_in_ranking = bigrams_in_ranking
         self.vectors = vectors if vectors is not None and len(vectors) == len(self.docs) else None
+        # documents without a vector (a zero row) are ranked by their words and carry no meaning
+        self._has_vector = (
+            np.linalg.norm(self.vectors, axis=1) > 0 if self.vectors is not None else np.zeros(0, dtype=bool)
+        )
         self.meaning_weight = meaning_weight
         tokens = [analyze(d.text) for d in self.docs]
         self._terms = [set(t) for t in tokens]
@@ -229,8 +233,10 @@ class SearchIndex:
             return []
         terms = analyze(query)
         meaning = None
-        if vector is not None and self.vectors is not None:
+        if vector is not None and self.vectors is not None and self._has_vector.any():
             meaning = self.vectors @ np.asarray(vector, dtype=np.float32)
+            if not self._has_vector.all():  # no vector: an average meaning, so the words decide
+                meaning[~self._has_vector] = float(np.mean(meaning[self._has_vector]))
         if not terms and meaning is None:
             return []
         bm = (
@@ -245,7 +251,7 @@ class SearchIndex:
         ]
         known = [w for w in words_ if _credit(w, self._df) > 0]
         hits: list[Hit] = []
-        for i in self._top(scores, k if keep is None else 4 * k):
+        for i in self._candidates(scores, k, filtered=keep is not None):
             if len(hits) >= k or (meaning is None and bm[i] <= 0):
                 break
             doc = self.docs[int(i)]
@@ -260,11 +266,19 @@ class SearchIndex:
                     score=float(scores[i]),
                     coverage=coverage,
                     matched=matched,
-                    meaning=None if meaning is None else float(meaning[i]),
+                    meaning=None if meaning is None or not self._has_vector[i] else float(meaning[i]),
                     bm25=float(bm[i]),
                 )
             )
         return hits
+
+    def _candidates(self, scores: np.ndarray, k: int, *, filtered: bool) -> Iterator[int]:
+        """Document indexes best first: the top 4k, then (a filter refusing many) the rest in order."""
+        first = self._top(scores, k if not filtered else 4 * k)
+        yield from (int(i) for i in first)
+        if filtered and len(first) < len(scores):
+            seen = set(int(i) for i in first)
+            yield from (int(i) for i in np.argsort(-scores) if int(i) not in seen)
 
     def _top(self, scores: np.ndarray, n: int) -> np.ndarray:
         """Indexes of the n best scores, best first (partial sort: fast on large indexes)."""

@@ -272,7 +272,7 @@ def _rebuild_passages(session: Session, article: Article) -> None:
     pieces = chunk(article.body)
     if article.kind == ArticleKind.faq:
         # a question and its answer are one passage: the question is what people ask
-        pieces = [replace(p, heading=article.title) for p in pieces]
+        pieces = [replace(p, heading=article.title, note=False) for p in pieces]
     rows = [
         Passage(
             article_id=article.id,
@@ -292,14 +292,19 @@ def _rebuild_passages(session: Session, article: Article) -> None:
     session.flush()
 
 
-def embed_passages(session: Session) -> int:
-    """Store the vector of every passage that has none from the embedding in use; how many."""
-    rows = session.execute(
+EMBED_BATCH = 500  # passages given a vector per sweep
+
+
+def embed_passages(session: Session, *, limit: int | None = None) -> int:
+    """Store the vector of passages that have none from the embedding in use (at most `limit`; the
+    notes too, so none is asked again); how many."""
+    stmt = (
         select(Passage, Article.title)
         .join(Article, Article.id == Passage.article_id)
         .where(or_(Passage.vector_model.is_(None), Passage.vector_model != embedding.MODEL_NAME))
         .order_by(Passage.id)
-    ).all()
+    )
+    rows = session.execute(stmt.limit(limit) if limit else stmt).all()
     done = 0
     for n in range(0, len(rows), 64):
         batch = rows[n : n + 64]
