@@ -226,7 +226,7 @@ def draft_reply(
     if sources:
         # the KB's own words, under the article's name: a basis the department can check, not one made up
         title = sources[0]["title"]
-        quoted = sources[0]["text"].replace("\n", "")
+        quoted = str(sources[0]["text"]).replace("\n", "")
         basis_line = f"根据知识库《{title}》：{quoted}【待填写：核实上述口径是否适用本件】"
     else:
         basis_line = "【待填写：政策依据（知识库中没有与本事项相符的条目）】"
