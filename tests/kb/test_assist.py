@@ -81,6 +81,16 @@ def test_similar_cases_by_meaning_same_place_first_none_from_elsewhere(
     # the same street ranks first when the request is there
     here = qa.similar_tickets(db, "门口路灯坏了", area_id=street.area_id)
     assert here[0].doc.key == street.id
+    # filed under a category that parts from the request's, a case is another problem however close
+    street.category_id = category_service.get_category(db, code_or_name="交通运输").id
+    db.flush()
+    qa.reset_indexes()
+    lamps = category_service.get_category(db, code_or_name="城乡建设").id
+    assert street.id not in [h.doc.key for h in qa.similar_tickets(db, "门口路灯坏了", category_id=lamps)]
+    street.category_id = lamps
+    db.flush()
+    qa.reset_indexes()
+    assert street.id in [h.doc.key for h in qa.similar_tickets(db, "门口路灯坏了", category_id=lamps)]
     # a case without a vector yet (the sweep has not reached it) is judged by its words, not dropped
     fresh = _resolved(db, actors, now, "路灯不亮", "湖心一社区门口路灯晚上不亮", "已修复路灯。")
     fresh.area_id = street.area_id

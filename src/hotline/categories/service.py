@@ -29,6 +29,24 @@ def get_category(session: Session, *, code_or_name: str) -> Category:
     return cat
 
 
+def paths(session: Session, ids: Sequence[int | None]) -> dict[int, list[str]]:
+    """Each category's path of names (城乡建设/城市建设和市政管理/城市公共设施 → three names)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(Category.id, Category.full_name).where(Category.id.in_(wanted))).all()
+    return {r.id: r.full_name.split("/") for r in rows}
+
+
+def part(a: Sequence[str] | None, b: Sequence[str] | None) -> bool:
+    """Whether two categories (paths of names) are about different things: they differ at the depth
+    both have (城乡建设 and 城乡建设/城市公共设施 do not part). Unknown ones never part."""
+    if not a or not b:
+        return False
+    depth = min(len(a), len(b))
+    return list(a[:depth]) != list(b[:depth])
+
+
 def list_categories(session: Session, *, level: int | None = None) -> list[Category]:
     """Return the categories in tree order, optionally one level only."""
     stmt = select(Category).order_by(Category.code)

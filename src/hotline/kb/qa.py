@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, load_only, undefer
 
 from hotline import texts
+from hotline.categories import service as category_service
 from hotline.categories.models import Category
 from hotline.db import utcnow
 from hotline.kb import search
@@ -176,7 +177,9 @@ def ticket_index(session: Session, *, max_age: float = TICKET_INDEX_TTL) -> Sear
             .order_by(Assignment.id)
         ).all()
     )
-    categories = dict(session.execute(select(Category.id, Category.name)).all())
+    categories = {
+        cid: full.split("/") for cid, full in session.execute(select(Category.id, Category.full_name)).all()
+    }
     vectors = {
         tid: vec
         for tid, vec in session.execute(
@@ -235,7 +238,8 @@ def ticket_index(session: Session, *, max_age: float = TICKET_INDEX_TTL) -> Sear
                     # the matter routed to sets the category down to its third level: the same
                     # category is the same matter, or its nearest kin
                     "category_id": t.category_id,
-                    "category": categories.get(t.category_id) if t.category_id else None,
+                    "category": categories[t.category_id][-1] if t.category_id in categories else None,
+                    "category_path": categories.get(t.category_id) if t.category_id else None,
                 },
             )
         )
@@ -444,19 +448,23 @@ def similar_tickets(
 ) -> list[Hit]:
     """Resolved tickets of this centre about the same problem, with their replies and the citizen's
     judgement: the same matter (its category, which the matter sets) first, then the same place; none
-    from another district than the request's, none about something else (meaning below
-    SIMILAR_MEANING). Optionally one department's only."""
+    from another district than the request's, none filed under a category that parts from the
+    request's, none about something else (meaning below SIMILAR_MEANING). Optionally one department's
+    only."""
     index = ticket_index(session)
     if not index.docs:
         return []
     if vector is None and index.vectors is not None:
         vector = query_vector(text)
     street, district, _ = _places(session, area_id) if area_id else (None, None, "")
+    mine = category_service.paths(session, [category_id]).get(category_id) if category_id else None
 
     def keep(doc: Doc) -> bool:
         m = doc.meta
         if doc.key == exclude or (department_id is not None and m["department_id"] != department_id):
             return False
+        if category_service.part(mine, m["category_path"]):
+            return False  # filed under a category that parts from the request's: another problem
         return district is None or m["district_id"] is None or m["district_id"] == district
 
     def tier(h: Hit) -> int:

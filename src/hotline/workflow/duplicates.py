@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.accounts.principal import Principal
-from hotline.categories.models import Category
+from hotline.categories import service as category_service
 from hotline.config import get_settings
 from hotline.db import utcnow
 from hotline.errors import Conflict, NotFound
@@ -142,12 +142,14 @@ def find(
     )
     theirs = [r.words if r.words is not None else words_of(session, r.id, r.title, r.content) for r in rows]
     vector = _vector(session, ticket) if rows else None
-    kinds = _categories(session, [ticket.category_id, *(r.category_id for r in rows)])
+    kinds = category_service.paths(session, [ticket.category_id, *(r.category_id for r in rows)])
     out = []
     for r, words_score in zip(rows, textsim.cosines(mine, theirs), strict=True):
         if words_score < s.duplicate_threshold:
             continue  # the gate only lowers a score: no need to read the meaning
-        if ticket.category_id is not None and _apart(kinds.get(ticket.category_id), kinds.get(r.category_id)):
+        if ticket.category_id is not None and category_service.part(
+            kinds.get(ticket.category_id), kinds.get(r.category_id)
+        ):
             continue  # filed under categories that part: another problem
         meaning = _meaning(vector, r) if vector is not None else None
         score = combined(words_score, meaning)
@@ -184,22 +186,6 @@ def _vector(session: Session, ticket: Ticket) -> np.ndarray | None:
         return embedding.text_vector(f"{ticket.title}。{ticket.content}")
     except embedding.EmbeddingUnavailable:
         return None
-
-
-def _categories(session: Session, ids: list[int | None]) -> dict[int, list[str]]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = session.execute(select(Category.id, Category.full_name).where(Category.id.in_(wanted))).all()
-    return {r.id: r.full_name.split("/") for r in rows}
-
-
-def _apart(a: list[str] | None, b: list[str] | None) -> bool:
-    """Two categories part when they differ at the depth both have (城乡建设 and 城乡建设/市政 do not)."""
-    if not a or not b:
-        return False
-    depth = min(len(a), len(b))
-    return a[:depth] != b[:depth]
 
 
 def _meaning(vector: np.ndarray, row: Any) -> float | None:
