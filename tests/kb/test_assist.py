@@ -81,6 +81,9 @@ def test_similar_cases_by_meaning_same_place_first_none_from_elsewhere(
     # the same street ranks first when the request is there
     here = qa.similar_tickets(db, "门口路灯坏了", area_id=street.area_id)
     assert here[0].doc.key == street.id
+    # given the keywords the request's matter was recognised by, a case must name one of them
+    assert street.id in [h.doc.key for h in qa.similar_tickets(db, "门口路灯坏了", about=["路灯"])]
+    assert qa.similar_tickets(db, "门口路灯坏了", about=["井盖"]) == []
     # filed under a category that parts from the request's, a case is another problem however close
     street.category_id = category_service.get_category(db, code_or_name="交通运输").id
     db.flush()

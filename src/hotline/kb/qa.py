@@ -429,7 +429,11 @@ SIMILAR_COVERAGE = 0.3  # without meaning: the share of the request's topic word
 
 
 def _same_problem(hit: Hit) -> bool:
-    """A past case is about the request's problem: by meaning, or by words for one without a vector."""
+    """A past case is about the request's problem: it names what the request's matter is recognised by,
+    when that is known (路灯 for a lamp request, not 楼下 or 老人), and is close in meaning — or, without a
+    vector, in words."""
+    if not hit.about:
+        return False
     if hit.meaning is not None:
         return hit.meaning >= SIMILAR_MEANING
     return hit.coverage >= SIMILAR_COVERAGE
@@ -445,12 +449,13 @@ def similar_tickets(
     category_id: int | None = None,
     exclude: int | None = None,
     vector: np.ndarray | None = None,
+    about: Sequence[str] = (),
 ) -> list[Hit]:
     """Resolved tickets of this centre about the same problem, with their replies and the citizen's
     judgement: the same matter (its category, which the matter sets) first, then the same place; none
     from another district than the request's, none filed under a category that parts from the
-    request's, none about something else (meaning below SIMILAR_MEANING). Optionally one department's
-    only."""
+    request's, none about something else (meaning below SIMILAR_MEANING; not naming any of `about`,
+    the keywords of the request's matter found in it, when given). Optionally one department's only."""
     index = ticket_index(session)
     if not index.docs:
         return []
@@ -475,7 +480,7 @@ def similar_tickets(
         place = place or (1 if district is not None and m["district_id"] == district else 0)
         return 3 * same_matter + place
 
-    hits = [h for h in index.search(text, k=4 * k, keep=keep, vector=vector) if _same_problem(h)]
+    hits = [h for h in index.search(text, k=4 * k, keep=keep, vector=vector, about=about) if _same_problem(h)]
     hits.sort(key=lambda h: (-tier(h), -h.score))
     return hits[:k]
 

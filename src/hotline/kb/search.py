@@ -105,6 +105,7 @@ class Hit:
     matched: list[str] = field(default_factory=list)
     meaning: float | None = None  # cosine of the query's and the document's sentence vectors
     bm25: float = 0.0
+    about: bool = True  # holds one of the words the search was asked to be about (if any)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -225,6 +226,7 @@ class SearchIndex:
         k: int = 5,
         keep: Callable[[Doc], bool] | None = None,
         vector: np.ndarray | None = None,
+        about: Sequence[str] = (),
     ) -> list[Hit]:
         """The k best documents for a query (those `keep` accepts), best first. By BM25 alone, a
         document that shares no word is no hit; with the query's `vector` the fused score ranks every
@@ -260,6 +262,7 @@ class SearchIndex:
             credits = {w: _credit(w, self._covered[int(i)]) for w in known}
             matched = [w for w, c in credits.items() if c >= 0.5]
             coverage = sum(credits.values()) / len(known) if known else 0.0
+            about_ = not about or any(_credit(w, self._covered[int(i)]) >= 0.5 for w in about)
             hits.append(
                 Hit(
                     doc=doc,
@@ -268,6 +271,7 @@ class SearchIndex:
                     matched=matched,
                     meaning=None if meaning is None or not self._has_vector[i] else float(meaning[i]),
                     bm25=float(bm[i]),
+                    about=about_,
                 )
             )
         return hits

@@ -151,7 +151,14 @@ def live_suggest(request: Request, db: DbSession, me: Staff, form: Form) -> HTML
     dups = duplicates.find(db, draft)[:3]
     query = f"{title} {content}"
     kb = qa.read(db, query).passages
-    similar = qa.similar_tickets(db, query, k=3, area_id=draft.area_id, category_id=draft.category_id)
+    similar = qa.similar_tickets(
+        db,
+        query,
+        k=3,
+        area_id=draft.area_id,
+        category_id=draft.category_id,
+        about=s.matter.words if s.matter else (),
+    )
     return page(
         request,
         "suggest.html",
