@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import resource
 import statistics
 import sys
@@ -198,13 +199,27 @@ def bench_kb_questions() -> None:
         engine.dispose()
 
 
+_SALUTATION = re.compile(r"^.{0,60}?(您好|你好)[!！,，]?(.{0,50}(如下|收悉)[:：。，,]?)?")
+_COURTESY = re.compile(
+    r"[^。！？!?]*(感谢您|感谢你|谢谢您|支持、理解与监督|理解和支持|此复|特此回复|如有疑问|如需继续咨询)[^。！？!?]*[。！？!?]?"
+)
+_TRAILING_DATE = re.compile(r"\s*\d{4}年\d{1,2}月\d{1,2}日\s*$")
+
+
+def reply_body(text: str) -> str:
+    """A department's reply without its formula: the salutation ("网友…您好！您的留言已收悉。现将有关情况
+    回复如下："), thanks and closing lines, the date at the end; what it says about the case. Nothing
+    left (a reply that is all formula) gives the text as it was."""
+    body = _TRAILING_DATE.sub("", _COURTESY.sub("", _SALUTATION.sub("", normalize(text)))).strip()
+    return body or normalize(text)
+
+
 def bench_scale(target: int = 100_000) -> None:
     """Hybrid search at 100,000 passages: windows of real message and reply text with their real e5
     vectors (from the disk cache filled by part 1), repeated to fill; the query embedded as the
     product does (its first windows, mean)."""
     import embedcache
     from hotline.nlp import embedding
-    from hotline.nlp.text import reply_body
 
     rows = [r for r in read_csv(DATA / "messages_replies.csv") if r["答复意见"].strip()]
     texts = [w for r in rows for w in embedding.windows(f"{r['留言主题']} {r['留言详情']}", limit=WINDOWS)]

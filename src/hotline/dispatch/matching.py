@@ -222,7 +222,7 @@ class Reading:
 
 def text_vectors(title: str, content: str) -> np.ndarray:
     """The request's windows as sentence vectors (title and content read together)."""
-    text = f"{normalize(title)}。{normalize(content)}" if title else normalize(content)
+    text = embedding.request_text(title, content)
     wins = embedding.windows(text) or [text]
     return embedding.encode(wins, query=True)
 

@@ -66,14 +66,17 @@ _tickets: tuple[tuple[Any, ...], float, SearchIndex] | None = None
 def kb_index(session: Session) -> SearchIndex:
     """The index of every published article's passages (validity is checked per query)."""
     global _kb
-    key = (
-        *session.execute(
-            select(func.count(Article.id), func.max(Article.updated_at), func.max(Article.id)).where(
-                Article.status == ArticleStatus.published.value
-            )
-        ).one(),
-        # passage vectors stored since (hotline kb embed, the kb_vectors sweep)
-        session.scalar(select(func.count(Passage.id)).where(Passage.vector_model == embedding.MODEL_NAME)),
+    # one round trip, asked before every question: the published articles, and the passage vectors
+    # stored since (hotline kb embed, the kb_vectors sweep)
+    vectors_stored = (
+        select(func.count(Passage.id)).where(Passage.vector_model == embedding.MODEL_NAME).scalar_subquery()
+    )
+    key = tuple(
+        session.execute(
+            select(
+                func.count(Article.id), func.max(Article.updated_at), func.max(Article.id), vectors_stored
+            ).where(Article.status == ArticleStatus.published.value)
+        ).one()
     )
     with _lock:
         # an index made without the embedding is made again once a minute: the weights may be back
@@ -154,16 +157,19 @@ def ticket_index(session: Session, *, max_age: float = TICKET_INDEX_TTL) -> Sear
     """The index of resolved tickets with how they were resolved and how the citizen judged it, their
     place and category, by words and by their kept vectors (rebuilt at most every `max_age` s)."""
     global _tickets
-    key = (
-        *session.execute(
-            select(func.count(Ticket.id), func.max(Ticket.updated_at)).where(
+    # one round trip: the resolved tickets, and the vectors kept since (the sweep gives them to tickets
+    # that had none)
+    vectors_kept = (
+        select(func.count(TicketVector.ticket_id))
+        .where(TicketVector.model == embedding.MODEL_NAME)
+        .scalar_subquery()
+    )
+    key = tuple(
+        session.execute(
+            select(func.count(Ticket.id), func.max(Ticket.updated_at), vectors_kept).where(
                 Ticket.status.in_([s.value for s in RESOLVED])
             )
-        ).one(),
-        # vectors kept since (the sweep gives them to tickets that had none)
-        session.scalar(
-            select(func.count(TicketVector.ticket_id)).where(TicketVector.model == embedding.MODEL_NAME)
-        ),
+        ).one()
     )
     with _lock:
         if _tickets is not None and (_tickets[0] == key or time.monotonic() - _tickets[1] < max_age):

@@ -200,6 +200,17 @@ def mean_vector(vectors: np.ndarray) -> np.ndarray:
     return mean / norm if norm > 0 else mean
 
 
+def request_text(title: str, content: str) -> str:
+    """A request's title and content read together, as every request vector is made of (a ticket's
+    kept vector, a draft's while it is typed): compared vectors must be made the same way."""
+    return f"{normalize(title)}。{normalize(content)}" if title else normalize(content)
+
+
+def request_vector(title: str, content: str) -> np.ndarray:
+    """A request's vector: the mean of its windows' (what dispatch.history keeps for every ticket)."""
+    return text_vector(request_text(title, content))
+
+
 def text_vector(text: str, *, query: bool = True, limit: int = MAX_WINDOWS) -> np.ndarray:
     """A text's vector: the mean of its first windows' (what a ticket keeps, what a question asks with)."""
     wins = windows(text, limit=limit) or [normalize(text)]

@@ -92,18 +92,3 @@ def word_part(prepared: str) -> str:
 
 def char_part(prepared: str) -> str:
     return prepared.split("\t", 1)[1]
-
-
-_SALUTATION = re.compile(r"^.{0,60}?(您好|你好)[!！,，]?(.{0,50}(如下|收悉)[:：。，,]?)?")
-_COURTESY = re.compile(
-    r"[^。！？!?]*(感谢您|感谢你|谢谢您|支持、理解与监督|理解和支持|此复|特此回复|如有疑问|如需继续咨询)[^。！？!?]*[。！？!?]?"
-)
-_TRAILING_DATE = re.compile(r"\s*\d{4}年\d{1,2}月\d{1,2}日\s*$")
-
-
-def reply_body(text: str) -> str:
-    """A department's reply without its formula: the salutation ("网友…您好！您的留言已收悉。现将有关情况
-    回复如下："), thanks and closing lines, the date at the end; what it says about the case. Nothing
-    left (a reply that is all formula) gives the text as it was."""
-    body = _TRAILING_DATE.sub("", _COURTESY.sub("", _SALUTATION.sub("", normalize(text)))).strip()
-    return body or normalize(text)

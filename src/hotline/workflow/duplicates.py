@@ -183,7 +183,7 @@ def _vector(session: Session, ticket: Ticket) -> np.ndarray | None:
         if kept is not None:
             return np.frombuffer(kept, dtype=np.float16).astype(np.float32)
     try:
-        return embedding.text_vector(f"{ticket.title}。{ticket.content}")
+        return embedding.request_vector(ticket.title, ticket.content)
     except embedding.EmbeddingUnavailable:
         return None
 
@@ -194,7 +194,7 @@ def _meaning(vector: np.ndarray, row: Any) -> float | None:
         theirs = np.frombuffer(row.vector, dtype=np.float16).astype(np.float32)
     else:
         try:
-            theirs = embedding.text_vector(f"{row.title}。{row.content}")
+            theirs = embedding.request_vector(row.title, row.content)
         except embedding.EmbeddingUnavailable:
             return None
     return float(theirs @ vector)
