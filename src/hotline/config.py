@@ -226,6 +226,15 @@ class Settings(BaseSettings):
         "after a dispatcher's review",
         default="review",
     )
+    follow_up_lexicon: str | None = _d(
+        "a YAML file that replaces the packaged follow-up answer cues (retrain the reader after)",
+        default=None,
+    )
+    follow_up_auto_read: bool = _d(
+        "read free-text follow-up answers by machine and count a confident reading at once; off: every "
+        "free-text answer waits for a person to confirm its reading",
+        default=True,
+    )
     public_base_url: str = _d(
         "the address citizens reach the platform at (links in messages to them)",
         default="http://127.0.0.1:8000",

@@ -105,6 +105,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "survey_not_found": ("回访链接无效：{id}…", "Unknown follow-up link: {id}…"),
     "survey_answered": ("该回访已完成：{id}", "This follow-up was already answered: {id}"),
     "follow_up_not_found": ("回访任务不存在：{id}", "Follow-up task not found: {id}"),
+    "follow_up_answer_empty": (
+        "请选择满意程度，或填写市民的答复内容",
+        "Choose how satisfied the citizen is, or write down what they said",
+    ),
+    "follow_up_not_to_confirm": (
+        "回访任务 {id} 不在待确认状态",
+        "Follow-up task {id} is not waiting for its reading to be confirmed",
+    ),
     "follow_up_not_in_review": ("回访任务 {id} 不在待审核状态", "Follow-up task {id} is not awaiting review"),
     "reply_not_found": ("工单 {id} 还没有承办单位的答复", "Ticket {id} has no department reply yet"),
     "notification_not_found": ("消息不存在：{id}", "Notification not found: {id}"),

@@ -202,3 +202,55 @@ def test_bad_requests_are_refused_with_a_reason(store: Store) -> None:
             service.period_range(bad)
     # an empty store answers with zeros, not an error
     assert rates.compute(con, "satisfaction", SEPT)[0]["denominator"] == 0
+
+
+def test_follow_up_rates_say_how_their_answers_were_read(
+    db: Session, actors: factories.Actors, store: Store, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import select
+
+    from hotline.followup import service as followup
+    from hotline.followup.models import FollowUpTask
+    from hotline.tickets.enums import Satisfaction
+
+    at = now + timedelta(hours=3)
+
+    def answer(comment: str | None, satisfaction: Satisfaction | None = None) -> FollowUpTask:
+        t = factories.ticket_in(db, actors, Status.follow_up, now=now)
+        followup.sweep(db, now=t.updated_at + timedelta(minutes=1))
+        task = db.scalars(select(FollowUpTask).where(FollowUpTask.ticket_id == t.id)).one()
+        return followup.record(
+            db,
+            task=task,
+            resolved=None,
+            satisfaction=satisfaction,
+            comment=comment,
+            via="call",
+            principal=actors.operator,
+            now=at,
+        )
+
+    chosen = answer(None, Satisfaction.satisfied)
+    machine = answer("已经修好了，非常满意，谢谢")
+    assert (chosen.read_by, machine.read_by) == ("citizen", "machine")
+    monkeypatch.setattr(get_settings(), "follow_up_auto_read", False)
+    waiting = answer("修好了，就是拖得有点久")
+    confirmed = answer("来修过一次，后来又不行了")
+    assert waiting.status == confirmed.status == "confirm"
+    followup.confirm(
+        db,
+        task_id=confirmed.id,
+        satisfaction=Satisfaction.unsatisfied,
+        resolved=False,
+        within_power=True,
+        principal=actors.operator,
+        now=at,
+    )
+    facts.refresh(db, store, now=now + timedelta(days=30))
+    summary = {r["rate"]: r for r in rates.summary(store.connect(), SEPT)}
+    for key in ("satisfaction", "resolution"):
+        # three answers count; the one waiting for a person does not, and is counted apart
+        assert summary[key]["denominator"] == 3
+        assert summary[key]["readings"] == {"citizen": 1, "machine": 1, "person": 1, "to_confirm": 1}
+    assert summary["satisfaction"]["numerator"] == 2
+    assert "readings" not in summary["on_time"]

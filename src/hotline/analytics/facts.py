@@ -24,6 +24,8 @@ from hotline.categories.models import Category
 from hotline.config import get_settings
 from hotline.cti.models import CallRecord
 from hotline.db import utcnow
+from hotline.followup.enums import FollowUpStatus
+from hotline.followup.models import FollowUpTask
 from hotline.org.models import Area, Department
 from hotline.tickets.deadlines import in_time, is_overdue, passed
 from hotline.tickets.enums import ACTIVE_ASSIGNMENT, AssignmentRole, AssignmentStatus
@@ -284,6 +286,18 @@ def _tickets_of(session: Session, m: _Month) -> list[Any]:
                 Ticket.citizen_phone_hash,
                 Ticket.supports,
                 TicketTopic.topic_id,
+                # who read the answer the ticket's figures count (the latest round's), and whether an
+                # answer waits for a person to confirm its reading (counted in no rate until then)
+                select(FollowUpTask.read_by)
+                .where(FollowUpTask.ticket_id == Ticket.id, FollowUpTask.read_by.is_not(None))
+                .order_by(FollowUpTask.round.desc())
+                .limit(1)
+                .scalar_subquery()
+                .label("read_by"),
+                select(FollowUpTask.id)
+                .where(FollowUpTask.ticket_id == Ticket.id, FollowUpTask.status == FollowUpStatus.confirm)
+                .exists()
+                .label("to_confirm"),
             )
             .outerjoin(TicketTopic, TicketTopic.ticket_id == Ticket.id)
             .where(m.in_month)
@@ -435,6 +449,8 @@ def _ticket_fact(
         "finished": bool(replied),
         "resolved": t.resolved,
         "satisfaction": t.satisfaction,
+        "read_by": t.read_by if t.satisfaction is not None else None,
+        "to_confirm": bool(t.to_confirm),
         "excluded": bool(t.evaluation_excluded),
         "master_id": t.master_id,
         "caller_hash": t.citizen_phone_hash,

@@ -245,6 +245,36 @@ def _names(con: duckdb.DuckDBPyConnection, by: str, keys: list[Any]) -> dict[Any
     return dict(rows)
 
 
+READ_RATES = ("satisfaction", "resolution")  # figures read from the citizen's follow-up answer
+
+
+def readings(
+    con: duckdb.DuckDBPyConnection, flt: Filter, *, scope: Scope = ALL, rate_key: str = "satisfaction"
+) -> dict[str, int]:
+    """How a follow-up rate's answers were read: chosen by the citizen, read by machine, confirmed by a
+    person; and how many answers wait for a person (counted in no rate until confirmed)."""
+    rate = _rate(rate_key)
+    clauses, params = _where(rate, flt, scope)
+    where = " AND ".join(clauses)
+    counted = dict(
+        con.execute(
+            f"SELECT coalesce(read_by, 'unknown'), COUNT(*) FROM {rate.table} WHERE {where} GROUP BY 1",
+            params,
+        ).fetchall()
+    )
+    waiting_clauses, waiting_params = _where(
+        RateDef("waiting", "", "", rate.table, "to_confirm", evaluation=rate.evaluation), flt, scope
+    )
+    waiting = con.execute(
+        f"SELECT COUNT(*) FROM {rate.table} WHERE {' AND '.join(waiting_clauses)}", waiting_params
+    ).fetchone()
+    out = {k: int(counted.get(k, 0)) for k in ("citizen", "machine", "person")}
+    if counted.get("unknown"):
+        out["unknown"] = int(counted["unknown"])  # recorded before readings were kept
+    out["to_confirm"] = int(waiting[0]) if waiting else 0
+    return out
+
+
 def summary(
     con: duckdb.DuckDBPyConnection, flt: Filter, *, rates: list[str] | None = None, scope: Scope = ALL
 ) -> list[dict[str, Any]]:
@@ -258,6 +288,8 @@ def summary(
         if any(rate.table not in dimensions()[d].columns for d in flt.where if d in dimensions()):
             continue  # e.g. call figures have no department
         now, before = compute(con, key, flt, scope=scope)[0], compute(con, key, prev, scope=scope)[0]
+        if key in READ_RATES:
+            now = now | {"readings": readings(con, flt, scope=scope, rate_key=key)}
         change = (
             round(now["value"] - before["value"], 4)
             if now["value"] is not None and before["value"] is not None

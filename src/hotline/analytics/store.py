@@ -57,6 +57,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("finished", pa.bool_()),  # reached the centre's review at least once
             ("resolved", pa.bool_()),
             ("satisfaction", pa.string()),
+            ("read_by", pa.string()),  # who read the follow-up answer: citizen | machine | person
+            ("to_confirm", pa.bool_()),  # an answer waits for a person to confirm its reading
             ("excluded", pa.bool_()),  # taken out of departments' evaluation by screening
             ("master_id", pa.int64()),
             ("caller_hash", pa.string()),
@@ -208,7 +210,10 @@ class Store:
     def _view(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema, files: list[str]) -> None:
         if files:
             listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listing}])")
+            # by name: a month written before a column was added reads it as null
+            con.execute(
+                f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listing}], union_by_name = true)"
+            )
         else:
             empty = schema.empty_table()  # noqa: F841 - read by DuckDB by name
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM empty")

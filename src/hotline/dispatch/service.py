@@ -35,7 +35,7 @@ from hotline.nlp.text import tokenize
 from hotline.org import service as org_service
 from hotline.org.models import Area, Department
 from hotline.tickets import events
-from hotline.tickets.enums import EventKind, Urgency
+from hotline.tickets.enums import EventKind, RequestType, Urgency
 from hotline.tickets.models import Ticket
 from hotline.tickets.service import get_ticket
 from hotline.tickets.states import Status
@@ -107,8 +107,9 @@ def suggest(
     them already."""
     reasons: list[str] = []
     categories, prior, version = _category_guesses(session, title, content, category_id, reasons)
-    rtype = signals.request_type(title, content)
-    urg = signals.urgency(title, content, session=session)
+    vector = embedding.mean_vector(vectors) if vectors is not None and len(vectors) else None
+    rtype = signals.request_type(title, content, vector=vector)
+    urg = signals.urgency(title, content, session=session, vector=vector)
     if urg.value == Urgency.emergency:
         reasons.append(f"疑似紧急警情，应转 {urg.service}（{'、'.join(urg.cues)}）")
     place = _place(session, title, content, address, area_id, reasons)
@@ -438,6 +439,8 @@ def _route(session: Session, *, ticket: Ticket, now: datetime) -> DispatchSugges
     if s.urgency.value == Urgency.emergency and ticket.urgency != Urgency.emergency:
         ticket.urgency = Urgency.emergency
     row = _record(session, ticket=ticket, suggestion=s, now=now)
+    for why in _apply_reading(ticket, s):
+        _note(row, why)
     if ticket.urgency == Urgency.emergency and row.decision != Decision.emergency:
         # screening (or the operator) read an emergency: a person hands it over, nothing auto-dispatches
         _redecide(row, Decision.emergency, "已判定为紧急警情，须人工移交")
@@ -449,6 +452,42 @@ def _route(session: Session, *, ticket: Ticket, now: datetime) -> DispatchSugges
     if row.decision == Decision.auto and ticket.status == Status.registered:
         apply(session, ticket=ticket, suggestion=row, principal=SYSTEM, now=now)
     return row
+
+
+URGENT_READ = 0.8  # an ordinary request read as urgent at this probability is made urgent
+
+
+def _apply_reading(ticket: Ticket, s: Suggestion) -> list[str]:
+    """What the platform read in a request sets its deadline where no person said otherwise: a type
+    nobody chose becomes the one read; a request read as urgent is made urgent (never the reverse:
+    urgency a person gave stands). Returns what was changed, for the suggestion's reason."""
+    changed = []
+    if ticket.request_type_read and s.request_type.value != ticket.request_type:
+        ticket.request_type = RequestType(s.request_type.value)
+        changed.append(f"诉求类型按内容识别为{REQUEST_TYPE_ZH[ticket.request_type]}")
+    if (
+        s.urgency.value == Urgency.urgent
+        and ticket.urgency == Urgency.normal
+        and s.urgency.confidence >= URGENT_READ
+    ):
+        ticket.urgency = Urgency.urgent
+        changed.append("按内容识别为紧急诉求")
+    return changed
+
+
+REQUEST_TYPE_ZH = {
+    RequestType.consult: "咨询",
+    RequestType.help: "求助",
+    RequestType.complaint: "投诉",
+    RequestType.report: "举报",
+    RequestType.suggestion: "建议",
+    RequestType.praise: "表扬",
+}
+
+
+def _note(row: DispatchSuggestion, why: str) -> None:
+    row.reason = f"{row.reason or ''}；{why}".lstrip("；")
+    row.payload = {**row.payload, "reason": row.reason}
 
 
 def _redecide(row: DispatchSuggestion, decision: Decision, why: str) -> None:

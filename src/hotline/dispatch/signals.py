@@ -1,21 +1,29 @@
-"""Request type and urgency from the words of a request, with the cues that decided them.
+"""Request type and urgency of a request, with the cues that decided them.
 
-The cues are data (lexicon.yaml, replaceable per centre); the code only scores them. There is no
-labeled request-type data in the public sets, so these are rules a centre can read and correct, not a
-trained model; the dispatch benchmark reports how they fall on real messages."""
+By meaning first (dispatch.type_reading: a reader over the sentence embedding, the request's
+characters and the cues of lexicon.yaml, trained on written requests); by the cues alone when the
+embedding cannot be had, or when asked for words only (ordering a job queue). 特急 (an emergency) is
+screening's reading either way. The cues are data (lexicon.yaml, replaceable per centre)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from hotline.config import get_settings
+from hotline.dispatch import type_reading
+from hotline.nlp import embedding
 from hotline.nlp.cues import Cue, hits, parse_cue, read_lexicon
+from hotline.nlp.reader import Reading
 from hotline.nlp.text import normalize
 from hotline.tickets.enums import RequestType, Urgency
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -54,8 +62,38 @@ def load_lexicon(path: str | None = None) -> Lexicon:
     )
 
 
-def request_type(title: str, content: str, lexicon: Lexicon | None = None) -> Signal:
-    """Return the most likely request type; 求助 when nothing points elsewhere."""
+def request_type(
+    title: str,
+    content: str,
+    lexicon: Lexicon | None = None,
+    *,
+    meaning: bool = True,
+    vector: np.ndarray | None = None,
+) -> Signal:
+    """Return the most likely request type: read by meaning (see the module's note), else by the
+    cues, 求助 when nothing points elsewhere. `vector`: the request's vector, when the caller has it."""
+    if meaning and lexicon is None:
+        found = _read(title, content, vector)
+        if found is not None:
+            v = found.verdicts["request_type"]
+            return Signal(value=v.label, confidence=v.probability, cues=_cues_of(found, v.label))
+    return words_request_type(title, content, lexicon)
+
+
+def _read(title: str, content: str, vector: np.ndarray | None) -> Reading | None:
+    try:
+        return type_reading.read(title, content, vector=vector)
+    except embedding.EmbeddingUnavailable:
+        log.warning("sentence embedding unavailable: request type and urgency read by the cues")
+        return None
+
+
+def _cues_of(found: Reading, group: str) -> list[str]:
+    return list(dict.fromkeys(words for name, words in found.cues if name == group))[:6]
+
+
+def words_request_type(title: str, content: str, lexicon: Lexicon | None = None) -> Signal:
+    """The request type by the cues alone; 求助 when nothing points elsewhere."""
     lex = lexicon or load_lexicon()
     title_n, body_n = normalize(title), normalize(content)
     scores: dict[RequestType, float] = {}
@@ -84,10 +122,12 @@ def urgency(
     *,
     session: Session | None = None,
     meaning: bool = True,
+    vector: np.ndarray | None = None,
 ) -> Signal:
     """Return emergency (with the service it belongs to), urgent, or normal, and the cues. Emergencies
     are screening's reading (words, meaning and context; the centre's model when a session is given);
-    `meaning=False` reads the words only (a fraction of a millisecond, for ordering a job queue)."""
+    `meaning=False` reads the words only (a fraction of a millisecond, for ordering a job queue).
+    Urgent or normal is type_reading's (by the cues without the embedding)."""
     from hotline.screening import model as screening_model
     from hotline.screening import rules as screening_rules
 
@@ -101,6 +141,15 @@ def urgency(
             cues=found.cues or ([found.nearest] if found.nearest else []),
             service=found.service,
         )
+    if meaning and lexicon is None:
+        read = _read(title, content, vector)
+        if read is not None:
+            v = read.verdicts["urgency"]
+            if v.label == Urgency.urgent:
+                return Signal(
+                    value=Urgency.urgent.value, confidence=v.probability, cues=_cues_of(read, "urgent")
+                )
+            return Signal(value=Urgency.normal.value, confidence=v.probability, cues=[])
     lex = lexicon or load_lexicon()
     text = normalize(title) + "。" + normalize(content)
     for cue in lex.urgency.get(Urgency.urgent, []):

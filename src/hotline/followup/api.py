@@ -12,7 +12,7 @@ from hotline.accounts.policy import Permission
 from hotline.accounts.principal import CITIZEN, Principal
 from hotline.followup import service
 from hotline.followup.models import FollowUpTask
-from hotline.followup.schemas import AnswerIn, DecisionIn, SurveyOut, TaskOut
+from hotline.followup.schemas import AnswerIn, ConfirmIn, DecisionIn, SurveyOut, TaskOut
 from hotline.http.deps import DbSession, require
 from hotline.privacy.redact import redact
 from hotline.tickets.models import Ticket
@@ -42,6 +42,9 @@ def _out(db: Any, task: FollowUpTask, ticket: Ticket, show_phone: bool = True) -
         script=[line.format(**params) for line in texts.call_script()],
         classification=task.classification,
         comment=task.comment,
+        satisfaction=task.satisfaction,
+        resolved=task.resolved,
+        read_by=task.read_by,
     )
 
 
@@ -65,6 +68,21 @@ def record_call(task_id: int, body: AnswerIn, db: DbSession, principal: Caller) 
         principal=principal,
     )
     return _out(db, task, ticket)
+
+
+@router.post("/{task_id}/confirm", response_model=TaskOut)
+def confirm_reading(task_id: int, body: ConfirmIn, db: DbSession, principal: Caller) -> TaskOut:
+    """A person's reading of an answer the follow-up reader was not sure of: it then counts in the
+    rates (as confirmed), and the centre's reader learns from it."""
+    task = service.confirm(
+        db,
+        task_id=task_id,
+        satisfaction=body.satisfaction,
+        resolved=body.resolved,
+        within_power=body.within_power,
+        principal=principal,
+    )
+    return _out(db, *service.get_task(db, task_id=task.id))
 
 
 @router.post("/{task_id}/decision", response_model=TaskOut)

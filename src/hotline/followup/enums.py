@@ -13,6 +13,7 @@ class FollowUpStatus(StrEnum):
     sent = "sent"  # the survey link went out
     answered = "answered"
     skipped = "skipped"  # the citizen asked for no contact
+    confirm = "confirm"  # a free-text answer whose reading a person confirms before it counts
     review = "review"  # unsatisfied with a reason: a dispatcher decides on a reopen
     done = "done"
 
@@ -22,3 +23,11 @@ class FollowUpOutcome(StrEnum):
     reopened = "reopened"  # 重办
     needs_review = "needs_review"
     kept_closed = "kept_closed"
+
+
+class ReadBy(StrEnum):
+    """Who decided what a follow-up answer says (the rates count each apart)."""
+
+    citizen = "citizen"  # the citizen's own choice (the survey's buttons, an operator's tick on a call)
+    machine = "machine"  # read from free text by the follow-up reader, confidently
+    person = "person"  # a person confirmed or corrected the reader (a label the reader learns from)

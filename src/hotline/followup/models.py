@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, utcnow
-from hotline.followup.enums import FollowUpMethod, FollowUpOutcome, FollowUpStatus
+from hotline.followup.enums import FollowUpMethod, FollowUpOutcome, FollowUpStatus, ReadBy
 
 
 class FollowUpTask(Base):
@@ -31,5 +31,10 @@ class FollowUpTask(Base):
     resolved: Mapped[bool | None]
     satisfaction: Mapped[str | None] = mapped_column(String(24))
     comment: Mapped[str | None] = mapped_column(Text)
-    classification: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    classification: Mapped[dict[str, Any]] = mapped_column(
+        default=dict
+    )  # the reader's reading of the comment
+    read_by: Mapped[ReadBy | None] = mapped_column(String(16))
+    confidence: Mapped[float | None]  # the reader's, when it read the comment
+    within_power: Mapped[bool | None]  # unsatisfied about the department's own work (not policy)
     outcome: Mapped[FollowUpOutcome | None] = mapped_column(String(24))

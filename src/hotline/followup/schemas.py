@@ -28,8 +28,25 @@ class TaskOut(BaseModel):
     citizen_phone: str | None
     reply: str | None
     script: list[str]
-    classification: dict[str, Any]
+    classification: dict[str, Any] = Field(
+        description="the follow-up reader's reading of the comment: satisfaction, resolved, within_power, "
+        "confidence, cues, needs_person and why"
+    )
     comment: str | None
+    satisfaction: str | None = None
+    resolved: bool | None = None
+    read_by: str | None = Field(default=None, description="citizen | machine | person")
+
+
+class ConfirmIn(BaseModel):
+    """What a person reads in an answer the reader was not sure of."""
+
+    satisfaction: Satisfaction
+    resolved: bool
+    within_power: bool = Field(
+        default=True,
+        description="unsatisfied about the department's own work (true) or about policy (false)",
+    )
 
 
 class DecisionIn(BaseModel):

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, aliased
 from hotline.accounts.principal import SYSTEM, Principal
 from hotline.config import get_settings
 from hotline.db import utcnow
-from hotline.errors import Conflict, NotFound
-from hotline.followup import classify
-from hotline.followup.enums import FollowUpMethod, FollowUpOutcome, FollowUpStatus
+from hotline.errors import Conflict, InvalidInput, NotFound
+from hotline.followup import reading
+from hotline.followup.enums import FollowUpMethod, FollowUpOutcome, FollowUpStatus, ReadBy
 from hotline.followup.models import FollowUpTask
 from hotline.notify import service as notify
 from hotline.privacy.redact import redact
@@ -207,7 +207,7 @@ def call_queue(
                 & (FollowUpTask.method == FollowUpMethod.call)
                 & (FollowUpTask.due_at <= now)
             )
-            | (FollowUpTask.status == FollowUpStatus.review)
+            | (FollowUpTask.status.in_([FollowUpStatus.review, FollowUpStatus.confirm]))
         )
         .order_by(FollowUpTask.due_at)
         .limit(limit)
@@ -226,43 +226,112 @@ def record(
     principal: Principal,
     now: datetime | None = None,
 ) -> FollowUpTask:
-    """The citizen's answer: recorded on the ticket (closing it), then a reopen or a review when the
-    citizen is not satisfied for a reason within the department's power."""
+    """The citizen's answer: their own choice, or free text the follow-up reader reads. A choice, or a
+    confident reading, is recorded on the ticket (closing it), then a reopen or a review when the
+    citizen is not satisfied for a reason within the department's power. A reading a person should
+    confirm (followup.reading) waits for `confirm` and counts in no rate until then."""
     now = now or utcnow()
     if task.status not in (FollowUpStatus.pending, FollowUpStatus.sent):
         raise Conflict("survey_answered", id=task.id)
-    reading = classify.read(comment) if comment else None
-    sat = satisfaction or (reading.satisfaction if reading else Satisfaction.satisfied)
-    res = (
-        resolved
-        if resolved is not None
-        else (
-            reading.resolved if reading and reading.resolved is not None else sat != Satisfaction.unsatisfied
+    comment = (comment or "").strip() or None
+    if satisfaction is None and comment is None:
+        raise InvalidInput("follow_up_answer_empty")
+    found = reading.read(comment, session=session) if comment else None
+    task.comment, task.answered_at, task.answered_via = comment, now, via
+    task.classification = found.as_dict() if found else {}
+    task.confidence = found.confidence if found else None
+    if satisfaction is not None:
+        # the citizen's own choice; the comment can still say whether it was resolved and why not
+        res = resolved
+        if res is None:
+            res = (
+                found.resolved
+                if found and found.resolved is not None
+                else satisfaction != Satisfaction.unsatisfied
+            )
+        within = found.within_power if found and found.satisfaction == Satisfaction.unsatisfied else True
+        return _settle(
+            session, task, satisfaction, res, within, ReadBy.citizen, via=via, principal=principal, now=now
         )
+    assert found is not None
+    if found.needs_person or not get_settings().follow_up_auto_read:
+        task.status = FollowUpStatus.confirm
+        return task
+    res = resolved if resolved is not None else found.resolved
+    if res is None:
+        res = found.satisfaction != Satisfaction.unsatisfied
+    return _settle(
+        session,
+        task,
+        found.satisfaction,
+        res,
+        found.within_power,
+        ReadBy.machine,
+        via=via,
+        principal=principal,
+        now=now,
     )
-    task.resolved, task.satisfaction, task.comment = res, sat.value, comment
-    task.answered_at, task.answered_via, task.status = now, via, FollowUpStatus.answered
-    task.classification = (
-        {
-            "satisfaction": reading.satisfaction.value,
-            "resolved": reading.resolved,
-            "within_power": reading.within_power,
-            "cues": reading.cues,
-        }
-        if reading
-        else {}
+
+
+def confirm(
+    session: Session,
+    *,
+    task_id: int,
+    satisfaction: Satisfaction,
+    resolved: bool,
+    within_power: bool,
+    principal: Principal,
+    now: datetime | None = None,
+) -> FollowUpTask:
+    """A person's reading of an answer the reader was not sure of (or whose parts disagreed): recorded
+    on the ticket as any answer is, and kept as a label the centre's reader learns from."""
+    now = now or utcnow()
+    task = session.get(FollowUpTask, task_id)
+    if task is None:
+        raise NotFound("follow_up_not_found", id=task_id)
+    if task.status != FollowUpStatus.confirm:
+        raise Conflict("follow_up_not_to_confirm", id=task_id)
+    within = within_power if satisfaction == Satisfaction.unsatisfied else True
+    task.classification = {**task.classification, "confirmed_by": principal.user_id}
+    return _settle(
+        session,
+        task,
+        satisfaction,
+        resolved,
+        within,
+        ReadBy.person,
+        via=task.answered_via or "call",
+        principal=principal,
+        now=now,
     )
+
+
+def _settle(
+    session: Session,
+    task: FollowUpTask,
+    sat: Satisfaction,
+    res: bool,
+    within: bool,
+    read_by: ReadBy,
+    *,
+    via: str,
+    principal: Principal,
+    now: datetime,
+) -> FollowUpTask:
+    """Record what the answer says on the ticket, then close, reopen or review."""
+    task.resolved, task.satisfaction, task.read_by = res, sat.value, read_by
+    task.within_power = within if sat == Satisfaction.unsatisfied else None
+    task.status = FollowUpStatus.answered
     record_on = wf.record_merged_follow_up if _is_merged(session, task.ticket_id) else wf.record_follow_up
     record_on(
         session,
         ticket_id=task.ticket_id,
         resolved=res,
         satisfaction=sat,
-        principal=SYSTEM if via == "survey" else principal,
-        comment=comment,
+        principal=SYSTEM if via == "survey" and read_by != ReadBy.person else principal,
+        comment=task.comment,
         now=now,
     )
-    within = reading.within_power if reading else sat == Satisfaction.unsatisfied
     if sat == Satisfaction.unsatisfied and within:
         if get_settings().follow_up_reopen == "auto":
             _reopen(session, task, now)

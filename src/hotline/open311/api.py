@@ -234,7 +234,8 @@ async def create_request(fmt: str, request: Request, db: DbSession) -> Response:
         if isinstance(form.get("attribute"), dict):
             attributes.update(form["attribute"])
         try:
-            request_type = RequestType(attributes.get("request_type", RequestType.help.value))
+            said = attributes.get("request_type")
+            request_type = RequestType(said) if said else None
             urgency = Urgency(attributes.get("urgency", Urgency.normal.value))
         except ValueError as exc:
             raise Open311Error(400, 400, f"attribute value not allowed: {exc}") from exc

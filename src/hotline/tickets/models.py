@@ -46,6 +46,7 @@ class Ticket(Base):
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
     request_type: Mapped[RequestType] = mapped_column(String(16))
+    request_type_read: Mapped[bool | None]  # read by the platform (type_reading), not said by a person
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     urgency: Mapped[Urgency] = mapped_column(String(16), default=Urgency.normal)
 

@@ -66,7 +66,9 @@ class TicketCreate(BaseModel):
     channel: Channel
     title: Text200 | None = Field(default=None, description="defaults to the start of the content")
     content: Content
-    request_type: RequestType
+    request_type: RequestType | None = Field(
+        default=None, description="omitted: read from the request by the platform (dispatch.type_reading)"
+    )
     category_code: str | None = Field(default=None, max_length=255)
     urgency: Urgency = Urgency.normal
     citizen: CitizenIn = Field(default_factory=CitizenIn)
@@ -95,7 +97,7 @@ class PublicTicketCreate(BaseModel):
 
     title: Text200 | None = None
     content: Content
-    request_type: RequestType = RequestType.help
+    request_type: RequestType | None = Field(default=None, description="omitted: read from the request")
     citizen: CitizenIn = Field(default_factory=CitizenIn)
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
     area_code: str | None = Field(default=None, max_length=64)

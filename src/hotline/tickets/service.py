@@ -44,7 +44,7 @@ from hotline.org.models import Area
 from hotline.privacy.crypto import blind_index
 from hotline.tickets import events
 from hotline.tickets.deadlines import overdue_clause
-from hotline.tickets.enums import PUBLISHABLE_TYPES, EventKind
+from hotline.tickets.enums import PUBLISHABLE_TYPES, EventKind, RequestType
 from hotline.tickets.models import (
     Assignment,
     Attachment,
@@ -257,7 +257,10 @@ def create_ticket(
         "request_hash": request_hash,
         "title": data.title or data.content[:30],
         "content": data.content,
-        "request_type": data.request_type,
+        # a type nobody said is read by meaning when the ticket is routed (dispatch.service), before
+        # its deadline is set; 求助 until then
+        "request_type": data.request_type or RequestType.help,
+        "request_type_read": data.request_type is None,
         "category_id": category.id if category else None,
         "urgency": data.urgency,
         "citizen_name": data.citizen.name,
@@ -266,7 +269,8 @@ def create_ticket(
         "citizen_id_number": data.citizen.id_number,
         "content_hash": content_hash(data.content),
         "no_contact": data.citizen.no_contact,
-        "public": data.public and data.request_type in PUBLISHABLE_TYPES,
+        # a type read later is checked again when the request is published (never a 举报)
+        "public": data.public and (data.request_type is None or data.request_type in PUBLISHABLE_TYPES),
         "address": data.address,
         "area_id": area.id if area else None,
         "latitude": data.latitude,

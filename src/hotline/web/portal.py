@@ -47,7 +47,7 @@ def submit(request: Request, db: DbSession, form: Form) -> Response:
             channel=Channel.web,
             title=values.get("title", "").strip() or None,
             content=values.get("content", ""),
-            request_type=RequestType(values.get("request_type") or "help"),
+            request_type=RequestType(values["request_type"]) if values.get("request_type") else None,
             citizen=CitizenIn(
                 name=values.get("name", "").strip() or None, phone=values.get("phone", "").strip() or None
             ),

@@ -52,7 +52,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "unsatisfied": ("不满意", "Unsatisfied"), "lead": ("主办", "Lead"), "co": ("协办", "Co-handler"),
     "pending": ("待签收", "To sign"), "signed": ("办理中", "Handling"), "replied": ("已反馈", "Replied"),
     "returned": ("已退单", "Returned"), "handed_down": ("已转办", "Handed down"), "cancelled": ("已撤销", "Cancelled"),
-    "sent": ("已发送", "Sent"), "answered": ("已评价", "Answered"), "review": ("待复核", "Under review"),
+    "sent": ("已发送", "Sent"), "answered": ("已评价", "Answered"), "review": ("待复核", "Under review"), "confirm": ("待确认", "Reading to confirm"),
     # screening (甄别)
     "threat": ("威胁", "Threat"), "abusive": ("辱骂", "Abuse"), "private_domain": ("私人事务", "Private matter"),
     "out_of_remit": ("非热线受理范围", "Out of remit"), "frequent": ("频繁来电", "Frequent caller"),

@@ -24,6 +24,7 @@ from hotline.dispatch import routing
 from hotline.dispatch import service as dispatch_service
 from hotline.errors import DomainError, InvalidInput, NotFound
 from hotline.followup import service as followup
+from hotline.followup.enums import FollowUpStatus
 from hotline.http.deps import DbSession
 from hotline.i18n import translate
 from hotline.intake import flows as intake
@@ -186,7 +187,7 @@ def register(request: Request, db: DbSession, me: Staff, form: Form) -> Response
             channel=Channel(str(form.get("channel") or "phone")),
             title=str(form.get("title") or "").strip() or None,
             content=str(form.get("content") or ""),
-            request_type=RequestType(str(form.get("request_type") or "help")),
+            request_type=RequestType(str(form["request_type"])) if form.get("request_type") else None,
             citizen=CitizenIn(
                 name=str(form.get("name") or "").strip() or None,
                 phone=str(form.get("phone") or "").strip() or None,
@@ -439,7 +440,9 @@ def review(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
     replied = ticket_service.list_tickets(
         db, principal=me, filters=TicketFilter(status=["replied"]), limit=50
     )[0]
-    calls = followup.call_queue(db, limit=50)
+    queue = followup.call_queue(db, limit=100)
+    calls = [(task, tk) for task, tk in queue if task.status != FollowUpStatus.confirm]
+    to_confirm = [(task, tk) for task, tk in queue if task.status == FollowUpStatus.confirm]
     from hotline.supervision import service as supervision
     from hotline.supervision.enums import CaseStatus
     from hotline.workflow.enums import ExtensionStatus
@@ -450,9 +453,36 @@ def review(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
         me,
         replied=replied,
         calls=calls,
+        to_confirm=to_confirm,
+        satisfactions=list(Satisfaction),
         extensions=wf.list_extensions(db, principal=me, status=ExtensionStatus.pending),
         cases=supervision.list_cases(db, principal=me, status=CaseStatus.open),
     )
+
+
+@router.post("/follow-ups/{task_id}/confirm")
+def confirm_follow_up(request: Request, db: DbSession, me: Staff, task_id: int, form: Form) -> Response:
+    """A person's reading of a follow-up answer the reader was not sure of."""
+    need(me, Permission.work_desk)
+    try:
+        followup.confirm(
+            db,
+            task_id=task_id,
+            satisfaction=Satisfaction(str(form.get("satisfaction"))),
+            resolved=form.get("resolved") == "1",
+            within_power=form.get("within_power") != "0",
+            principal=me,
+        )
+        db.commit()
+        flash(request, "已确认，计入满意率与解决率" if lang(request) == "zh" else "Confirmed and counted")
+    except DomainError as exc:
+        _error(request, db, exc)
+    except ValueError:
+        db.rollback()
+        flash(
+            request, "提交的数据有误" if lang(request) == "zh" else "The submitted data is invalid", "error"
+        )
+    return _back("/ui/review")
 
 
 @router.post("/extensions/{extension_id}")
