@@ -46,6 +46,7 @@ bench: install
 	$(PY) bench/qa.py
 	$(PY) bench/reply_quality.py
 	$(PY) bench/screening.py
+	$(PY) bench/reading.py
 	$(PY) bench/hotspots.py
 	$(PY) bench/analytics.py
 	$(PY) bench/followup.py --pg-url $(PG_TEST_URL)

@@ -175,6 +175,32 @@ def followup() -> None:
         f"  satisfaction agreement {sat_auto:.3f}, resolved agreement {res_auto:.3f}, "
         f"unsatisfied read as satisfied {inflated} ({inflated / max(1, len(auto)):.1%})"
     )
+    # what reaches the figures: the answer's weight in 满意率, and the resolution counted (unsaid →
+    # resolved unless unsatisfied)
+    from hotline.config import get_settings
+
+    w = get_settings().satisfaction_weights
+
+    def counted(res: str, sat: str) -> bool:
+        return res == "yes" or (res == "unknown" and sat != "unsatisfied")
+
+    fig_sat = [w.get(truth_sat[i], 0) == w.get(new[i].satisfaction.value, 0) for i in range(len(rows))]
+    fig_res = [
+        counted(rows[i]["resolved"], truth_sat[i])
+        == counted(res_of[new[i].resolved], new[i].satisfaction.value)
+        for i in range(len(rows))
+    ]
+    old_sat = [w.get(truth_sat[i], 0) == w.get(old[i][0], 0) for i in range(len(rows))]
+    old_res = [
+        counted(rows[i]["resolved"], truth_sat[i]) == counted(old[i][1], old[i][0]) for i in range(len(rows))
+    ]
+    print(
+        "what reaches the figures (the answer's weight in 满意率 right; the resolution counted right):\n"
+        f"  old rules, all answers         {sum(old_sat) / len(rows):.3f}  {sum(old_res) / len(rows):.3f}\n"
+        f"  reader, all answers            {sum(fig_sat) / len(rows):.3f}  {sum(fig_res) / len(rows):.3f}\n"
+        f"  reader, what it counts alone   {sum(fig_sat[i] for i in auto) / max(1, len(auto)):.3f}  "
+        f"{sum(fig_res[i] for i in auto) / max(1, len(auto)):.3f}"
+    )
     by_phen: dict[str, list[int]] = {}
     for i, r in enumerate(rows):
         by_phen.setdefault(r.get("phenomenon") or "plain", []).append(i)

@@ -31,6 +31,10 @@ gazetteer_app = typer.Typer(help="Place names used to locate requests", no_args_
 screening_app = typer.Typer(
     help="Screening (甄别): check a text, retrain from review decisions, flag rates", no_args_is_help=True
 )
+followup_app = typer.Typer(
+    help="Follow-up (回访): read an answer, check the reader on your own answers, learn from confirmations",
+    no_args_is_help=True,
+)
 keys_app = typer.Typer(help="Keys of personal data at rest: generate, rotate", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
@@ -42,6 +46,7 @@ app.add_typer(gazetteer_app, name="gazetteer")
 app.add_typer(kb_app, name="kb")
 app.add_typer(keys_app, name="keys")
 app.add_typer(screening_app, name="screening")
+app.add_typer(followup_app, name="followup")
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -1026,6 +1031,54 @@ def screening_train(
     typer.echo(result.model_dump_json(indent=2))
     if not result.active:
         typer.echo(f"the new version was NOT activated: {result.reason}", err=True)
+
+
+@followup_app.command("read")
+def followup_read(text: Annotated[str, typer.Argument(help="a citizen's follow-up answer")]) -> None:
+    """How the centre's follow-up reader reads one answer: satisfaction, resolved, work or policy, the
+    confidence, the cues, and whether a person would be asked to confirm it."""
+    from hotline.db import session_scope
+    from hotline.followup import reading
+
+    with session_scope() as session:
+        found = reading.read(text, session=session)
+    typer.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=2))
+
+
+@followup_app.command("check")
+def followup_check(
+    path: Annotated[
+        Path,
+        typer.Argument(help="CSV with text, satisfaction, resolved (yes/no/unknown) columns", exists=True),
+    ],
+) -> None:
+    """Audit the follow-up reader on answers the centre labelled itself (docs/supervision-and-follow-up.md)."""
+    import csv
+
+    from hotline.db import session_scope
+    from hotline.followup import reading
+
+    with open(path, encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    missing = {"text", "satisfaction", "resolved"} - set(rows[0] if rows else {})
+    if missing:
+        typer.echo(f"缺少列 / missing columns: {', '.join(sorted(missing))}", err=True)
+        raise typer.Exit(2)
+    with session_scope() as session:
+        result = reading.check(rows, session=session)
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+@followup_app.command("learn")
+def followup_learn() -> None:
+    """Train the centre's follow-up reader on the written answers and every confirmed reading (stored as
+    a new version and served at once)."""
+    from hotline.db import session_scope
+    from hotline.followup import reading
+
+    with session_scope() as session:
+        result = reading.train(session, created_by="cli")
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 
 @screening_app.command("rollback")

@@ -58,6 +58,38 @@ def test_request_types(title: str, content: str, expected: str) -> None:
     assert sig.cues
 
 
-def test_no_cue_means_help_with_low_confidence() -> None:
+def test_a_request_that_says_nothing_is_read_with_low_confidence() -> None:
+    from hotline.dispatch import type_reading
+
     sig = signals.request_type("关于小区的情况", "小区情况如上")
-    assert sig.value == "help" and sig.confidence < 0.5 and sig.cues == []
+    assert sig.confidence < type_reading.packaged().heads["request_type"].threshold and sig.cues == []
+    words = signals.words_request_type("关于小区的情况", "小区情况如上")
+    assert words.value == "help" and words.confidence < 0.5 and words.cues == []
+
+
+@pytest.mark.parametrize(
+    ("title", "content", "expected"),
+    [
+        # a grievance that asks for handling is a complaint, not a plea for help
+        (
+            "楼上KTV太吵",
+            "楼下新开的KTV每晚唱到两三点，音响震得窗户响，严重影响休息，请相关部门处理",
+            "complaint",
+        ),
+        # a wish for an improvement is a suggestion
+        ("地铁口缺少非机动车停放点", "希望在地铁站出口附近规划一片非机动车停放区", "suggestion"),
+        # wrongdoing told for enforcement, without the word 举报
+        ("河边有人夜里倒渣土", "最近每天半夜都有几辆渣土车把建筑垃圾直接倒在河堤边上", "report"),
+    ],
+)
+def test_request_types_by_meaning_where_the_cue_words_are_missing(
+    title: str, content: str, expected: str
+) -> None:
+    assert signals.words_request_type(title, content).value != expected  # the words alone miss it
+    sig = signals.request_type(title, content)
+    assert sig.value == expected, sig
+
+
+def test_without_the_embedding_request_types_fall_back_to_the_cues(damaged_embedding: object) -> None:
+    sig = signals.request_type("举报小区违建", "12栋业主私自在楼顶搭建违章建筑")
+    assert sig.value == "report" and "举报" in sig.cues

@@ -206,3 +206,33 @@ def test_the_packaged_reader_matches_its_examples() -> None:
     )
     texts = {e["text"] for e in examples}
     assert len(texts) == len(examples)
+
+
+def test_the_sweep_learns_once_enough_readings_are_confirmed(
+    db: Session, actors: Actors, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "follow_up_auto_read", False)
+    monkeypatch.setattr(reading, "MIN_CONFIRMED", 2)
+    assert reading.learn_if_grown(db) is None
+    for text in ("水是通了，压力还是小", "路面补了，又被车压坏了"):
+        _, task = _task(db, actors, now)
+        service.record(
+            db,
+            task=task,
+            resolved=None,
+            satisfaction=None,
+            comment=text,
+            via="call",
+            principal=actors.operator,
+        )
+        service.confirm(
+            db,
+            task_id=task.id,
+            satisfaction=Satisfaction.basically_satisfied,
+            resolved=False,
+            within_power=True,
+            principal=actors.operator,
+        )
+    first = reading.learn_if_grown(db)
+    assert first is not None and first["confirmed"] == 2
+    assert reading.learn_if_grown(db) is None  # nothing new confirmed since

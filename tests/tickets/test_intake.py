@@ -216,3 +216,27 @@ def test_unauthenticated_and_unknown_tokens_are_401(client: TestClient) -> None:
     assert client.get("/api/v1/tickets").status_code == 401
     r = client.get("/api/v1/tickets", headers={"Authorization": "Bearer hl_forged"})
     assert r.status_code == 401 and r.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_type_nobody_chose_is_read_from_the_request_and_sets_the_deadline(
+    client: TestClient, db: Session, op: dict[str, str]
+) -> None:
+    """Types set deadlines (SLA rules per type): one the caller leaves out is read by meaning when the
+    ticket is routed, before any deadline is set; one a person chose stands."""
+    from hotline.sla import service as sla_service
+
+    unsaid = {k: v for k, v in VALID.items() if k != "request_type"} | {
+        "title": "饭店后厨排烟",
+        "content": "隔壁饭店的排烟口正对着我家卧室窗户，天天油烟熏得没法开窗，跟老板说了也不改，要求处理。",
+        "category_code": None,
+    }
+    r = client.post("/api/v1/tickets", json=unsaid, headers=op)
+    assert r.status_code == 201, r.text
+    db.expire_all()
+    read = db.get(Ticket, r.json()["id"])
+    assert read is not None and read.request_type_read is True and read.request_type == "complaint"
+    said = client.post("/api/v1/tickets", json=unsaid | {"request_type": "help"}, headers=op)
+    kept = db.get(Ticket, said.json()["id"])
+    assert kept is not None and kept.request_type == "help" and not kept.request_type_read
+    rule = sla_service.match_rule(db, request_type=read.request_type, urgency=read.urgency, category=None)
+    assert rule is not None and (rule.request_type in (None, "complaint"))

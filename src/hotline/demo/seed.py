@@ -26,6 +26,8 @@ from hotline.dispatch import datasets, matters, routing, training
 from hotline.dispatch import service as dispatch_service
 from hotline.dispatch.registry import CATEGORY
 from hotline.errors import NotFound
+from hotline.followup import service as followup_service
+from hotline.followup.enums import FollowUpStatus
 from hotline.kb import service as kb_service
 from hotline.kb.models import Article
 from hotline.nlp import registry as model_registry
@@ -284,6 +286,30 @@ def seed_analytics(session: Session, *, now: datetime | None = None) -> dict[str
     return {"months": len(taken.months), "topics": topics}
 
 
+# what demo citizens write back (written for the demo; not the reader's training or development answers)
+DEMO_ANSWERS = {
+    Satisfaction.satisfied: [
+        "师傅第二天就来了，现在都弄好了，谢谢",
+        "问题处理了，挺好的",
+        "很及时，给你们点赞",
+        "已经好了，麻烦你们了",
+        "嗯，可以的",
+    ],
+    Satisfaction.basically_satisfied: [
+        "解决是解决了，就是等得有点久",
+        "还算可以吧，下次希望快一点",
+        "估计是处理了，我这几天没在家",
+        "好一点了，不过偶尔还有",
+    ],
+    Satisfaction.unsatisfied: [
+        "根本没人来，还是那个样子",
+        "打电话说处理了，其实啥也没变",
+        "不太满意，来了一趟就没下文了",
+        "说不符合政策不给办，这规定不合理",
+    ],
+}
+
+
 def _drive(
     session: Session,
     ticket_id: int,
@@ -358,19 +384,20 @@ def _drive(
         return  # awaiting follow-up
     t += timedelta(days=1)
     sat = rng.choices(list(Satisfaction), [70, 18, 12])[0]
-    wf.record_follow_up(
+    # the citizen answers by choice (the survey's buttons) or in their own words, read by the reader
+    task = followup_service.task_for(session, session.get(Ticket, ticket_id), now=t)  # type: ignore[arg-type]
+    said = rng.random() < 0.35
+    followup_service.record(
         session,
-        ticket_id=ticket_id,
-        resolved=sat != Satisfaction.unsatisfied,
-        satisfaction=sat,
+        task=task,
+        resolved=None if said else sat != Satisfaction.unsatisfied,
+        satisfaction=None if said else sat,
+        comment=rng.choice(DEMO_ANSWERS[sat]) if said else None,
+        via="survey",
         principal=p["operator"],
         now=t,
     )
-    if sat == Satisfaction.unsatisfied and i % 2 == 0 and t + timedelta(hours=2) < now:
-        wf.reopen(
-            session,
-            ticket_id=ticket_id,
-            principal=p["dispatcher"],
-            now=t + timedelta(hours=2),
-            reason="市民对处理结果不满意，要求重新办理",
+    if task.status == FollowUpStatus.review and i % 2 == 0 and t + timedelta(hours=2) < now:
+        followup_service.decide(
+            session, task_id=task.id, reopen=True, principal=p["dispatcher"], now=t + timedelta(hours=2)
         )

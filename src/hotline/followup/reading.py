@@ -50,6 +50,8 @@ SPECS = {
     "about": HeadSpec(labels=("work", "policy"), target=0.90),
 }
 RESOLVED = {"yes": True, "no": False, "unknown": None}
+# what the answers the machine counts alone must reach on held-out folds (choose_review)
+REVIEW_TARGETS = {"satisfaction": 0.96, "resolved": 0.95}
 
 
 @dataclass
@@ -155,43 +157,123 @@ def read(text: str, *, session: Session | None = None, reader: Reader | None = N
     name = "given"
     if reader is None:
         reader, name = current(session)
-    return judge(reader.read(text, vector(text)), reader_name=name)
+    return judge(reader.read(text, vector(text)), reader_name=name, review=reader.metrics.get("review"))
 
 
-def judge(r: nlp_reader.Reading, *, reader_name: str = "given") -> FollowUpReading:
-    """The follow-up reading of a reader's verdicts: what the answer says, its confidence, and why a
-    person should confirm it (a verdict below its threshold, no embedding, or satisfied yet not
-    resolved)."""
+def judge(
+    r: nlp_reader.Reading, *, reader_name: str = "given", review: dict[str, float] | None = None
+) -> FollowUpReading:
+    """The follow-up reading of a reader's verdicts: what the answer says, how sure the reader is of
+    what it would put into the figures, and why a person should confirm it.
+
+    What counts is what the answer does to 满意率 and 解决率: satisfied and basically satisfied weigh
+    the same by default (HOTLINE_SATISFACTION_WEIGHTS), and an answer silent on resolution counts as
+    resolved unless unsatisfied. So the reader's doubt is measured on the figures: the expected error of
+    the answer's weight in 满意率, and the probability that the resolution counted is wrong. Above the
+    reader's tolerances (chosen on held-out folds when it was trained: `review`), or where satisfaction
+    and resolution disagree, or an unsatisfied answer's cause (work or policy) is unsure, or without the
+    embedding, a person confirms."""
+    review = review or {}
     sat_v, res_v, about_v = r.verdicts["satisfaction"], r.verdicts["resolved"], r.verdicts["about"]
     sat = Satisfaction(sat_v.label)
     resolved = RESOLVED[res_v.label]
     within = sat == Satisfaction.unsatisfied and about_v.label == "work"
+    sat_error, res_error = figure_errors(sat_v.probabilities, res_v.probabilities, sat)
     why = []
     if not r.meaning:
         why.append("语义模型不可用")
     else:
-        if not sat_v.confident:
-            why.append(f"满意度判断置信度 {sat_v.probability:.2f} 偏低")
-        if not res_v.confident:
-            why.append(f"是否解决判断置信度 {res_v.probability:.2f} 偏低")
+        if sat_error > review.get("satisfaction", 0.0):
+            why.append(f"满意度判断把握不足（{1 - sat_error:.2f}）")
+        if res_error > review.get("resolved", 0.0):
+            why.append(f"是否解决判断把握不足（{1 - res_error:.2f}）")
         if sat == Satisfaction.unsatisfied and not about_v.confident:
-            why.append(f"不满意原因（工作/政策）置信度 {about_v.probability:.2f} 偏低")
+            why.append(f"不满意原因（工作/政策）把握不足（{about_v.probability:.2f}）")
         if sat == Satisfaction.satisfied and resolved is False:
             why.append("答复满意但问题未解决，两者矛盾")
-    deciding = [sat_v.probability, res_v.probability] + (
-        [about_v.probability] if sat == Satisfaction.unsatisfied else []
-    )
     return FollowUpReading(
         satisfaction=sat,
         resolved=resolved,
         within_power=within,
-        confidence=float(min(deciding)),
+        confidence=float(1.0 - max(sat_error, res_error)),
         cues=[words for _, words in r.cues],
         needs_person=bool(why),
         why=why,
         probabilities={k: v.as_dict()["probabilities"] for k, v in r.verdicts.items()},
         reader=reader_name,
     )
+
+
+def figure_errors(
+    sat_p: dict[str, float],
+    res_p: dict[str, float],
+    sat: Satisfaction,
+    weights: dict[str, float] | None = None,
+) -> tuple[float, float]:
+    """How wrong the figures may be for this reading: the expected error of the answer's weight in
+    满意率, and the probability that the resolution counted (yes; no; unsaid → resolved unless
+    unsatisfied) is wrong."""
+    w = weights if weights is not None else get_settings().satisfaction_weights
+    chosen = w.get(sat.value, 0.0)
+    sat_error = sum(p * abs(w.get(k, 0.0) - chosen) for k, p in sat_p.items())
+    p_true = res_p.get("yes", 0.0) + res_p.get("unknown", 0.0) * (
+        1.0 - sat_p.get(Satisfaction.unsatisfied, 0.0)
+    )
+    return float(sat_error), float(min(p_true, 1.0 - p_true))
+
+
+def choose_review(model: Reader, examples: list[dict[str, Any]]) -> dict[str, Any]:
+    """The tolerances of `judge`, from the out-of-fold probabilities of the training answers: the
+    pair that leaves the most answers to the machine while those it counts alone reach
+    REVIEW_TARGETS (three-level satisfaction, the resolution counted) with no unsatisfied answer
+    read as satisfied."""
+    sat_oof, sat_y, sat_rows = model.oof["satisfaction"]
+    res_oof, res_y, res_rows = model.oof["resolved"]
+    s_labels, r_labels = SPECS["satisfaction"].labels, SPECS["resolved"].labels
+    res_at = {int(i): k for k, i in enumerate(res_rows)}
+    pairs = [(k, res_at[int(i)]) for k, i in enumerate(sat_rows) if int(i) in res_at]
+    weights = {"satisfied": 1.0, "basically_satisfied": 1.0, "unsatisfied": 0.0}
+    rows = []
+    for k, j in pairs:
+        sp = dict(zip(s_labels, map(float, sat_oof[k]), strict=True))
+        rp = dict(zip(r_labels, map(float, res_oof[j]), strict=True))
+        sat_hat = s_labels[int(sat_oof[k].argmax())]
+        se, re_ = figure_errors(sp, rp, Satisfaction(sat_hat), weights)
+        p_true = rp["yes"] + rp["unknown"] * (1.0 - sp["unsatisfied"])
+        truth_sat = s_labels[int(sat_y[k])]
+        truth_res = r_labels[int(res_y[j])]
+        counted = truth_res == "yes" or (truth_res == "unknown" and truth_sat != "unsatisfied")
+        rows.append(
+            (
+                se,
+                re_,
+                sat_hat == truth_sat,
+                (p_true >= 0.5) == counted,
+                truth_sat == "unsatisfied" and sat_hat == "satisfied",
+            )
+        )
+    arr = np.array(rows, dtype=float)
+    best = {"satisfaction": 0.0, "resolved": 0.0, "share_machine": 0.0}
+    grid = [round(x, 3) for x in np.arange(0.01, 0.31, 0.01)]
+    for ts in grid:
+        for tr in grid:
+            auto = (arr[:, 0] <= ts) & (arr[:, 1] <= tr)
+            if not auto.any():
+                continue
+            ok = (
+                arr[auto, 2].mean() >= REVIEW_TARGETS["satisfaction"]
+                and arr[auto, 3].mean() >= REVIEW_TARGETS["resolved"]
+                and arr[auto, 4].sum() == 0
+            )
+            if ok and auto.mean() > best["share_machine"]:
+                best = {
+                    "satisfaction": ts,
+                    "resolved": tr,
+                    "share_machine": round(float(auto.mean()), 4),
+                    "cv_satisfaction_agreement": round(float(arr[auto, 2].mean()), 4),
+                    "cv_resolved_agreement": round(float(arr[auto, 3].mean()), 4),
+                }
+    return best
 
 
 def fit(
@@ -213,7 +295,7 @@ def fit(
             for e in examples
         ],
     }
-    return nlp_reader.train(
+    model = nlp_reader.train(
         KIND,
         texts,
         labels,
@@ -223,6 +305,8 @@ def fit(
         weights=[float(e.get("weight", 1.0)) for e in examples],
         fingerprint=fingerprint,
     )
+    model.metrics["review"] = choose_review(model, examples)
+    return model
 
 
 def fit_packaged() -> Reader:
@@ -273,7 +357,7 @@ def train(session: Session, *, created_by: str | None = None, now: datetime | No
         blob=model.to_bytes(),
         source=f"{len(examples) - len(own)} written answers + {len(own)} confirmed readings",
         n_samples=len(examples),
-        metrics=model.metrics,
+        metrics=model.metrics | {"confirmed": len(own)},
         created_by=created_by,
         now=now,
     )
@@ -283,3 +367,74 @@ def train(session: Session, *, created_by: str | None = None, now: datetime | No
         "examples": len(examples),
         "metrics": model.metrics,
     }
+
+
+MIN_CONFIRMED = 20  # confirmed readings before a centre's own reader is trained
+GROWTH = 0.2  # … and again once they have grown by a fifth
+
+
+def learn_if_grown(session: Session, *, now: datetime | None = None) -> dict[str, Any] | None:
+    """Train the centre's reader when enough readings have been confirmed since the active one (the
+    sweep's work); None when nothing was due."""
+    confirmed = len(confirmed_examples(session))
+    if confirmed < MIN_CONFIRMED:
+        return None
+    active = registry.active_version(session, kind=KIND)
+    if active is not None:
+        before = int((active.metrics or {}).get("confirmed", 0))
+        if confirmed < before * (1 + GROWTH) or confirmed == before:
+            return None
+    return train(session, created_by="sweep", now=now)
+
+
+def check(
+    rows: list[dict[str, str]], *, session: Session | None = None, reader: Reader | None = None
+) -> dict[str, Any]:
+    """How the reader reads a centre's own labelled answers (text, satisfaction, resolved yes/no/unknown,
+    optionally about work/policy): agreement per question, per-class precision and recall, the share
+    left for a person and the agreement of what the machine would count alone, and every misreading."""
+    readings = [read(r["text"], session=session, reader=reader) for r in rows]
+    res_of = {True: "yes", False: "no", None: "unknown"}
+    out: dict[str, Any] = {"answers": len(rows)}
+    for head, labels, got_of in (
+        ("satisfaction", SPECS["satisfaction"].labels, lambda x: x.satisfaction.value),
+        ("resolved", SPECS["resolved"].labels, lambda x: res_of[x.resolved]),
+    ):
+        truth = [r[head] for r in rows]
+        got = [got_of(x) for x in readings]
+        per: dict[str, Any] = {}
+        for lab in labels:
+            tp = sum(1 for t, g in zip(truth, got, strict=True) if t == lab == g)
+            n_read, n = got.count(lab), truth.count(lab)
+            per[lab] = {
+                "n": n,
+                "precision": round(tp / n_read, 3) if n_read else None,
+                "recall": round(tp / n, 3) if n else None,
+            }
+        auto = [i for i, x in enumerate(readings) if not x.needs_person]
+        out[head] = {
+            "agreement": round(sum(t == g for t, g in zip(truth, got, strict=True)) / max(1, len(rows)), 3),
+            "agreement_machine_alone": round(sum(truth[i] == got[i] for i in auto) / len(auto), 3)
+            if auto
+            else None,
+            "per_class": per,
+        }
+    unsat_as_sat = sum(
+        1
+        for r, x in zip(rows, readings, strict=True)
+        if r["satisfaction"] == Satisfaction.unsatisfied and x.satisfaction == Satisfaction.satisfied
+    )
+    out["unsatisfied_read_as_satisfied"] = unsat_as_sat
+    out["to_confirm"] = sum(x.needs_person for x in readings)
+    out["misread"] = [
+        {
+            "text": r["text"],
+            "truth": f"{r['satisfaction']}/{r['resolved']}",
+            "read": f"{x.satisfaction.value}/{res_of[x.resolved]}",
+            "confidence": round(x.confidence, 3),
+            "to_confirm": x.needs_person,
+        }
+        for r, x in zip(rows, readings, strict=True)
+        if r["satisfaction"] != x.satisfaction.value or r["resolved"] != res_of[x.resolved]
+    ]
+    return out

@@ -173,6 +173,21 @@ def _create(
     return True
 
 
+def task_for(session: Session, ticket: Ticket, *, now: datetime | None = None) -> FollowUpTask:
+    """The ticket's follow-up task of this round, made now when it has none (an answer that arrives
+    before the sweep made one: an operator's own call, an SMS reply, the demo)."""
+    now = now or utcnow()
+    method = FollowUpMethod.sms_survey if ticket.citizen_phone else FollowUpMethod.call
+    _create(session, ticket, method=method, due_at=now, now=now)
+    task = session.scalar(
+        select(FollowUpTask).where(
+            FollowUpTask.ticket_id == ticket.id, FollowUpTask.round == ticket.reopen_count + 1
+        )
+    )
+    assert task is not None
+    return task
+
+
 def get_task(session: Session, *, task_id: int) -> tuple[FollowUpTask, Ticket]:
     """A follow-up task and its ticket."""
     task = session.get(FollowUpTask, task_id)

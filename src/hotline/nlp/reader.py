@@ -141,6 +141,9 @@ class Reader:
     embedding_model: str = embedding.MODEL_NAME
     metrics: dict[str, Any] = field(default_factory=dict)
     cue_scale: float = 1.0
+    # out-of-fold probabilities of the examples each head was trained on, with their true label
+    # indices (kept after training, for a caller's own policy; not stored)
+    oof: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     # --- features ---
     def features(self, texts: Sequence[str], vectors: np.ndarray | None) -> np.ndarray:
@@ -290,8 +293,9 @@ def train(
         y_all = labels[name]
         rows = np.array([i for i, v in enumerate(y_all) if v is not None and v in spec.labels])
         y = np.array([spec.labels.index(str(y_all[i])) for i in rows])
-        head, head_metrics = _fit_head(name, spec, x[rows], y, w[rows], c=c, folds=folds, seed=seed)
+        head, head_metrics, oof = _fit_head(name, spec, x[rows], y, w[rows], c=c, folds=folds, seed=seed)
         reader.heads[name] = head
+        reader.oof[name] = (oof, y, rows)
         metrics["heads"][name] = head_metrics
     reader.metrics = metrics
     return reader
@@ -307,7 +311,7 @@ def _fit_head(
     c: float,
     folds: int,
     seed: int,
-) -> tuple[Head, dict[str, Any]]:
+) -> tuple[Head, dict[str, Any], np.ndarray]:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
@@ -336,7 +340,7 @@ def _fit_head(
         "examples": len(y),
         "per_label": {lab: int((y == i).sum()) for i, lab in enumerate(spec.labels)},
     }
-    return Head(name, spec.labels, coef, intercept, threshold), metrics
+    return Head(name, spec.labels, coef, intercept, threshold), metrics, oof
 
 
 def _threshold(spec: HeadSpec, oof: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, Any]]:

@@ -20,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("follow_up_tasks", sa.Column("read_by", sa.String(length=16), nullable=True))
-    op.add_column("follow_up_tasks", sa.Column("confidence", sa.Float(), nullable=True))
+    op.add_column("follow_up_tasks", sa.Column("confidence", sa.Double(), nullable=True))
     op.add_column("follow_up_tasks", sa.Column("within_power", sa.Boolean(), nullable=True))
     op.add_column("tickets", sa.Column("request_type_read", sa.Boolean(), nullable=True))
     # answers recorded before: a choice where no comment was read, else the old word rules' reading
