@@ -5,8 +5,9 @@ cues behind it (hotline.nlp.reader: the shared sentence embedding, the answer's 
 cue lexicon followup/lexicon.yaml).
 
 Every answer goes through `read`: a survey's comment, an SMS reply, the notes of a call, a call's
-transcript. A reading below a head's threshold, one made without the embedding, or one whose
-satisfaction and resolution disagree (satisfied, not resolved) is for a person to confirm: it is not
+transcript. A reading the reader is unsure of where it matters to the figures (`judge`), one made
+without the embedding, or one whose satisfaction and resolution disagree (satisfied, not resolved) is
+for a person to confirm: it is not
 counted in the rates until confirmed (followup.service.confirm), and each confirmation is a label the
 centre's own reader learns from (`train`).
 
@@ -51,7 +52,9 @@ SPECS = {
 }
 RESOLVED = {"yes": True, "no": False, "unknown": None}
 # what the answers the machine counts alone must reach on held-out folds (choose_review)
-REVIEW_TARGETS = {"satisfaction": 0.96, "resolved": 0.95}
+# (three-level satisfaction and the resolution counted agree with the labels; at most this share of
+# them an unsatisfied answer read as satisfied)
+REVIEW_TARGETS = {"satisfaction": 0.97, "resolved": 0.96, "unsatisfied_as_satisfied": 0.005}
 
 
 @dataclass
@@ -225,8 +228,8 @@ def figure_errors(
 def choose_review(model: Reader, examples: list[dict[str, Any]]) -> dict[str, Any]:
     """The tolerances of `judge`, from the out-of-fold probabilities of the training answers: the
     pair that leaves the most answers to the machine while those it counts alone reach
-    REVIEW_TARGETS (three-level satisfaction, the resolution counted) with no unsatisfied answer
-    read as satisfied."""
+    REVIEW_TARGETS (three-level satisfaction, the resolution counted, unsatisfied answers read as
+    satisfied)."""
     sat_oof, sat_y, sat_rows = model.oof["satisfaction"]
     res_oof, res_y, res_rows = model.oof["resolved"]
     s_labels, r_labels = SPECS["satisfaction"].labels, SPECS["resolved"].labels
@@ -254,7 +257,7 @@ def choose_review(model: Reader, examples: list[dict[str, Any]]) -> dict[str, An
         )
     arr = np.array(rows, dtype=float)
     best = {"satisfaction": 0.0, "resolved": 0.0, "share_machine": 0.0}
-    grid = [round(x, 3) for x in np.arange(0.01, 0.31, 0.01)]
+    grid = [round(float(x), 3) for x in np.arange(0.01, 0.31, 0.01)]
     for ts in grid:
         for tr in grid:
             auto = (arr[:, 0] <= ts) & (arr[:, 1] <= tr)
@@ -263,7 +266,7 @@ def choose_review(model: Reader, examples: list[dict[str, Any]]) -> dict[str, An
             ok = (
                 arr[auto, 2].mean() >= REVIEW_TARGETS["satisfaction"]
                 and arr[auto, 3].mean() >= REVIEW_TARGETS["resolved"]
-                and arr[auto, 4].sum() == 0
+                and arr[auto, 4].mean() <= REVIEW_TARGETS["unsatisfied_as_satisfied"]
             )
             if ok and auto.mean() > best["share_machine"]:
                 best = {

@@ -270,6 +270,8 @@ def record(
         )
     assert found is not None
     if found.needs_person or not get_settings().follow_up_auto_read:
+        if not found.needs_person:
+            task.classification = {**task.classification, "why": ["本中心设定文字答复均须人工确认"]}
         task.status = FollowUpStatus.confirm
         return task
     res = resolved if resolved is not None else found.resolved

@@ -98,7 +98,7 @@ class Head:
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """(n, labels) probabilities."""
-        z = x @ self.coef.T + self.intercept
+        z = np.asarray(x @ self.coef.T) + self.intercept
         if len(self.labels) == 2:
             p = 1.0 / (1.0 + np.exp(-z[:, 0]))
             return np.stack([1.0 - p, p], axis=1)
@@ -146,13 +146,18 @@ class Reader:
     oof: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     # --- features ---
-    def features(self, texts: Sequence[str], vectors: np.ndarray | None) -> np.ndarray:
-        """The feature rows of texts; `vectors` are their sentence vectors (None: without meaning)."""
+    def features(self, texts: Sequence[str], vectors: np.ndarray | None) -> Any:
+        """The feature rows of texts (a sparse matrix); `vectors` are their sentence vectors (None:
+        without meaning)."""
+        from scipy import sparse
+
         norm = [normalize(t) for t in texts]
         chars = _tfidf(norm, self.vocabulary, self.idf)
         cues = np.stack([self.lexicon.read(t)[0] for t in norm]) if norm else np.zeros((0, 0))
         meaning = vectors if vectors is not None else np.zeros((len(norm), embedding.DIM), np.float32)
-        return np.hstack([meaning, chars, cues * self.cue_scale]).astype(np.float32)
+        return sparse.hstack(
+            [sparse.csr_matrix(meaning), chars, sparse.csr_matrix(cues * self.cue_scale)], format="csr"
+        ).astype(np.float32)
 
     def read(self, text: str, vector: np.ndarray | None) -> Reading:
         """Read one text (`vector`: its sentence vector, None when the embedding cannot be had: every
@@ -219,21 +224,24 @@ def _ngrams(text: str) -> list[str]:
     return [text[i : i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
 
 
-def _tfidf(texts: Sequence[str], vocabulary: dict[str, int], idf: np.ndarray) -> np.ndarray:
-    """Sublinear TF-IDF of character n-grams, L2-normalised rows (as scikit-learn's, without it)."""
-    out = np.zeros((len(texts), len(vocabulary)), dtype=np.float32)
+def _tfidf(texts: Sequence[str], vocabulary: dict[str, int], idf: np.ndarray) -> Any:
+    """Sublinear TF-IDF of character n-grams, L2-normalised rows (as scikit-learn's), sparse."""
+    from scipy import sparse
+
+    rows, cols, vals = [], [], []
     for i, text in enumerate(texts):
         counts: dict[int, int] = {}
         for g in _ngrams(text):
             j = vocabulary.get(g)
             if j is not None:
                 counts[j] = counts.get(j, 0) + 1
-        for j, c in counts.items():
-            out[i, j] = (1.0 + np.log(c)) * idf[j]
-        norm = float(np.linalg.norm(out[i]))
-        if norm > 0:
-            out[i] /= norm
-    return out
+        weights = {j: (1.0 + np.log(c)) * float(idf[j]) for j, c in counts.items()}
+        norm = float(np.sqrt(sum(w * w for w in weights.values()))) or 1.0
+        for j, w in weights.items():
+            rows.append(i)
+            cols.append(j)
+            vals.append(w / norm)
+    return sparse.csr_matrix((vals, (rows, cols)), shape=(len(texts), len(vocabulary)), dtype=np.float32)
 
 
 def fingerprint(*parts: str) -> str:
@@ -268,7 +276,7 @@ def train(
     c: float = 16.0,
     folds: int = 5,
     seed: int = 0,
-    min_df: int = 1,
+    min_df: int = 2,
 ) -> Reader:
     """Fit each head on the examples that carry its label (None: not labelled for that head); each
     head's threshold from out-of-fold probabilities (see HeadSpec)."""
