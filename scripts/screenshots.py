@@ -74,11 +74,17 @@ def main() -> None:
         h.goto(f"{BASE}/ui/inbox")
         h.screenshot(path=str(OUT / "inbox.png"))
         # the draft helper on a ticket the department holds: its KB basis or none, what is left to fill in
-        if h.locator("table tbody tr td a").count():
-            h.click("table tbody tr td a >> nth=0")
-            h.click("button[hx-post$='/draft']")
-            h.wait_for_selector("#draft-text", timeout=15000)
-            h.screenshot(path=str(OUT / "ticket-draft.png"), full_page=True)
+        links = [
+            h.locator("table tbody tr td a").nth(i).get_attribute("href")
+            for i in range(min(10, h.locator("table tbody tr td a").count()))
+        ]
+        for href in links:  # the first ticket the department is handling (signed for: it may draft)
+            h.goto(f"{BASE}{href}")
+            if h.locator("button[hx-post$='/draft']").count():
+                h.click("button[hx-post$='/draft']")
+                h.wait_for_selector("#draft-text", timeout=15000)
+                h.screenshot(path=str(OUT / "ticket-draft.png"), full_page=True)
+                break
         lead = signed_in(b, "leader")
         lead.goto(f"{BASE}/ui/dashboard")
         lead.wait_for_selector("#trend canvas")
@@ -102,6 +108,11 @@ def main() -> None:
         small.click("button[type=submit]")
         small.goto(f"{BASE}/ui/screening")
         small.screenshot(path=str(OUT / "screening-phone.png"), full_page=True)
+        # follow-up answers the reader left for a person, with its reading, confidence, cues and why
+        disp.goto(f"{BASE}/ui/review")
+        disp.screenshot(path=str(OUT / "review.png"), full_page=True)
+        small.goto(f"{BASE}/ui/review")
+        small.screenshot(path=str(OUT / "review-phone.png"), full_page=True)
         token = survey_token()
         if token:  # the page a citizen opens from the follow-up SMS
             small.goto(f"{BASE}/s/{token}")

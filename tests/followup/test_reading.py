@@ -237,3 +237,28 @@ def test_the_sweep_learns_once_enough_readings_are_confirmed(
     first = reading.learn_if_grown(db)
     assert first is not None and first["confirmed"] == 2
     assert reading.learn_if_grown(db) is None  # nothing new confirmed since
+
+
+# the answers this reader was built for (the issue that asked for it): each is read right, or left for
+# a person — never counted wrong, never an unsatisfied answer counted as satisfied
+REPORTED = [
+    ("不是很满意，工资只要回来一半", "unsatisfied", False),
+    ("满意个啥，工地照样晚上施工", "unsatisfied", False),
+    ("一点用都没有，到现在还是黑的", "unsatisfied", False),
+    ("他们来看了一眼就走了，什么也没做", "unsatisfied", False),
+    ("没人联系过我，问题跟原来一样", "unsatisfied", False),
+    ("别打了，烦不烦", "unsatisfied", None),
+    ("钱已经退给我了", "satisfied", True),
+    ("嗯，可以", "satisfied", None),
+    ("还没来得及看，应该弄好了吧", "basically_satisfied", None),
+    ("打了好几次电话才处理，总算弄好了吧", "basically_satisfied", True),
+]
+
+
+@pytest.mark.parametrize(("text", "satisfaction", "resolved"), REPORTED)
+def test_the_reported_answers_are_read_right_or_left_for_a_person(
+    text: str, satisfaction: str, resolved: bool | None
+) -> None:
+    r = reading.read(text)
+    assert not (satisfaction == "unsatisfied" and r.satisfaction.value == "satisfied"), r
+    assert r.needs_person or (r.satisfaction.value, r.resolved) == (satisfaction, resolved), r

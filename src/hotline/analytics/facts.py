@@ -24,7 +24,7 @@ from hotline.categories.models import Category
 from hotline.config import get_settings
 from hotline.cti.models import CallRecord
 from hotline.db import utcnow
-from hotline.followup.enums import FollowUpStatus
+from hotline.followup.enums import FollowUpStatus, ReadBy
 from hotline.followup.models import FollowUpTask
 from hotline.org.models import Area, Department
 from hotline.tickets.deadlines import in_time, is_overdue, passed
@@ -449,7 +449,8 @@ def _ticket_fact(
         "finished": bool(replied),
         "resolved": t.resolved,
         "satisfaction": t.satisfaction,
-        "read_by": t.read_by if t.satisfaction is not None else None,
+        # an answer recorded without a follow-up task (the ticket page, the workflow API) is a choice
+        "read_by": (t.read_by or ReadBy.citizen.value) if t.satisfaction is not None else None,
         "to_confirm": bool(t.to_confirm),
         "excluded": bool(t.evaluation_excluded),
         "master_id": t.master_id,

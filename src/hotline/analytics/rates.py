@@ -258,7 +258,7 @@ def readings(
     where = " AND ".join(clauses)
     counted = dict(
         con.execute(
-            f"SELECT coalesce(read_by, 'unknown'), COUNT(*) FROM {rate.table} WHERE {where} GROUP BY 1",
+            f"SELECT coalesce(read_by, 'before'), COUNT(*) FROM {rate.table} WHERE {where} GROUP BY 1",
             params,
         ).fetchall()
     )
@@ -269,8 +269,8 @@ def readings(
         f"SELECT COUNT(*) FROM {rate.table} WHERE {' AND '.join(waiting_clauses)}", waiting_params
     ).fetchone()
     out = {k: int(counted.get(k, 0)) for k in ("citizen", "machine", "person")}
-    if counted.get("unknown"):
-        out["unknown"] = int(counted["unknown"])  # recorded before readings were kept
+    if counted.get("before"):  # facts written before readings were kept (refresh them to tell)
+        out["before"] = int(counted["before"])
     out["to_confirm"] = int(waiting[0]) if waiting else 0
     return out
 
