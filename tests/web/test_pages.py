@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -176,3 +177,45 @@ def test_a_form_sent_twice_makes_one_ticket(client: TestClient, db: Session) -> 
     number = re.search(r'id="number">([^<]+)<', first.text)
     assert number and f'id="number">{number.group(1)}<' in second.text
     assert count(db) == before + 1
+
+
+def test_a_follow_up_answer_is_confirmed_on_the_review_page(
+    client: TestClient, db: Session, actors: factories.Actors, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An answer waiting for a person: shown with its reading and why; confirmed, it closes the ticket."""
+    from datetime import timedelta
+
+    from hotline.config import get_settings
+    from hotline.followup import service as followup
+    from hotline.tickets.states import Status
+
+    monkeypatch.setattr(get_settings(), "follow_up_auto_read", False)  # a person confirms every answer
+    ticket = factories.ticket_in(db, actors, Status.follow_up, now=now)
+    task = followup.task_for(db, ticket, now=now + timedelta(hours=1))
+    followup.record(
+        db,
+        task=task,
+        resolved=None,
+        satisfaction=None,
+        comment="说是修了，我还没顾上去看",
+        via="call",
+        principal=actors.operator,
+        now=now + timedelta(hours=1),
+    )
+    db.commit()
+    token = login(client, "operator")
+    review = client.get("/ui/review").text
+    assert "待确认的回访答复" in review and "说是修了，我还没顾上去看" in review
+    assert "系统理解" in review and "把握" in review
+    r = client.post(
+        f"/ui/follow-ups/{task.id}/confirm",
+        data={"csrf": token, "satisfaction": "basically_satisfied", "resolved": "1", "within_power": "1"},
+    )
+    assert r.status_code == 200 and "已确认" in r.text and "说是修了，我还没顾上去看" not in r.text
+    db.expire_all()
+    closed = db.get(Ticket, ticket.id)
+    assert (
+        closed is not None and closed.status == Status.closed and closed.satisfaction == "basically_satisfied"
+    )
+    bad = client.post(f"/ui/follow-ups/{task.id}/confirm", data={"csrf": token, "satisfaction": "nonsense"})
+    assert bad.status_code == 200 and "flash error" in bad.text
