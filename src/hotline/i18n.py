@@ -105,6 +105,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "survey_not_found": ("回访链接无效：{id}…", "Unknown follow-up link: {id}…"),
     "survey_answered": ("该回访已完成：{id}", "This follow-up was already answered: {id}"),
     "follow_up_not_found": ("回访任务不存在：{id}", "Follow-up task not found: {id}"),
+    "sms_reply_unmatched": (
+        "该号码没有等待答复的回访短信",
+        "No follow-up survey is waiting for an answer from this number",
+    ),
     "follow_up_answer_empty": (
         "请选择满意程度，或填写市民的答复内容",
         "Choose how satisfied the citizen is, or write down what they said",

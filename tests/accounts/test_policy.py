@@ -16,12 +16,12 @@ P = Permission
 # what each role may do (every permission not listed is refused)
 EXPECTED: dict[Role, set[Permission]] = {
     Role.operator: {
-        P.register_ticket, P.read_all_tickets, P.use_assistance, P.work_desk, P.report_calls,
+        P.register_ticket, P.read_all_tickets, P.use_assistance, P.work_desk, P.report_calls, P.relay_replies,
         P.work_calls, P.read_screening,
     },
     Role.dispatcher: {
         P.register_ticket, P.read_all_tickets, P.act_for_centre, P.use_assistance, P.work_desk,
-        P.report_calls, P.work_calls, P.decide_follow_up, P.read_screening, P.review_screening,
+        P.report_calls, P.relay_replies, P.work_calls, P.decide_follow_up, P.read_screening, P.review_screening,
         P.supervise, P.review_replies, P.edit_knowledge, P.edit_any_knowledge, P.manage_notifications,
         P.bulk_transfer, P.read_figures, P.view_dashboard, P.refresh_figures,
     },
@@ -32,7 +32,7 @@ EXPECTED: dict[Role, set[Permission]] = {
     Role.handler: {P.work_assignments, P.edit_knowledge, P.read_figures},
     Role.area_center: {P.work_assignments, P.edit_knowledge, P.read_figures, P.view_dashboard},
     Role.citizen: {P.register_ticket},
-    Role.system: {P.register_ticket, P.read_all_tickets, P.act_for_centre, P.report_calls, P.edit_any_knowledge},
+    Role.system: {P.register_ticket, P.read_all_tickets, P.act_for_centre, P.report_calls, P.relay_replies, P.edit_any_knowledge},
 }  # fmt: skip
 EXPECTED[Role.admin] = EXPECTED[Role.dispatcher] | {P.train_screening, P.administer}
 

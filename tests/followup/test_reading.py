@@ -262,3 +262,35 @@ def test_the_reported_answers_are_read_right_or_left_for_a_person(
     r = reading.read(text)
     assert not (satisfaction == "unsatisfied" and r.satisfaction.value == "satisfied"), r
     assert r.needs_person or (r.satisfaction.value, r.resolved) == (satisfaction, resolved), r
+
+
+def test_an_sms_reply_is_read_as_the_surveys_answer(
+    client: TestClient, db: Session, actors: Actors, now: datetime
+) -> None:
+    """The SMS gateway relays a citizen's reply; it answers the survey sent to that
+    number, read by the same reader; a number with no survey waiting gets a clear 404."""
+    t, task = _task(db, actors, now)
+    assert service.sweep(db, now=task.due_at)["sent"] == 1
+    headers = principal_token(db, actors.operator)  # the gateway signs in as an intake account, as the CTI
+    r = client.post(
+        "/api/v1/follow-ups/sms-replies",
+        json={"phone": "13812345678", "text": "路灯已经亮了，谢谢"},
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["number"] == t.number and r.json()["status"] in ("done", "confirm")
+    db.expire_all()
+    answered = db.get(FollowUpTask, task.id)
+    assert (
+        answered is not None and answered.answered_via == "sms" and answered.comment == "路灯已经亮了，谢谢"
+    )
+    assert answered.classification["satisfaction"] == "satisfied"
+    again = client.post(
+        "/api/v1/follow-ups/sms-replies", json={"phone": "13812345678", "text": "满意"}, headers=headers
+    )
+    assert again.status_code == 404 and "没有等待答复的回访短信" in again.json()["error"]["message"]
+    handler = principal_token(db, actors.zjj)
+    refused = client.post(
+        "/api/v1/follow-ups/sms-replies", json={"phone": "1", "text": "好"}, headers=handler
+    )
+    assert refused.status_code == 403

@@ -49,6 +49,7 @@ class Permission(StrEnum):
     work_desk = "work_desk"  # the desk: dispatch from suggestions, merge duplicates, call for follow-up
     work_assignments = "work_assignments"  # a department's inbox of its own assignments
     report_calls = "report_calls"  # the call centre (CTI) reports calls
+    relay_replies = "relay_replies"  # the SMS gateway relays citizens' replies
     work_calls = "work_calls"  # link calls, call back missed ones, read call figures
     decide_follow_up = "decide_follow_up"  # decide a follow-up that asks for a reopen
     read_screening = "read_screening"  # see a ticket's screening flags, check a text
@@ -74,6 +75,7 @@ POLICY: dict[Permission, frozenset[Role]] = {
     Permission.work_desk: INTAKE,
     Permission.work_assignments: DEPARTMENT,
     Permission.report_calls: INTAKE | MACHINES,
+    Permission.relay_replies: INTAKE | MACHINES,  # as the CTI, an integration signs in as an intake account
     Permission.work_calls: CENTRE_STAFF,
     Permission.decide_follow_up: CENTRE,
     Permission.read_screening: CENTRE_STAFF,

@@ -12,7 +12,15 @@ from hotline.accounts.policy import Permission
 from hotline.accounts.principal import CITIZEN, Principal
 from hotline.followup import service
 from hotline.followup.models import FollowUpTask
-from hotline.followup.schemas import AnswerIn, ConfirmIn, DecisionIn, SurveyOut, TaskOut
+from hotline.followup.schemas import (
+    AnswerIn,
+    ConfirmIn,
+    DecisionIn,
+    SmsReplyIn,
+    SmsReplyOut,
+    SurveyOut,
+    TaskOut,
+)
 from hotline.http.deps import DbSession, require
 from hotline.privacy.redact import redact
 from hotline.tickets.models import Ticket
@@ -23,6 +31,7 @@ public = APIRouter(prefix="/api/v1/public/surveys", tags=["public"])
 
 Caller = Annotated[Principal, Depends(require(Permission.work_desk))]
 Reviewer = Annotated[Principal, Depends(require(Permission.decide_follow_up))]
+Gateway = Annotated[Principal, Depends(require(Permission.relay_replies))]
 
 
 def _out(db: Any, task: FollowUpTask, ticket: Ticket, show_phone: bool = True) -> TaskOut:
@@ -68,6 +77,14 @@ def record_call(task_id: int, body: AnswerIn, db: DbSession, principal: Caller) 
         principal=principal,
     )
     return _out(db, task, ticket)
+
+
+@router.post("/sms-replies", response_model=SmsReplyOut)
+def sms_reply(body: SmsReplyIn, db: DbSession, principal: Gateway) -> SmsReplyOut:
+    """The SMS gateway relays a citizen's reply to a follow-up survey: read like any answer (it waits
+    for a person when the reader is unsure). 404 when no survey waits for that number."""
+    task, ticket = service.sms_reply(db, phone=body.phone, text=body.text, principal=principal)
+    return SmsReplyOut(task_id=task.id, number=ticket.number, status=task.status)
 
 
 @router.post("/{task_id}/confirm", response_model=TaskOut)

@@ -38,6 +38,19 @@ class TaskOut(BaseModel):
     read_by: str | None = Field(default=None, description="citizen | machine | person")
 
 
+class SmsReplyIn(BaseModel):
+    """A citizen's SMS reply, as the SMS gateway relays it (a mobile-originated message)."""
+
+    phone: str = Field(min_length=3, max_length=32, description="the number the reply came from")
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class SmsReplyOut(BaseModel):
+    task_id: int
+    number: str = Field(description="the ticket's number")
+    status: str = Field(description="done | review | confirm (a person confirms the reading)")
+
+
 class ConfirmIn(BaseModel):
     """What a person reads in an answer the reader was not sure of."""
 

@@ -290,6 +290,41 @@ def record(
     )
 
 
+def sms_reply(
+    session: Session, *, phone: str, text: str, principal: Principal, now: datetime | None = None
+) -> tuple[FollowUpTask, Ticket]:
+    """A citizen's SMS reply to a follow-up survey, relayed by the SMS gateway: the answer of the
+    survey most recently sent to that number and still open, read like any other."""
+    now = now or utcnow()
+    from hotline.tickets.service import caller_hash
+
+    row = session.execute(
+        select(FollowUpTask, Ticket)
+        .join(Ticket, Ticket.id == FollowUpTask.ticket_id)
+        .where(
+            Ticket.citizen_phone_hash == caller_hash(phone),
+            FollowUpTask.method == FollowUpMethod.sms_survey,
+            FollowUpTask.status == FollowUpStatus.sent,
+        )
+        .order_by(FollowUpTask.sent_at.desc(), FollowUpTask.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        raise NotFound("sms_reply_unmatched")
+    task, ticket = row
+    record(
+        session,
+        task=task,
+        resolved=None,
+        satisfaction=None,
+        comment=text,
+        via="sms",
+        principal=principal,
+        now=now,
+    )
+    return task, ticket
+
+
 def confirm(
     session: Session,
     *,

@@ -42,7 +42,7 @@ ATTRIBUTES = [
         "required": False,
         "order": 1,
         "datatype_description": "诉求类型",
-        "description": "诉求类型 (request type)",
+        "description": "诉求类型 (request type); 不填则由平台按内容识别 (omitted: read from the request)",
         "values": [
             {"key": k.value, "name": n}
             for k, n in (
