@@ -105,6 +105,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "survey_not_found": ("回访链接无效：{id}…", "Unknown follow-up link: {id}…"),
     "survey_answered": ("该回访已完成：{id}", "This follow-up was already answered: {id}"),
     "follow_up_not_found": ("回访任务不存在：{id}", "Follow-up task not found: {id}"),
+    "follow_up_superseded": (
+        "回访任务 {id} 已失效：工单已重办、归档或撤销，这条答复不再计入",
+        "Follow-up task {id} no longer counts: its ticket was reopened, closed or withdrawn",
+    ),
     "sms_reply_unmatched": (
         "该号码没有等待答复的回访短信",
         "No follow-up survey is waiting for an answer from this number",

@@ -254,3 +254,28 @@ def test_follow_up_rates_say_how_their_answers_were_read(
         assert summary[key]["readings"] == {"citizen": 1, "machine": 1, "person": 1, "to_confirm": 1}
     assert summary["satisfaction"]["numerator"] == 2
     assert "readings" not in summary["on_time"]
+    # an answer that starts waiting later is seen by the next (incremental) refresh
+    answer("嗯，差不多吧")
+    facts.refresh(db, store, now=now + timedelta(days=31))
+    later = {r["rate"]: r for r in rates.summary(store.connect(), SEPT)}
+    assert later["satisfaction"]["readings"]["to_confirm"] == 2
+
+
+def test_a_store_written_before_readings_were_kept_counts_them_apart(
+    db: Session, history: History, store: Store, now: datetime
+) -> None:
+    import pyarrow.parquet as pq
+
+    facts.refresh(db, store, now=now + timedelta(days=30))
+    for f in (store.path / "tickets").glob("*.parquet"):  # as months written by the version before
+        table = pq.read_table(f)
+        pq.write_table(table.drop_columns(["read_by", "to_confirm"]), f)
+    summary = {r["rate"]: r for r in rates.summary(store.connect(), SEPT)}
+    assert summary["satisfaction"]["denominator"] == 2
+    assert summary["satisfaction"]["readings"] == {
+        "citizen": 0,
+        "machine": 0,
+        "person": 0,
+        "before": 2,
+        "to_confirm": 0,
+    }

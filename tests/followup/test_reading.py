@@ -294,3 +294,95 @@ def test_an_sms_reply_is_read_as_the_surveys_answer(
         "/api/v1/follow-ups/sms-replies", json={"phone": "1", "text": "好"}, headers=handler
     )
     assert refused.status_code == 403
+
+
+def _bigrams(text: str) -> set[str]:
+    from hotline.nlp.text import normalize
+
+    t = "".join(ch for ch in normalize(text) if ch.isalnum())
+    return {t[i : i + 2] for i in range(len(t) - 1)} or {t}
+
+
+def test_training_answers_stay_apart_from_the_development_set() -> None:
+    """bench/reading.py's figures are held out only while no training answer paraphrases a development
+    one: none may share half its character pairs with one (Jaccard < 0.5)."""
+    import csv
+
+    root = Path(__file__).resolve().parents[2]
+    with open(root / "bench/data/followup_answers_dev.csv", encoding="utf-8") as f:
+        dev = [_bigrams(r["text"]) for r in csv.DictReader(f)]
+    close = [
+        e["text"]
+        for e in reading.written_examples()
+        if any(len(_bigrams(e["text"]) & d) / len(_bigrams(e["text"]) | d) >= 0.5 for d in dev)
+    ]
+    assert close == []
+
+
+def test_a_reply_that_may_not_answer_the_survey_is_for_a_person() -> None:
+    for text in ("？", "收到", "你是谁", "我没有反映过这个问题", "退订"):
+        r = reading.read(text)
+        assert r.needs_person and "可能不是对回访的答复" in r.why, text
+    assert not reading.not_an_answer("收到了，灯已经修好了")
+
+
+def test_an_answer_waiting_while_its_ticket_is_reopened_no_longer_counts(
+    db: Session, actors: Actors, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hotline.errors import Conflict
+    from hotline.workflow import service as wf
+
+    monkeypatch.setattr(get_settings(), "follow_up_auto_read", False)
+    t, task = _task(db, actors, now)
+    service.record(
+        db,
+        task=task,
+        resolved=None,
+        satisfaction=None,
+        comment="还是老样子",
+        via="call",
+        principal=actors.operator,
+    )
+    assert task.status == "confirm"
+    wf.reopen(
+        db, ticket_id=t.id, reason="市民再次来电", principal=actors.dispatcher, now=now + timedelta(hours=2)
+    )
+    with pytest.raises(Conflict) as gone:
+        service.confirm(
+            db,
+            task_id=task.id,
+            satisfaction=Satisfaction.unsatisfied,
+            resolved=False,
+            within_power=True,
+            principal=actors.operator,
+        )
+    assert gone.value.message_key == "follow_up_superseded"
+    assert task.status == "done" and task.outcome == "superseded"
+    assert (task, db.get(Ticket, t.id)) not in service.to_confirm(db)
+
+
+def test_a_person_may_say_the_answer_does_not_tell_whether_it_was_resolved(
+    db: Session, actors: Actors, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "follow_up_auto_read", False)
+    t, task = _task(db, actors, now)
+    service.record(
+        db,
+        task=task,
+        resolved=None,
+        satisfaction=None,
+        comment="谢谢你们回电话",
+        via="call",
+        principal=actors.operator,
+    )
+    service.confirm(
+        db,
+        task_id=task.id,
+        satisfaction=Satisfaction.satisfied,
+        resolved=None,
+        within_power=True,
+        principal=actors.operator,
+    )
+    # counted as resolved (satisfied), learnt as "not said"
+    assert db.get(Ticket, t.id).resolved is True  # type: ignore[union-attr]
+    assert [e["resolved"] for e in reading.confirmed_examples(db)] == ["unknown"]

@@ -238,6 +238,45 @@ def test_a_type_nobody_chose_is_read_from_the_request_and_sets_the_deadline(
     said = client.post("/api/v1/tickets", json=unsaid | {"request_type": "help"}, headers=op)
     kept = db.get(Ticket, said.json()["id"])
     assert kept is not None and kept.request_type == "help" and not kept.request_type_read
-    # the deadline the ticket is dispatched with is the complaint's
-    rule = sla_service.match_rule(db, request_type=read.request_type, urgency=read.urgency, category=None)
-    assert rule is not None and rule.name == "投诉 13个工作日"
+    # the reading is in the ticket's log
+    logged = db.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == read.id, TicketEvent.action == "request_read")
+    ).all()
+    assert len(logged) == 1 and "投诉" in (logged[0].comment or "")
+    # and the deadline it is dispatched with is the complaint's (13 working days, not 求助's 3)
+    from hotline.tickets.states import Status
+    from hotline.workflow import service as wf
+    from tests.factories import actors as make_actors
+
+    a = make_actors(db)
+    zjj = a.dept_id("ZJJ", db)
+    for t in (read, kept):
+        if t.status == Status.registered:
+            wf.dispatch(db, ticket_id=t.id, department_id=zjj, principal=a.dispatcher)
+    db.flush()
+    assert read.due_at is not None and kept.due_at is not None
+    assert (read.due_at - kept.due_at).days >= 10
+    assert (
+        sla_service.match_rule(db, request_type="complaint", urgency="normal", category=None).name
+        == "投诉 13个工作日"
+    )  # type: ignore[union-attr]
+
+
+def test_a_request_that_says_too_little_keeps_its_type_for_a_person(
+    client: TestClient, db: Session, op: dict[str, str]
+) -> None:
+    from hotline.dispatch.models import DispatchSuggestion
+
+    r = client.post(
+        "/api/v1/tickets",
+        json={"channel": "sms", "content": "你好", "citizen": {"phone": "13800001111"}},
+        headers=op,
+    )
+    assert r.status_code == 201, r.text
+    db.expire_all()
+    t = db.get(Ticket, r.json()["id"])
+    assert t is not None and t.request_type == "help" and t.request_type_read is True
+    row = db.scalars(select(DispatchSuggestion).where(DispatchSuggestion.ticket_id == t.id)).one()
+    read_as = row.payload["request_type"]["value"]
+    # whatever the reader guessed, it was not sure enough: the ticket says so and stays 求助
+    assert read_as == "help" or "暂按求助，请坐席确认" in (row.reason or "")

@@ -256,6 +256,16 @@ def readings(
     rate = _rate(rate_key)
     clauses, params = _where(rate, flt, scope)
     where = " AND ".join(clauses)
+    columns = {row[0] for row in con.execute(f"DESCRIBE {rate.table}").fetchall()}
+    if "read_by" not in columns:  # every month of the store was written before readings were kept
+        total = con.execute(f"SELECT COUNT(*) FROM {rate.table} WHERE {where}", params).fetchone()
+        return {
+            "citizen": 0,
+            "machine": 0,
+            "person": 0,
+            "before": int(total[0]) if total else 0,
+            "to_confirm": 0,
+        }
     counted = dict(
         con.execute(
             f"SELECT coalesce(read_by, 'before'), COUNT(*) FROM {rate.table} WHERE {where} GROUP BY 1",

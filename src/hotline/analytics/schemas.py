@@ -67,6 +67,9 @@ class SummaryRow(Figure):
     previous_numerator: float
     previous_denominator: int
     change: float | None  # in rate points
+    # 满意率 and 解决率: how their answers were read — citizen (chosen), machine, person (confirmed),
+    # before (recorded before readings were kept) — and to_confirm (waiting for a person, in no rate)
+    readings: dict[str, int] | None = None
 
 
 class SummaryOut(Meta):

@@ -17,7 +17,7 @@ from hotline.accounts.principal import SYSTEM, Principal
 from hotline.categories.models import Category
 from hotline.config import get_settings
 from hotline.db import utcnow
-from hotline.dispatch import history, location, matching, registry, routing, signals
+from hotline.dispatch import history, location, matching, registry, routing, signals, type_reading
 from hotline.dispatch.enums import Decision
 from hotline.dispatch.models import DispatchSuggestion, Landmark, Matter, latest_suggestions
 from hotline.dispatch.schemas import (
@@ -439,8 +439,24 @@ def _route(session: Session, *, ticket: Ticket, now: datetime) -> DispatchSugges
     if s.urgency.value == Urgency.emergency and ticket.urgency != Urgency.emergency:
         ticket.urgency = Urgency.emergency
     row = _record(session, ticket=ticket, suggestion=s, now=now)
-    for why in _apply_reading(ticket, s):
+    changed = _apply_reading(ticket, s)
+    for why in changed:
         _note(row, why)
+    if changed:
+        events.record(
+            session,
+            ticket=ticket,
+            kind=EventKind.request_read,
+            principal=SYSTEM,
+            comment="；".join(changed),
+            data={
+                "request_type": ticket.request_type,
+                "request_type_confidence": s.request_type.confidence,
+                "urgency": ticket.urgency,
+                "urgency_confidence": s.urgency.confidence,
+            },
+            now=now,
+        )
     if ticket.urgency == Urgency.emergency and row.decision != Decision.emergency:
         # screening (or the operator) read an emergency: a person hands it over, nothing auto-dispatches
         _redecide(row, Decision.emergency, "已判定为紧急警情，须人工移交")
@@ -460,11 +476,21 @@ URGENT_READ = 0.8  # an ordinary request read as urgent at this probability is m
 def _apply_reading(ticket: Ticket, s: Suggestion) -> list[str]:
     """What the platform read in a request sets its deadline where no person said otherwise: a type
     nobody chose becomes the one read; a request read as urgent is made urgent (never the reverse:
-    urgency a person gave stands). Returns what was changed, for the suggestion's reason."""
+    urgency a person gave stands). A type read with less confidence than the reader's threshold, or
+    from a request with next to no words, is not applied: the ticket stays 求助 and the reason says so.
+    Returns what was changed (or left), for the suggestion's reason and the ticket's log."""
     changed = []
     if ticket.request_type_read and s.request_type.value != ticket.request_type:
-        ticket.request_type = RequestType(s.request_type.value)
-        changed.append(f"诉求类型按内容识别为{REQUEST_TYPE_ZH[ticket.request_type]}")
+        if s.request_type.confidence >= type_reading.type_threshold() and type_reading.readable(
+            ticket.title, ticket.content
+        ):
+            ticket.request_type = RequestType(s.request_type.value)
+            changed.append(f"诉求类型按内容识别为{REQUEST_TYPE_ZH[ticket.request_type]}")
+        else:
+            changed.append(
+                f"诉求类型未能可靠识别（{REQUEST_TYPE_ZH[RequestType(s.request_type.value)]}，把握 "
+                f"{s.request_type.confidence:.2f}），暂按求助，请坐席确认"
+            )
     if (
         s.urgency.value == Urgency.urgent
         and ticket.urgency == Urgency.normal

@@ -96,3 +96,17 @@ def read(title: str, content: str, *, vector: np.ndarray | None = None) -> nlp_r
     if vector is None:
         vector = embedding.text_vector(text)
     return packaged().read(text, vector)
+
+
+def type_threshold() -> float:
+    """The probability at or above which a type read is applied to a ticket nobody typed."""
+    return packaged().heads["request_type"].threshold
+
+
+MIN_CHARACTERS = 4  # a request with fewer letters or characters than this says too little to be read
+
+
+def readable(title: str, content: str) -> bool:
+    import re
+
+    return len(re.findall(r"[\w\u4e00-\u9fff]", f"{title}{content}")) >= MIN_CHARACTERS

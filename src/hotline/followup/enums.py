@@ -23,6 +23,7 @@ class FollowUpOutcome(StrEnum):
     reopened = "reopened"  # 重办
     needs_review = "needs_review"
     kept_closed = "kept_closed"
+    superseded = "superseded"  # waited for a person while the ticket moved on (reopened, closed, withdrawn)
 
 
 class ReadBy(StrEnum):
@@ -31,3 +32,4 @@ class ReadBy(StrEnum):
     citizen = "citizen"  # the citizen's own choice (the survey's buttons, an operator's tick on a call)
     machine = "machine"  # read from free text by the follow-up reader, confidently
     person = "person"  # a person confirmed or corrected the reader (a label the reader learns from)
+    before = "before"  # recorded before readings were kept (migration 0016)

@@ -32,6 +32,7 @@ from hotline.config import get_settings
 from hotline.nlp import embedding, registry
 from hotline.nlp import reader as nlp_reader
 from hotline.nlp.reader import HeadSpec, Lexicon, Reader
+from hotline.nlp.text import normalize
 from hotline.tickets.enums import Satisfaction
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,46 @@ def read(text: str, *, session: Session | None = None, reader: Reader | None = N
     name = "given"
     if reader is None:
         reader, name = current(session)
-    return judge(reader.read(text, vector(text)), reader_name=name, review=reader.metrics.get("review"))
+    found = judge(reader.read(text, vector(text)), reader_name=name, review=reader.metrics.get("review"))
+    if not_an_answer(text):
+        found.needs_person = True
+        found.why.append("可能不是对回访的答复")
+    return found
+
+
+def not_an_answer(text: str) -> bool:
+    """A reply that may not answer the survey (the lexicon's `not_an_answer`), or nothing but signs."""
+    import re
+
+    t = normalize(text)
+    if not re.search(r"[\w\u4e00-\u9fff]", t):
+        return True
+    pattern = _not_an_answer_pattern(lexicon_text())
+    return bool(pattern and pattern.search(t))
+
+
+@lru_cache(maxsize=4)
+def _not_an_answer_pattern(lexicon: str) -> Any:
+    import re
+
+    import yaml
+
+    raw = yaml.safe_load(lexicon) or {}
+    return re.compile(raw["not_an_answer"]) if raw.get("not_an_answer") else None
+
+
+def unread() -> FollowUpReading:
+    """The reading of an answer the reader failed on: for a person, counted nowhere until confirmed."""
+    return FollowUpReading(
+        satisfaction=Satisfaction.basically_satisfied,
+        resolved=None,
+        within_power=False,
+        confidence=0.0,
+        cues=[],
+        needs_person=True,
+        why=["系统判读出错，请人工确认"],
+        reader="none",
+    )
 
 
 def judge(
@@ -325,20 +365,25 @@ def confirmed_examples(session: Session) -> list[dict[str, Any]]:
 
     rows = session.execute(
         select(
-            FollowUpTask.comment, FollowUpTask.satisfaction, FollowUpTask.resolved, FollowUpTask.within_power
+            FollowUpTask.comment,
+            FollowUpTask.satisfaction,
+            FollowUpTask.resolved,
+            FollowUpTask.within_power,
+            FollowUpTask.classification,
         )
         .where(FollowUpTask.read_by == ReadBy.person, FollowUpTask.comment.is_not(None))
         .order_by(FollowUpTask.id)
     ).all()
     out = []
-    for comment, sat, resolved, within in rows:
+    for comment, sat, resolved, within, classification in rows:
         if not (comment or "").strip() or sat is None:
             continue
+        said = (classification or {}).get("confirmed", {})  # what the person said, "not said" included
         out.append(
             {
                 "text": comment,
                 "satisfaction": sat,
-                "resolved": {True: "yes", False: "no", None: "unknown"}[resolved],
+                "resolved": said.get("resolved") or {True: "yes", False: "no", None: "unknown"}[resolved],
                 "about": ("work" if within else "policy") if sat == Satisfaction.unsatisfied else "",
                 "weight": CONFIRMED_WEIGHT,
             }

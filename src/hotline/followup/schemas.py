@@ -55,7 +55,10 @@ class ConfirmIn(BaseModel):
     """What a person reads in an answer the reader was not sure of."""
 
     satisfaction: Satisfaction
-    resolved: bool
+    resolved: bool | None = Field(
+        description="the answer says resolved (true), not resolved (false), or does not say (null: counted as "
+        "resolved unless unsatisfied)"
+    )
     within_power: bool = Field(
         default=True,
         description="unsatisfied about the department's own work (true) or about policy (false)",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +23,8 @@ from hotline.followup.models import FollowUpTask
 from hotline.notify import service as notify
 from hotline.privacy.redact import redact
 from hotline.sla import service as sla_service
-from hotline.tickets.enums import Satisfaction
+from hotline.tickets import events
+from hotline.tickets.enums import EventKind, Satisfaction
 from hotline.tickets.models import Ticket
 from hotline.tickets.states import Status
 from hotline.workflow import service as wf
@@ -37,7 +39,7 @@ def sweep(session: Session, *, now: datetime | None = None, limit: int = 500) ->
     """Create tasks for tickets awaiting follow-up, send the surveys that are due, and turn unanswered
     surveys into calls."""
     now = now or utcnow()
-    counts = {"created": 0, "skipped_no_contact": 0, "sent": 0, "to_call": 0, "merged": 0}
+    counts = {"created": 0, "skipped_no_contact": 0, "sent": 0, "to_call": 0, "merged": 0, "superseded": 0}
     s = get_settings()
     cal = sla_service.work_calendar(session)
     open_round = (
@@ -73,6 +75,7 @@ def sweep(session: Session, *, now: datetime | None = None, limit: int = 500) ->
         ):
             counts["created"] += 1
     counts["merged"] = _merged_tasks(session, now=now, cal=cal, limit=limit)
+    counts["superseded"] = retire_superseded(session, limit=limit)
     for task, ticket in session.execute(
         select(FollowUpTask, Ticket)
         .join(Ticket, Ticket.id == FollowUpTask.ticket_id)
@@ -251,7 +254,7 @@ def record(
     comment = (comment or "").strip() or None
     if satisfaction is None and comment is None:
         raise InvalidInput("follow_up_answer_empty")
-    found = reading.read(comment, session=session) if comment else None
+    found = _read(session, comment) if comment else None
     task.comment, task.answered_at, task.answered_via = comment, now, via
     task.classification = found.as_dict() if found else {}
     task.confidence = found.confidence if found else None
@@ -272,7 +275,20 @@ def record(
     if found.needs_person or not get_settings().follow_up_auto_read:
         if not found.needs_person:
             task.classification = {**task.classification, "why": ["本中心设定文字答复均须人工确认"]}
+        if resolved is not None:  # what the operator ticked, shown to the person who confirms
+            task.classification = {**task.classification, "stated_resolved": resolved}
         task.status = FollowUpStatus.confirm
+        ticket = session.get(Ticket, task.ticket_id)
+        assert ticket is not None
+        events.record(
+            session,
+            ticket=ticket,
+            kind=EventKind.follow_up_to_confirm,
+            principal=SYSTEM if via in ("survey", "sms") else principal,
+            comment="、".join(found.why) or None,
+            data={"task_id": task.id, "confidence": round(found.confidence, 3)},
+            now=now,
+        )
         return task
     res = resolved if resolved is not None else found.resolved
     if res is None:
@@ -298,6 +314,8 @@ def sms_reply(
     now = now or utcnow()
     from hotline.tickets.service import caller_hash
 
+    phone = re.sub(r"[\s\-()]", "", phone)
+    phone = re.sub(r"^(\+?86|0086)(?=1\d{10}$)", "", phone)  # +86 138… is the 138… a ticket holds
     row = session.execute(
         select(FollowUpTask, Ticket)
         .join(Ticket, Ticket.id == FollowUpTask.ticket_id)
@@ -330,7 +348,7 @@ def confirm(
     *,
     task_id: int,
     satisfaction: Satisfaction,
-    resolved: bool,
+    resolved: bool | None,
     within_power: bool,
     principal: Principal,
     now: datetime | None = None,
@@ -338,24 +356,74 @@ def confirm(
     """A person's reading of an answer the reader was not sure of (or whose parts disagreed): recorded
     on the ticket as any answer is, and kept as a label the centre's reader learns from."""
     now = now or utcnow()
-    task = session.get(FollowUpTask, task_id)
+    task = session.scalar(select(FollowUpTask).where(FollowUpTask.id == task_id).with_for_update())
     if task is None:
         raise NotFound("follow_up_not_found", id=task_id)
     if task.status != FollowUpStatus.confirm:
         raise Conflict("follow_up_not_to_confirm", id=task_id)
+    if _superseded(session, task):
+        task.status, task.outcome = FollowUpStatus.done, FollowUpOutcome.superseded
+        raise Conflict("follow_up_superseded", id=task_id)
     within = within_power if satisfaction == Satisfaction.unsatisfied else True
-    task.classification = {**task.classification, "confirmed_by": principal.user_id}
+    said = {True: "yes", False: "no", None: "unknown"}[resolved]
+    task.classification = {
+        **task.classification,
+        "confirmed_by": principal.user_id,
+        "confirmed": {"satisfaction": satisfaction.value, "resolved": said, "within_power": within},
+    }
     return _settle(
         session,
         task,
         satisfaction,
-        resolved,
+        resolved if resolved is not None else satisfaction != Satisfaction.unsatisfied,
         within,
         ReadBy.person,
         via=task.answered_via or "call",
         principal=principal,
         now=now,
     )
+
+
+def _superseded(session: Session, task: FollowUpTask) -> bool:
+    """A task waiting for a person whose ticket has moved on: reopened (a newer round), closed,
+    withdrawn — its answer can no longer be recorded."""
+    ticket = session.get(Ticket, task.ticket_id)
+    if ticket is None or task.round != ticket.reopen_count + 1:
+        return True
+    return ticket.status not in (Status.follow_up, Status.merged)
+
+
+def retire_superseded(session: Session, *, limit: int = 500) -> int:
+    """Take off the review page the answers whose ticket moved on while they waited (the sweep's)."""
+    done = 0
+    for task in session.scalars(
+        select(FollowUpTask).where(FollowUpTask.status == FollowUpStatus.confirm).limit(limit)
+    ):
+        if _superseded(session, task):
+            task.status, task.outcome = FollowUpStatus.done, FollowUpOutcome.superseded
+            done += 1
+    return done
+
+
+def to_confirm(session: Session, *, limit: int = 100) -> list[tuple[FollowUpTask, Ticket]]:
+    """Answers waiting for a person to confirm their reading, oldest first."""
+    rows = session.execute(
+        select(FollowUpTask, Ticket)
+        .join(Ticket, Ticket.id == FollowUpTask.ticket_id)
+        .where(FollowUpTask.status == FollowUpStatus.confirm)
+        .order_by(FollowUpTask.answered_at, FollowUpTask.id)
+        .limit(limit)
+    ).all()
+    return [(t, k) for t, k in rows]
+
+
+def _read(session: Session, comment: str) -> reading.FollowUpReading:
+    """The reader's reading; an unexpected failure leaves the answer for a person (never loses it)."""
+    try:
+        return reading.read(comment, session=session)
+    except Exception:
+        log.exception("the follow-up reader failed; the answer is left for a person")
+        return reading.unread()
 
 
 def _settle(

@@ -100,6 +100,8 @@ class EventKind(StrEnum):
     suggestion_applied = "suggestion_applied"  # 采纳智能派单 (auto, accepted or corrected)
     screening_confirmed = "screening_confirmed"  # 确认甄别
     screening_dismissed = "screening_dismissed"  # 排除甄别
+    follow_up_to_confirm = "follow_up_to_confirm"  # 回访答复待人工确认 (the reader was not sure)
+    request_read = "request_read"  # 诉求类型/紧急程度按内容识别 (type or urgency the platform set)
     supervision_opened = "supervision_opened"  # 督办立案
     supervision_responded = "supervision_responded"  # 督办回复
     supervision_closed = "supervision_closed"  # 督办结案

@@ -48,6 +48,8 @@ LABELS: dict[EventKind, tuple[str, str]] = {
     EventKind.suggestion_applied: ("采纳智能派单", "Suggestion applied"),
     EventKind.screening_confirmed: ("确认甄别", "Flag confirmed"),
     EventKind.screening_dismissed: ("排除甄别", "Flag dismissed"),
+    EventKind.follow_up_to_confirm: ("回访答复待确认", "Follow-up answer to confirm"),
+    EventKind.request_read: ("按内容识别", "Read from the request"),
     EventKind.supervision_opened: ("督办立案", "Supervision opened"),
     EventKind.supervision_responded: ("督办回复", "Supervision answered"),
     EventKind.supervision_closed: ("督办结案", "Supervision closed"),

@@ -440,9 +440,10 @@ def review(request: Request, db: DbSession, me: Staff) -> HTMLResponse:
     replied = ticket_service.list_tickets(
         db, principal=me, filters=TicketFilter(status=["replied"]), limit=50
     )[0]
-    queue = followup.call_queue(db, limit=100)
-    calls = [(task, tk) for task, tk in queue if task.status != FollowUpStatus.confirm]
-    to_confirm = [(task, tk) for task, tk in queue if task.status == FollowUpStatus.confirm]
+    calls = [
+        (task, tk) for task, tk in followup.call_queue(db, limit=100) if task.status != FollowUpStatus.confirm
+    ]
+    to_confirm = followup.to_confirm(db, limit=50)
     from hotline.supervision import service as supervision
     from hotline.supervision.enums import CaseStatus
     from hotline.workflow.enums import ExtensionStatus
@@ -469,7 +470,7 @@ def confirm_follow_up(request: Request, db: DbSession, me: Staff, task_id: int, 
             db,
             task_id=task_id,
             satisfaction=Satisfaction(str(form.get("satisfaction"))),
-            resolved=form.get("resolved") == "1",
+            resolved={"1": True, "0": False}.get(str(form.get("resolved") or "")),
             within_power=form.get("within_power") != "0",
             principal=me,
         )

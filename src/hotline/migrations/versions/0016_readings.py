@@ -23,11 +23,9 @@ def upgrade() -> None:
     op.add_column("follow_up_tasks", sa.Column("confidence", sa.Double(), nullable=True))
     op.add_column("follow_up_tasks", sa.Column("within_power", sa.Boolean(), nullable=True))
     op.add_column("tickets", sa.Column("request_type_read", sa.Boolean(), nullable=True))
-    # answers recorded before: a choice where no comment was read, else the old word rules' reading
-    op.execute(
-        "UPDATE follow_up_tasks SET read_by = CASE WHEN comment IS NULL OR comment = '' THEN 'citizen' "
-        "ELSE 'machine' END WHERE answered_at IS NOT NULL"
-    )
+    # answers recorded before: whether the citizen chose or the old word rules read a comment was not
+    # kept, so they are counted apart
+    op.execute("UPDATE follow_up_tasks SET read_by = 'before' WHERE answered_at IS NOT NULL")
 
 
 def downgrade() -> None:
