@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -107,6 +108,4 @@ MIN_CHARACTERS = 4  # a request with fewer letters or characters than this says 
 
 
 def readable(title: str, content: str) -> bool:
-    import re
-
     return len(re.findall(r"[\w\u4e00-\u9fff]", f"{title}{content}")) >= MIN_CHARACTERS

@@ -17,6 +17,7 @@ The packaged reader (data/reader.npz) is trained on the written answers in data/
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,7 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -170,8 +172,6 @@ def read(text: str, *, session: Session | None = None, reader: Reader | None = N
 
 def not_an_answer(text: str) -> bool:
     """A reply that may not answer the survey (the lexicon's `not_an_answer`), or nothing but signs."""
-    import re
-
     t = normalize(text)
     if not re.search(r"[\w\u4e00-\u9fff]", t):
         return True
@@ -180,11 +180,7 @@ def not_an_answer(text: str) -> bool:
 
 
 @lru_cache(maxsize=4)
-def _not_an_answer_pattern(lexicon: str) -> Any:
-    import re
-
-    import yaml
-
+def _not_an_answer_pattern(lexicon: str) -> re.Pattern[str] | None:
     raw = yaml.safe_load(lexicon) or {}
     return re.compile(raw["not_an_answer"]) if raw.get("not_an_answer") else None
 
