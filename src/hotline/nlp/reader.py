@@ -279,21 +279,27 @@ def train(
     min_df: int = 2,
 ) -> Reader:
     """Fit each head on the examples that carry its label (None: not labelled for that head); each
-    head's threshold from out-of-fold probabilities (see HeadSpec)."""
+    head's threshold from out-of-fold probabilities (see HeadSpec). Within each fold the character
+    vocabulary is learnt from the fold's training examples only, so the held-out figures are not
+    flattered by n-grams of the examples they are measured on."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     norm = [normalize(t) for t in texts]
-    tv = TfidfVectorizer(
-        analyzer="char", ngram_range=NGRAMS, sublinear_tf=True, min_df=min_df, dtype=np.float32
-    ).fit(norm)
-    reader = Reader(
-        kind=kind,
-        heads={},
-        lexicon=lexicon,
-        vocabulary={str(k): int(v) for k, v in tv.vocabulary_.items()},
-        idf=tv.idf_.astype(np.float32),
-        fingerprint=fingerprint,
-    )
+
+    def reader_on(rows: Sequence[int]) -> Reader:
+        tv = TfidfVectorizer(
+            analyzer="char", ngram_range=NGRAMS, sublinear_tf=True, min_df=min_df, dtype=np.float32
+        ).fit([norm[i] for i in rows])
+        return Reader(
+            kind=kind,
+            heads={},
+            lexicon=lexicon,
+            vocabulary={str(k): int(v) for k, v in tv.vocabulary_.items()},
+            idf=tv.idf_.astype(np.float32),
+            fingerprint=fingerprint,
+        )
+
+    reader = reader_on(range(len(texts)))
     x = reader.features(texts, vectors)
     w = np.asarray(weights if weights is not None else np.ones(len(texts)), dtype=np.float64)
     metrics: dict[str, Any] = {"n_examples": len(texts), "heads": {}}
@@ -301,7 +307,14 @@ def train(
         y_all = labels[name]
         rows = np.array([i for i, v in enumerate(y_all) if v is not None and v in spec.labels])
         y = np.array([spec.labels.index(str(y_all[i])) for i in rows])
-        head, head_metrics, oof = _fit_head(name, spec, x[rows], y, w[rows], c=c, folds=folds, seed=seed)
+
+        def fold_features(train: np.ndarray, rows: np.ndarray = rows) -> Any:
+            """The head's rows as features with a vocabulary learnt from its `train` rows only."""
+            return reader_on(rows[train].tolist()).features([texts[i] for i in rows], vectors[rows])
+
+        head, head_metrics, oof = _fit_head(
+            name, spec, x[rows], y, w[rows], fold_features, c=c, folds=folds, seed=seed
+        )
         reader.heads[name] = head
         reader.oof[name] = (oof, y, rows)
         metrics["heads"][name] = head_metrics
@@ -312,9 +325,10 @@ def train(
 def _fit_head(
     name: str,
     spec: HeadSpec,
-    x: np.ndarray,
+    x: Any,
     y: np.ndarray,
     w: np.ndarray,
+    fold_features: Any,
     *,
     c: float,
     folds: int,
@@ -323,7 +337,7 @@ def _fit_head(
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
-    def fit(idx: np.ndarray) -> Any:
+    def fit(idx: np.ndarray, x: Any = x) -> Any:
         return LogisticRegression(C=c, max_iter=5000).fit(x[idx], y[idx], sample_weight=w[idx])
 
     present = sorted(set(y.tolist()))
@@ -331,8 +345,9 @@ def _fit_head(
     n_folds = min(folds, min(int((y == k).sum()) for k in present))
     if n_folds >= 2:
         for tr, te in StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed).split(x, y):
-            model = fit(tr)
-            oof[np.ix_(te, model.classes_)] = model.predict_proba(x[te])
+            fx = fold_features(tr)
+            model = fit(tr, fx)
+            oof[np.ix_(te, model.classes_)] = model.predict_proba(fx[te])
     full = fit(np.arange(len(y)))
     coef = np.zeros((len(spec.labels), x.shape[1]), dtype=np.float32)
     intercept = np.full(len(spec.labels), -30.0, dtype=np.float32)
