@@ -31,6 +31,27 @@ def _task(db: Session, actors: Actors, now: datetime) -> tuple[Ticket, FollowUpT
     return t, task
 
 
+def _say(db: Session, actors: Actors, task: FollowUpTask, text: str) -> FollowUpTask:
+    """The citizen's words, as an operator writes them down on a follow-up call."""
+    return service.record(
+        db, task=task, resolved=None, satisfaction=None, comment=text, via="call", principal=actors.operator
+    )
+
+
+def _confirm(
+    db: Session, actors: Actors, task: FollowUpTask, satisfaction: Satisfaction, *, resolved: bool | None
+) -> FollowUpTask:
+    """A person's reading of an answer waiting for one (about the department's own work)."""
+    return service.confirm(
+        db,
+        task_id=task.id,
+        satisfaction=satisfaction,
+        resolved=resolved,
+        within_power=True,
+        principal=actors.operator,
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "satisfaction", "resolved"),
     [
@@ -127,15 +148,7 @@ def test_without_the_embedding_every_answer_waits_for_a_person(
     db: Session, actors: Actors, now: datetime, damaged_embedding: Path
 ) -> None:
     _, task = _task(db, actors, now)
-    service.record(
-        db,
-        task=task,
-        resolved=None,
-        satisfaction=None,
-        comment="已经修好了，满意",
-        via="call",
-        principal=actors.operator,
-    )
+    _say(db, actors, task, "已经修好了，满意")
     assert task.status == "confirm" and "语义模型不可用" in task.classification["why"]
 
 
@@ -172,24 +185,9 @@ def test_confirmed_readings_train_the_centres_reader(
     texts = ["弄是弄了，不晓得管几天", "灯是亮了一阵子，又灭了"]
     for text in texts:
         _, task = _task(db, actors, now)
-        service.record(
-            db,
-            task=task,
-            resolved=None,
-            satisfaction=None,
-            comment=text,
-            via="call",
-            principal=actors.operator,
-        )
+        _say(db, actors, task, text)
         assert task.status == "confirm"
-        service.confirm(
-            db,
-            task_id=task.id,
-            satisfaction=Satisfaction.unsatisfied,
-            resolved=False,
-            within_power=True,
-            principal=actors.operator,
-        )
+        _confirm(db, actors, task, Satisfaction.unsatisfied, resolved=False)
     labels = reading.confirmed_examples(db)
     assert [e["text"] for e in labels] == texts and all(e["satisfaction"] == "unsatisfied" for e in labels)
     out = reading.train(db, created_by="test")
@@ -217,23 +215,8 @@ def test_the_sweep_learns_once_enough_readings_are_confirmed(
     assert reading.learn_if_grown(db) is None
     for text in ("水是通了，压力还是小", "路面补了，又被车压坏了"):
         _, task = _task(db, actors, now)
-        service.record(
-            db,
-            task=task,
-            resolved=None,
-            satisfaction=None,
-            comment=text,
-            via="call",
-            principal=actors.operator,
-        )
-        service.confirm(
-            db,
-            task_id=task.id,
-            satisfaction=Satisfaction.basically_satisfied,
-            resolved=False,
-            within_power=True,
-            principal=actors.operator,
-        )
+        _say(db, actors, task, text)
+        _confirm(db, actors, task, Satisfaction.basically_satisfied, resolved=False)
     first = reading.learn_if_grown(db)
     assert first is not None and first["confirmed"] == 2
     assert reading.learn_if_grown(db) is None  # nothing new confirmed since
@@ -334,28 +317,13 @@ def test_an_answer_waiting_while_its_ticket_is_reopened_no_longer_counts(
 
     monkeypatch.setattr(get_settings(), "follow_up_auto_read", False)
     t, task = _task(db, actors, now)
-    service.record(
-        db,
-        task=task,
-        resolved=None,
-        satisfaction=None,
-        comment="还是老样子",
-        via="call",
-        principal=actors.operator,
-    )
+    _say(db, actors, task, "还是老样子")
     assert task.status == "confirm"
     wf.reopen(
         db, ticket_id=t.id, reason="市民再次来电", principal=actors.dispatcher, now=now + timedelta(hours=2)
     )
     with pytest.raises(Conflict) as gone:
-        service.confirm(
-            db,
-            task_id=task.id,
-            satisfaction=Satisfaction.unsatisfied,
-            resolved=False,
-            within_power=True,
-            principal=actors.operator,
-        )
+        _confirm(db, actors, task, Satisfaction.unsatisfied, resolved=False)
     assert gone.value.message_key == "follow_up_superseded"
     assert task.status == "done" and task.outcome == "superseded"
     assert (task, db.get(Ticket, t.id)) not in service.to_confirm(db)
@@ -366,23 +334,8 @@ def test_a_person_may_say_the_answer_does_not_tell_whether_it_was_resolved(
 ) -> None:
     monkeypatch.setattr(get_settings(), "follow_up_auto_read", False)
     t, task = _task(db, actors, now)
-    service.record(
-        db,
-        task=task,
-        resolved=None,
-        satisfaction=None,
-        comment="谢谢你们回电话",
-        via="call",
-        principal=actors.operator,
-    )
-    service.confirm(
-        db,
-        task_id=task.id,
-        satisfaction=Satisfaction.satisfied,
-        resolved=None,
-        within_power=True,
-        principal=actors.operator,
-    )
+    _say(db, actors, task, "谢谢你们回电话")
+    _confirm(db, actors, task, Satisfaction.satisfied, resolved=None)
     # counted as resolved (satisfied), learnt as "not said"
     assert db.get(Ticket, t.id).resolved is True  # type: ignore[union-attr]
     assert [e["resolved"] for e in reading.confirmed_examples(db)] == ["unknown"]

@@ -58,6 +58,12 @@ def _error(request: Request, db: DbSession, exc: DomainError) -> None:
     flash(request, translate(exc.message_key, lang(request), **exc.params), "error")
 
 
+def _invalid(request: Request, db: DbSession) -> None:
+    """A form whose values cannot be read (not a number, not one of the choices)."""
+    db.rollback()
+    flash(request, "提交的数据有误" if lang(request) == "zh" else "The submitted data is invalid", "error")
+
+
 def _utc(ts: datetime | None) -> datetime | None:
     return ts.replace(tzinfo=UTC) if ts is not None and ts.tzinfo is None else ts
 
@@ -377,10 +383,7 @@ def act(request: Request, db: DbSession, me: Staff, ticket_id: int, form: Form) 
     except DomainError as exc:
         _error(request, db, exc)
     except (ValueError, TypeError):
-        db.rollback()
-        flash(
-            request, "提交的数据有误" if lang(request) == "zh" else "The submitted data is invalid", "error"
-        )
+        _invalid(request, db)
     return _back(f"/ui/tickets/{ticket_id}")
 
 
@@ -479,10 +482,7 @@ def confirm_follow_up(request: Request, db: DbSession, me: Staff, task_id: int, 
     except DomainError as exc:
         _error(request, db, exc)
     except ValueError:
-        db.rollback()
-        flash(
-            request, "提交的数据有误" if lang(request) == "zh" else "The submitted data is invalid", "error"
-        )
+        _invalid(request, db)
     return _back("/ui/review")
 
 
@@ -502,10 +502,7 @@ def decide_extension(request: Request, db: DbSession, me: Staff, extension_id: i
     except DomainError as exc:
         _error(request, db, exc)
     except ValueError:
-        db.rollback()
-        flash(
-            request, "提交的数据有误" if lang(request) == "zh" else "The submitted data is invalid", "error"
-        )
+        _invalid(request, db)
     return _back("/ui/review")
 
 
