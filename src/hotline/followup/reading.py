@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -119,34 +118,15 @@ def packaged() -> Reader:
     return Reader.from_bytes(package_file("data/reader.npz").read_bytes())
 
 
-_lock = threading.Lock()
-_loaded: dict[str, Reader] = {}
+_served = registry.Served(
+    KIND, load=Reader.from_bytes, packaged=lambda: packaged(), embedding_model=embedding.MODEL_NAME
+)
 
 
 def current(session: Session | None) -> tuple[Reader, str]:
     """The centre's active reader and its name ("v3"), or the packaged one — also when the stored
     version cannot serve (corrupt, or trained on another embedding model)."""
-    if session is None:
-        return packaged(), "packaged"
-    row = registry.active_version(session, kind=KIND)
-    if row is None:
-        return packaged(), "packaged"
-    with _lock:
-        hit = _loaded.get(row.sha256)
-    if hit is not None:
-        return hit, f"v{row.version}"
-    try:
-        model = Reader.from_bytes(registry.artifact(session, row))
-        if model.embedding_model != embedding.MODEL_NAME:
-            raise ValueError(f"trained on {model.embedding_model}, not {embedding.MODEL_NAME}")
-        name = f"v{row.version}"
-    except Exception:
-        log.exception("follow-up reader v%s cannot serve; the packaged reader serves instead", row.version)
-        model, name = packaged(), "packaged"
-    with _lock:
-        _loaded.clear()
-        _loaded[row.sha256] = model
-    return model, name
+    return _served.get(session)
 
 
 def vector(text: str) -> np.ndarray | None:

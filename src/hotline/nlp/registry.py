@@ -6,8 +6,11 @@ screening.model)."""
 from __future__ import annotations
 
 import hashlib
+import logging
+import threading
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -15,6 +18,9 @@ from sqlalchemy.orm import Session
 from hotline.db import utcnow
 from hotline.errors import InvalidInput, NotFound
 from hotline.nlp.models import ModelVersion
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def save_artifact(
@@ -127,3 +133,43 @@ def active_version(session: Session, *, kind: str) -> ModelVersion | None:
     return session.scalar(
         select(ModelVersion).where(ModelVersion.kind == kind, ModelVersion.active.is_(True))
     )
+
+
+class Served(Generic[T]):
+    """What serves for a kind in this process: its active stored version, loaded once per artifact, or
+    the packaged model — when none is stored, and when the stored one cannot be used (corrupt, or
+    trained on another embedding model), which is logged once and never stops the caller."""
+
+    def __init__(
+        self, kind: str, *, load: Callable[[bytes], T], packaged: Callable[[], T], embedding_model: str
+    ) -> None:
+        self.kind, self._load, self._packaged, self._embedding = kind, load, packaged, embedding_model
+        self._lock = threading.Lock()
+        self._loaded: dict[str, tuple[T, str]] = {}
+
+    def get(self, session: Session | None) -> tuple[T, str]:
+        """The model and its name ("v3", or "packaged")."""
+        row = active_version(session, kind=self.kind) if session is not None else None
+        if row is None:
+            return self._packaged(), "packaged"
+        with self._lock:
+            hit = self._loaded.get(row.sha256)
+        if hit is not None:
+            return hit
+        try:
+            model = self._load(artifact(session, row))  # type: ignore[arg-type]
+            trained_on = getattr(model, "embedding_model", self._embedding)
+            if trained_on != self._embedding:
+                raise ValueError(f"trained on {trained_on}, not {self._embedding}")
+            served = (model, f"v{row.version}")
+        except Exception:
+            log.exception("%s v%s cannot serve; the packaged model serves instead", self.kind, row.version)
+            served = (self._packaged(), "packaged")
+        with self._lock:
+            self._loaded.clear()
+            self._loaded[row.sha256] = served  # remembered either way: logged once, not on every request
+        return served
+
+    def clear(self) -> None:
+        with self._lock:
+            self._loaded.clear()

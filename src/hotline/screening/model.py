@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -40,8 +39,6 @@ log = logging.getLogger(__name__)
 
 KIND = "screening"
 REVIEW_WEIGHT = 2.0  # a centre's own decision counts twice a written example
-_lock = threading.Lock()
-_loaded: dict[str, ScreeningModel] = {}
 
 
 @lru_cache
@@ -49,29 +46,15 @@ def packaged() -> ScreeningModel:
     return ScreeningModel.from_bytes(package_file("data/model.npz").read_bytes())
 
 
+_served = registry.Served(
+    KIND, load=ScreeningModel.from_bytes, packaged=lambda: packaged(), embedding_model=embedding.MODEL_NAME
+)
+
+
 def current(session: Session | None) -> ScreeningModel:
     """The centre's active screening model, or the packaged one — also when the stored version cannot
     be used (corrupt, or trained on another embedding model): screening never stops for a bad model."""
-    if session is None:
-        return packaged()
-    row = registry.active_version(session, kind=KIND)
-    if row is None:
-        return packaged()
-    with _lock:
-        hit = _loaded.get(row.sha256)
-    if hit is not None:
-        return hit
-    try:
-        model = ScreeningModel.from_bytes(registry.artifact(session, row))
-        if model.embedding_model != embedding.MODEL_NAME:
-            raise ValueError(f"trained on {model.embedding_model}, not {embedding.MODEL_NAME}")
-    except Exception:
-        log.exception("screening model v%s cannot serve; the packaged model serves instead", row.version)
-        model = packaged()
-    with _lock:
-        _loaded.clear()
-        _loaded[row.sha256] = model  # remembered either way: logged once, not on every request
-    return model
+    return _served.get(session)[0]
 
 
 def _fit(examples: list[Example], extra_vectors: np.ndarray, extra_tag: str) -> ScreeningModel:
@@ -248,6 +231,5 @@ def info(session: Session) -> ModelInfoOut:
 
 
 def clear_cache() -> None:
-    with _lock:
-        _loaded.clear()
+    _served.clear()
     packaged.cache_clear()
