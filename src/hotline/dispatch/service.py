@@ -108,8 +108,9 @@ def suggest(
     reasons: list[str] = []
     categories, prior, version = _category_guesses(session, title, content, category_id, reasons)
     vector = embedding.mean_vector(vectors) if vectors is not None and len(vectors) else None
-    rtype = signals.request_type(title, content, vector=vector)
-    urg = signals.urgency(title, content, session=session, vector=vector)
+    kind = signals.read(title, content, vector)  # type and urgency by meaning, read once for both
+    rtype = signals.request_type(title, content, reading=kind)
+    urg = signals.urgency(title, content, session=session, reading=kind)
     if urg.value == Urgency.emergency:
         reasons.append(f"疑似紧急警情，应转 {urg.service}（{'、'.join(urg.cues)}）")
     place = _place(session, title, content, address, area_id, reasons)

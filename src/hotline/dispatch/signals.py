@@ -69,18 +69,21 @@ def request_type(
     *,
     meaning: bool = True,
     vector: np.ndarray | None = None,
+    reading: Reading | None = None,
 ) -> Signal:
     """Return the most likely request type: read by meaning (see the module's note), else by the
-    cues, 求助 when nothing points elsewhere. `vector`: the request's vector, when the caller has it."""
+    cues, 求助 when nothing points elsewhere. `vector`: the request's vector, when the caller has it;
+    `reading`: the request's reading (`read`), when the caller has it."""
     if meaning and lexicon is None:
-        found = _read(title, content, vector)
+        found = reading or read(title, content, vector)
         if found is not None:
             v = found.verdicts["request_type"]
             return Signal(value=v.label, confidence=v.probability, cues=_cues_of(found, v.label))
     return words_request_type(title, content, lexicon)
 
 
-def _read(title: str, content: str, vector: np.ndarray | None) -> Reading | None:
+def read(title: str, content: str, vector: np.ndarray | None = None) -> Reading | None:
+    """The request's type and urgency by meaning (dispatch.type_reading); None without the embedding."""
     try:
         return type_reading.read(title, content, vector=vector)
     except embedding.EmbeddingUnavailable:
@@ -123,6 +126,7 @@ def urgency(
     session: Session | None = None,
     meaning: bool = True,
     vector: np.ndarray | None = None,
+    reading: Reading | None = None,
 ) -> Signal:
     """Return emergency (with the service it belongs to), urgent, or normal, and the cues. Emergencies
     are screening's reading (words, meaning and context; the centre's model when a session is given);
@@ -142,12 +146,14 @@ def urgency(
             service=found.service,
         )
     if meaning and lexicon is None:
-        read = _read(title, content, vector)
-        if read is not None:
-            v = read.verdicts["urgency"]
+        found_meaning = reading or read(title, content, vector)
+        if found_meaning is not None:
+            v = found_meaning.verdicts["urgency"]
             if v.label == Urgency.urgent:
                 return Signal(
-                    value=Urgency.urgent.value, confidence=v.probability, cues=_cues_of(read, "urgent")
+                    value=Urgency.urgent.value,
+                    confidence=v.probability,
+                    cues=_cues_of(found_meaning, "urgent"),
                 )
             return Signal(value=Urgency.normal.value, confidence=v.probability, cues=[])
     lex = lexicon or load_lexicon()
