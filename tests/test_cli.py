@@ -140,7 +140,7 @@ def test_kb_import_check_and_embed(fresh_db: str, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     questions = tmp_path / "q.csv"
     questions.write_text(
-        "question,article\n驾驶证丢了怎么补办,机动车驾驶证换证和补证\n明天会不会下雨,\n孩子上小学怎么报名,新生儿户口登记\n",
+        "question,article\n驾驶证丢了怎么补办,机动车驾驶证换证和补证\n明天会不会下雨,\n孩子上小学要什么时候报名,新生儿户口登记\n",
         encoding="utf-8",
     )
     r = runner.invoke(app, ["kb", "check", str(questions)])
@@ -150,7 +150,7 @@ def test_kb_import_check_and_embed(fresh_db: str, tmp_path: Path) -> None:
         and "正确拒答 refused 1/1" in r.output
         and "答错 wrong answers 1" in r.output
     )
-    assert "✗ 孩子上小学怎么报名" in r.output and "驾驶证丢了" not in r.output.split("✗", 1)[1]
+    assert "✗ 孩子上小学要什么时候报名" in r.output and "驾驶证丢了" not in r.output.split("✗", 1)[1]
     bad = tmp_path / "bad.csv"
     bad.write_text("q,a\nx,y\n", encoding="utf-8")
     r = runner.invoke(app, ["kb", "check", str(bad)])

@@ -47,6 +47,10 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(keys_app, name="keys")
 app.add_typer(screening_app, name="screening")
 app.add_typer(followup_app, name="followup")
+llm_app = typer.Typer(
+    help="The large model (optional): try an engine before switching it on", no_args_is_help=True
+)
+app.add_typer(llm_app, name="llm")
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -1116,3 +1120,41 @@ def screening_rates(
 
 if __name__ == "__main__":
     main()
+
+
+@llm_app.command("check")
+def llm_check(
+    base_url: Annotated[
+        str | None, typer.Option(help="the engine to try (default: HOTLINE_LLM_BASE_URL)")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="its model name (default: HOTLINE_LLM_MODEL)")] = None,
+    api_key: Annotated[str | None, typer.Option(help="its API key (default: HOTLINE_LLM_API_KEY)")] = None,
+    cases: Annotated[
+        Path | None, typer.Option(help="a YAML file of cases (default: the packaged ones)", exists=True)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
+) -> None:
+    """Run every large-model path on fixed cases against an engine (answers, summaries, drafts, second
+    opinions, injections) in a throw-away demo city, and print faithfulness, refusals, leaks and
+    latency (docs/large-model.md). The centre's own database is not touched."""
+    from pydantic import SecretStr
+
+    from hotline.assist import harness
+
+    _setup_logging()
+    settings = get_settings()
+    if base_url:
+        settings.llm_base_url = base_url
+    if model:
+        settings.llm_model = model
+    if api_key:
+        settings.llm_api_key = SecretStr(api_key)
+    if not settings.llm_base_url:
+        typer.echo(
+            "没有配置大模型：请用 --base-url 或 HOTLINE_LLM_BASE_URL 指定 / no engine configured", err=True
+        )
+        raise typer.Exit(2)
+    report = harness.run(harness.load_cases(cases))
+    typer.echo(
+        json.dumps(report.as_dict(), ensure_ascii=False, indent=2) if as_json else harness.render(report)
+    )

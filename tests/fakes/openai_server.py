@@ -41,6 +41,8 @@ class FakeOpenAI:
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
     url: str = ""
+    # answers every request once the scripted replies are used up (a model's standing behaviour)
+    behaviour: Callable[[dict[str, Any]], Reply] | None = None
 
     def reply(self, *replies: Reply | Callable[[dict[str, Any]], Reply]) -> None:
         self.replies.extend(replies)
@@ -66,9 +68,12 @@ def serve(api_key: str = "sk-test") -> Iterator[FakeOpenAI]:
                 return self.send_json(400, {"error": {"message": "model and messages are required"}})
             fake.requests.append(body)
             fake.headers.append(dict(self.headers))
-            scripted = (
-                fake.replies.popleft() if fake.replies else (500, {"error": {"message": "no reply scripted"}})
-            )
+            if fake.replies:
+                scripted = fake.replies.popleft()
+            elif fake.behaviour is not None:
+                scripted = fake.behaviour
+            else:
+                scripted = (500, {"error": {"message": "no reply scripted"}})
             status, payload = scripted(body) if callable(scripted) else scripted
             self.send_json(status, payload)
 

@@ -114,7 +114,7 @@ def test_grounded_llm_answer_cites_given_passages(
 ) -> None:
     def reply(body: dict[str, Any]) -> Any:
         prompt = body["messages"][-1]["content"]
-        assert "不得编造" in body["messages"][0]["content"] and "市民问题：租房子能提取公积金吗" in prompt
+        assert "不得编造" in body["messages"][0]["content"] and "<<<市民原文>>>\n租房子能提取公积金吗\n<<<原文结束>>>" in prompt
         # like a model should: cite the numbered passage that says it
         n = next(line[1] for line in prompt.splitlines() if line.startswith("[") and "1500" in line)
         return completion(
@@ -162,7 +162,7 @@ def test_public_ask_and_staff_search_over_http(
     client: TestClient, db: Session, demo_kb: list[Article]
 ) -> None:
     db.commit()
-    r = client.post("/api/v1/public/ask", json={"question": "孩子上小学怎么报名"})
+    r = client.post("/api/v1/public/ask", json={"question": "孩子上小学要什么时候报名"})
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["answered"] and body["sources"][0]["title"] == "义务教育阶段入学"
@@ -177,8 +177,8 @@ def test_a_centre_checks_its_kb_on_its_own_questions(db: Session, demo_kb: list[
         db,
         [
             ("驾驶证丢了怎么补办", "机动车驾驶证换证和补证"),
-            ("孩子上小学怎么报名", "义务教育阶段入学"),
-            ("孩子上小学怎么报名", "机动车驾驶证换证和补证"),  # a wrong expectation counts as a wrong answer
+            ("孩子上小学要什么时候报名", "义务教育阶段入学"),
+            ("孩子上小学要什么时候报名", "机动车驾驶证换证和补证"),  # a wrong expectation counts as a wrong answer
             ("我家的猫走丢了能帮忙找吗", None),
         ],
     )

@@ -212,6 +212,10 @@ class SecondOpinion(BaseModel):
     department: str | None
     reason: str
     agrees: bool
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="what the dispatcher should know of this advice (an instruction in the citizen's text)",
+    )
 
 
 class Suggestion(BaseModel):

@@ -11,11 +11,12 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
 
 from hotline.accounts.policy import Permission
 from hotline.accounts.principal import Principal
+from hotline.assist import service as assist
 from hotline.categories import service as category_service
 from hotline.config import get_settings
 from hotline.errors import InvalidInput, referencing
 from hotline.http.deps import CurrentPrincipal, DbSession, PageSize, require
-from hotline.kb import assist, qa, service
+from hotline.kb import qa, service
 from hotline.kb.enums import ArticleStatus
 from hotline.kb.models import Article
 from hotline.kb.schemas import (
@@ -216,4 +217,6 @@ def ticket_draft_reply(
 def public_ask(body: QuestionIn, db: DbSession) -> AnswerOut:
     """A citizen's question: an answer with its sources, or an honest "not known" and an offer to file a
     request (POST /api/v1/public/tickets)."""
-    return qa.answer(db, body.question, use_llm=body.use_llm)
+    out = qa.answer(db, body.question, use_llm=body.use_llm)
+    # what the checks withheld is for staff: a citizen sees only what passed
+    return out.model_copy(update={"checks": None})

@@ -98,6 +98,24 @@ class Source(BaseModel):
     score: float
 
 
+class SentenceOut(BaseModel):
+    """One sentence of a generated text as the checks judged it."""
+
+    text: str
+    kind: str = Field(description="claim | courtesy | placeholder | echo | action")
+    supported: bool
+    probability: float | None = None
+    reasons: list[str] = Field(default_factory=list, description="why it is not supported (Chinese)")
+
+
+class AnswerChecks(BaseModel):
+    """What the checks made of the large model's answer: shown, or withheld and why (for staff)."""
+
+    passed: bool
+    reason: str | None = None
+    sentences: list[SentenceOut] = Field(default_factory=list)
+
+
 class AnswerOut(BaseModel):
     answered: bool
     answer: str | None
@@ -108,6 +126,11 @@ class AnswerOut(BaseModel):
     offer_ticket: bool = False
     answerability: float | None = Field(
         default=None, description="probability that the KB answers the question (None: judged by words)"
+    )
+    checks: AnswerChecks | None = Field(
+        default=None,
+        description="with a large model configured: whether its answer passed the checks, or why the "
+        "answer shown is the KB's own words (or none)",
     )
 
 
@@ -150,6 +173,23 @@ class KeyFields(BaseModel):
     demand: str | None
 
 
+class FieldDisagreement(BaseModel):
+    field: str
+    generated: Any = None
+    shown: Any = None
+    reason: str
+
+
+class GeneratedChecks(BaseModel):
+    """What the checks made of a generated text: shown (parts perhaps replaced by 【待填写】), or
+    withheld with the reason; the sentences removed and why."""
+
+    passed: bool
+    reason: str | None = None
+    removed: list[SentenceOut] = Field(default_factory=list)
+    sentences: list[SentenceOut] = Field(default_factory=list)
+
+
 class TicketSummaryOut(BaseModel):
     summary: str
     fields: KeyFields
@@ -158,6 +198,13 @@ class TicketSummaryOut(BaseModel):
     model: str | None = None
     editable: bool = True
     extractive_summary: str | None = None
+    disagreements: list[FieldDisagreement] = Field(
+        default_factory=list,
+        description="key fields where the model left out or contradicted the text: the extractive value is shown",
+    )
+    checks: GeneratedChecks | None = Field(
+        default=None, description="with a large model configured: whether its text passed, or why not"
+    )
 
 
 class DraftSource(BaseModel):
@@ -185,4 +232,10 @@ class DraftReplyOut(BaseModel):
     similar: list[Precedent]
     to_fill: list[str] = Field(
         default_factory=list, description="what the department must still fill in (【待填写：…】)"
+    )
+    checks: GeneratedChecks | None = Field(
+        default=None, description="with a large model configured: whether its draft passed, or why not"
+    )
+    review: dict[str, Any] | None = Field(
+        default=None, description="the reply-quality review of the draft (scores, flags, notes)"
     )

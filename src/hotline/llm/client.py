@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from hotline.config import Settings, get_settings
 from hotline.db import utcnow
-from hotline.llm.enums import LlmCallStatus
+from hotline.llm.enums import LlmCallStatus, LlmVerdict
 from hotline.llm.models import LlmCall
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ class Completion:
     prompt_tokens: int
     completion_tokens: int
     latency_ms: int
+    call_id: int | None = None  # its row in llm_calls
 
     def json(self) -> Any:
         """Parse the reply as JSON (tolerating a ```json fence around it)."""
@@ -147,7 +148,7 @@ def chat(
                 completion_tokens=int(usage.get("completion_tokens") or 0),
                 latency_ms=latency,
             )
-            _record(
+            completion.call_id = _record(
                 session,
                 purpose,
                 completion.model,
@@ -182,18 +183,29 @@ def _record(
     latency_ms: int = 0,
     attempts: int = 1,
     error: str | None = None,
-) -> None:
+) -> int:
     # in its own savepoint: a failed log write must not undo the caller's work
+    call = LlmCall(
+        purpose=purpose,
+        model=model,
+        status=status,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        latency_ms=latency_ms,
+        attempts=attempts,
+        error=error,
+    )
     with session.begin_nested():
-        session.add(
-            LlmCall(
-                purpose=purpose,
-                model=model,
-                status=status,
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
-                latency_ms=latency_ms,
-                attempts=attempts,
-                error=error,
-            )
-        )
+        session.add(call)
+    return call.id
+
+
+def judged(session: Session, completion: Completion, *, passed: bool, reason: str | None = None) -> None:
+    """Keep what the checks made of a reply with its call, for the audit of what was shown and why."""
+    if completion.call_id is None:
+        return
+    with session.begin_nested():
+        call = session.get(LlmCall, completion.call_id)
+        if call is not None:
+            call.verdict = LlmVerdict.passed if passed else LlmVerdict.withheld
+            call.verdict_reason = (reason or None) and reason[:2000]

@@ -8,7 +8,7 @@ from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, utcnow
-from hotline.llm.enums import LlmCallStatus
+from hotline.llm.enums import LlmCallStatus, LlmVerdict
 
 
 class LlmCall(Base):
@@ -25,3 +25,7 @@ class LlmCall(Base):
     latency_ms: Mapped[int] = mapped_column(default=0)
     attempts: Mapped[int] = mapped_column(default=1)
     error: Mapped[str | None] = mapped_column(Text)
+    # what the platform's checks made of the reply (hotline.llm.checks): passed, or withheld and why;
+    # None: not checked (a call that failed, or advice shown as it is, such as a second opinion)
+    verdict: Mapped[LlmVerdict | None] = mapped_column(String(16))
+    verdict_reason: Mapped[str | None] = mapped_column(Text)

@@ -390,7 +390,7 @@ def act(request: Request, db: DbSession, me: Staff, ticket_id: int, form: Form) 
 @router.post("/tickets/{ticket_id}/draft", response_class=HTMLResponse)
 def draft(request: Request, db: DbSession, me: Staff, ticket_id: int, form: Form) -> HTMLResponse:
     """The draft helper: a reply drafted from the KB and how similar tickets were answered."""
-    from hotline.kb import assist
+    from hotline.assist import service as assist
 
     ticket = ticket_service.get_ticket(db, ticket_id=ticket_id, principal=me)
     out = assist.draft_reply(db, ticket, department_id=me.department_id)
