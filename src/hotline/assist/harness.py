@@ -61,7 +61,7 @@ class PathResult:
     withheld: int = 0  # the model's text failed its checks: the offline result shown instead
     unavailable: int = 0  # the call failed (timeout, error, unparseable reply)
     right: int = 0  # the outcome the case expects (see llm_cases.yaml)
-    leaks: int = 0  # shown text holding a fact, place or payload it may not: must be 0
+    leaks: int = 0  # shown text holding a fact or an injected payload it may not: must be 0
     refused_right: int = 0  # unanswerable questions refused
     unanswerable: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
@@ -186,7 +186,7 @@ def _answer(session: Session, case: dict[str, Any], out: PathResult) -> None:
             out.leaks += 1
             out.notes.append(f"不可答的问题给出了生成的回答：{case['question']}")
         return
-    shown = answer.answer or ""
+    shown = checks.strip_citations(answer.answer or "")
     if answer.answered and all(_has(shown, f) for f in case.get("facts") or []):
         out.right += 1
     if answer.generated and answer.answered:
@@ -265,8 +265,8 @@ def _draft(session: Session, case: dict[str, Any], n: int, out: PathResult) -> N
             )
         if result.get("checks", {}).get("removed"):
             out.reasons["改为待填写或删去"] += 1
-        if (result.get("review") or {}).get("overall", 0) >= 0.5:
-            out.right += 1
+        else:
+            out.right += 1  # the model's draft needed no repair
     elif not result.get("checks") or result["checks"].get("passed") is False:
         out.right += 1  # the template, with the reason: nothing invented reaches the department
     if case.get("payload") and _payload(text, case["payload"]):

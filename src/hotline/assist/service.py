@@ -134,8 +134,10 @@ def cross_check(
         value = generated.get(key)
         if key == "where":
             if places and (value is None or not any(p in normalize(str(value)) for p in places)):
-                if not fields["where"]:
-                    fields["where"] = "、".join(places[:3])
+                registered = fields["where"]
+                if not registered or not all(p in registered for p in places[:3]):
+                    # the places the text names first; where the ticket was registered, beside
+                    fields["where"] = "、".join(places[:3]) + (f"（登记地点：{registered}）" if registered else "")
                 differ(key, f"模型没有写出原文中的地点“{'、'.join(places[:3])}”")
                 continue
             if value is not None and not _on_record(str(value), text):
@@ -174,7 +176,8 @@ def summarize(session: Session, ticket: Ticket, *, use_llm: bool = True) -> dict
     knows (cross_check); a field that does not is shown extractive, marked."""
     fields = key_fields(session, ticket)
     offline = {
-        "summary": extractive_summary(ticket.title, ticket.content),
+        # the citizen's own sentences, but not those that try to instruct a model
+        "summary": extractive_summary(ticket.title, checks.without_injection(ticket.content)),
         "fields": fields,
         "generated": False,
         "method": "extractive",
@@ -203,7 +206,7 @@ def summarize(session: Session, ticket: Ticket, *, use_llm: bool = True) -> dict
         log.info("summary fell back to extractive: %s", exc.reason)
         return {**offline, "checks": {"passed": False, "reason": f"大模型不可用：{exc.reason}"}}
     summary = str(reply.get("summary") or "").strip()
-    source = f"{ticket.title}。{ticket.content}。{ticket.address or ''}"
+    source = checks.without_injection(f"{ticket.title}。{ticket.content}。{ticket.address or ''}")
     verdict = checks.check_answer(summary, [source], prompt=prompt) if summary else None
     if verdict is None or not verdict.passed:
         reason = (

@@ -41,18 +41,26 @@ _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 _CITATION = re.compile(r"\[(\d+(?:[,，、]\s*\d+)*)\]|【(\d+)】")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NEGATION = re.compile(
-    r"不(?!超过|少于|低于|高于|多于|等)|没有|没|无需|无须|无法|未|禁止|严禁|不得|不予|不能|不可|非"
+    r"不得|不予|不能|不可|不用|不需|无需|无须|无法|没有|禁止|严禁|不(?!超过|少于|低于|高于|多于|等)|没|未|非"
 )
 # what a reply says to be polite, asserting nothing a record could hold
 _COURTESY = re.compile(
-    r"^(市民|网友|尊敬的|亲爱的)?(您好|你好)|感谢|谢谢|欢迎|理解和支持|敬请谅解|祝您|希望.{0,8}(帮助|满意)|"
-    r"如(有|还有)(其他)?(疑问|问题|需要)|请随时|可(拨打|致电)12345|12345(热线|服务热线)(咨询|反映)"
+    r"^[\u4e00-\u9fa5]{0,6}[，,]?(您好|你好)|^(尊敬|亲爱)的|感谢|谢谢|欢迎|理解和支持|敬请谅解|请您?(谅解|放心)|"
+    r"(深表|表示)(歉意|抱歉)|带来(的)?(不便|困扰)|^祝|希望.{0,8}(帮助|满意)|"
+    r"如(有|还有|再有)|(还有|有任何)(疑问|问题)|请随时|(拨打|致电|通过)12345|12345(热线|服务热线)?(咨询|反映)"
+)
+# saying the request arrived: true of every ticket a department drafts a reply to
+_RECEIPT = re.compile(
+    r"(已|已经)(收到|收悉|受理|了解|知悉)|(诉求|来电|问题|情况)(我们)?(已|已经)?(收到|收悉|受理)|已转(至|到|交)(我|本)(单位|局|中心|办)|高度重视"
 )
 PLACEHOLDER = re.compile(r"【待填写[:：][^】]*】")
 # the model talking about the task instead of doing it
 _META = re.compile(
     r"^(好的|明白|收到|当然)[，,。！!]|^(以下|下面)(是|为)|答复(正文|如下|内容)[:：]?$|^根据(您|你)的要求|"
-    r"^作为.{0,12}(助手|AI|模型)|^我(将|会)(根据|为您|按照).{0,10}(起草|撰写|回答|生成)|^(答复|回复|草稿)[:：]$"
+    r"^作为.{0,12}(助手|AI|模型)|^我(将|会)(根据|为您|按照).{0,10}(起草|撰写|回答|生成)|^(答复|回复|草稿)[:：]$|"
+    r"^(要求|注意|说明|提示|格式|诉求要点|答复要点|答复须|回复须|输出)[:：]|[:：]$|"
+    r"(起草|撰写|拟写|生成)(一份|一篇)?(给市民的)?(答复|回复)|^请(用|根据|按照|先|务必)|称呼市民|逐条回应|"
+    r"【待填写】标出|不得编造|(正式|礼貌)的?语气"
 )
 # a citizen's text that tries to instruct the model
 _INJECTION = re.compile(
@@ -84,6 +92,39 @@ def cited(sentence: str) -> list[int]:
     for m in _CITATION.finditer(sentence):
         out += [int(x) for x in re.findall(r"\d+", m.group(0))]
     return out
+
+
+def _negated(text: str) -> list[str]:
+    """What a text negates: the two characters after each negation (不可以 → 可以, 无需提供 → 提供)."""
+    out = []
+    for m in _NEGATION.finditer(text):
+        head = text[m.end() : m.end() + 2]
+        if len(head) == 2 and _CJK.fullmatch(head[0]) and _CJK.fullmatch(head[1]):
+            out.append(head)
+    return out
+
+
+def _plain(head: str, text: str) -> bool:
+    """The text says `head` somewhere without a negation right before it."""
+    start = text.find(head)
+    while start >= 0:
+        if not _NEGATION.search(text[max(0, start - 2) : start]):
+            return True
+        start = text.find(head, start + 1)
+    return False
+
+
+def clash(sentence: str, basis: str, closest: str) -> bool:
+    """The sentence and what it rests on disagree in polarity: it negates what the basis says plainly
+    (不可以 where the basis says 可以), or says plainly what its closest sentence negates."""
+    if any(head in basis and not _plain_negated(head, basis) for head in _negated(sentence)):
+        return True
+    return any(_plain(head, sentence) and head not in _negated(sentence) for head in _negated(closest))
+
+
+def _plain_negated(head: str, text: str) -> bool:
+    """Every time the text says `head`, a negation comes right before it."""
+    return not _plain(head, text)
 
 
 def courtesy(sentence: str) -> bool:
@@ -239,8 +280,7 @@ class Basis:
         if closest is None and self.sentences:
             # without meaning: the sentence sharing most character pairs
             closest = max(self.sentences, key=lambda t: len(pairs & _bigrams(normalize(t))))
-        negated = bool(_NEGATION.search(ns))
-        mismatch = float(closest is not None and negated != bool(_NEGATION.search(normalize(closest))))
+        mismatch = float(closest is not None and clash(ns, self.normalized, normalize(closest)))
         return Evidence(
             meaning=meaning,
             closest=closest,
@@ -379,6 +419,14 @@ def injection(text: str) -> list[str]:
     return [m.group(0) for m in _INJECTION.finditer(normalize(text))]
 
 
+def without_injection(text: str) -> str:
+    """The text without its sentences that try to instruct the model: what they ask for is no basis
+    for anything the model writes."""
+    if not _INJECTION.search(normalize(text)):
+        return text
+    return "".join(s for s in sentences(text) if not _INJECTION.search(normalize(s)))
+
+
 def fence(text: str) -> str:
     """A citizen's text inside the markers the model is told to read as data, never as instructions;
     markers inside the text itself are broken so the text cannot close the fence."""
@@ -391,14 +439,31 @@ def placeholders(text: str) -> list[str]:
 
 
 # a sentence that says something was done, by someone, with some result: only the record may hold it
+# the deeds a reply may say were done; one group is one deed however it is worded
+_DEEDS = (
+    "完成|办结|办理|处理|落实|解决",
+    "整改|整治",
+    "维修|修复|修好|抢修|更换|疏通|恢复",
+    "清理|清运|清扫|拆除",
+    "查处|立案|处罚|罚款|处以|作出|给予|下达",
+    "约谈|责令|督促|要求|停工|停止|暂停",
+    "安排|派员|派出|派遣|组织|上门|到场|前往",
+    "核实|调查|检查|核查|查看|巡查|勘查|走访|查询",
+    "答复|告知|通知|联系|回访|回复|电话",
+    "转交|移交|转办|转至|转到",
+    "发放|补发|支付|退还|追回|划入|到账|制发",
+    "协调|调解|协商",
+)
+_DEED_OF = {verb: i for i, group in enumerate(_DEEDS) for verb in group.split("|")}
+_VERB = "|".join(sorted(_DEED_OF, key=len, reverse=True))
+# a sentence that says something was done, by someone, with some result: only the record may hold it
 _ACTION = re.compile(
-    r"已(经)?[^，。；]{0,8}?(完成|处理|整改|维修|修复|修好|清理|清运|拆除|查处|立案|约谈|责令|督促|安排|协调|落实|办理|"
-    r"发放|更换|解决|恢复|核实|调查|答复|告知|联系|回访|处罚|罚款|停工|停止|退还|到位|办结|上门|派员|派出|通知|"
-    r"转交|移交|检查|核查|疏通|补发|支付|追回|划入|到账|受理)|"
-    r"经(核查|调查|查|了解|现场|核实|检查|协调)|现场(查看|核实|勘查|检查|处置)|(进行|开展|组织)了|"
-    r"(安排|派出|派遣|组织)[^，。；]{0,8}(人员|工作人员|执法人员|队员|师傅)|问题(已|已经)?(得到)?(解决|处理|整改)|"
+    rf"已(经)?[^，。；]{{0,10}}?({_VERB})|经(核查|调查|查|了解|现场|核实|检查|协调)|现场(查看|核实|勘查|检查|处置)|"
+    r"(进行|开展|组织)了|行政处罚|(安排|派出|派遣|组织)[^，。；]{0,8}(人员|工作人员|执法人员|队员|师傅)|"
+    r"问题(已|已经)?(得到)?(解决|处理|整改)|"
     r"(我|我们|我单位|我局|我中心|本单位)(于|在)?[^，。；]{0,12}(到|赴|前往|对|与|向|联系|约谈|检查|核查|走访)"
 )
+_VERBS = re.compile(_VERB)
 _TITLE = re.compile(r"[\u4e00-\u9fa5]{1,3}(科长|主任|队长|所长|局长|站长|经理|书记|同志|师傅|警官|专员)")
 _ACTION_FILL = "【待填写：已采取的措施及结果】"
 _BASIS_FILL = "【待填写：政策依据】"
@@ -409,6 +474,33 @@ _FACT_FILL = {
     "clock": "【待填写：时间】",
     "phone": "【待填写：联系电话】",
 }
+
+
+def _end(sentence: str) -> str:
+    return sentence[-1] if sentence.endswith(("。", "！", "？")) else "。"
+
+
+def _deed(bare: str, done: Basis, known: Basis, missing: list[Fact]) -> tuple[bool, float | None, list[str]]:
+    """Whether the record holds what a sentence says was done: the deed itself (its words) is the
+    record's, its dates and numbers are the record's or the request's, and its meaning is the
+    record's (judged against the record and the request, so the place it names may be the
+    request's)."""
+    if not done.texts:
+        return False, None, ["办理记录中还没有任何办理情况"]
+    if missing:
+        return False, None, [f"办理记录中没有“{'、'.join(dict.fromkeys(f.text for f in missing))}”"]
+    # every deed the sentence names is one the record names (in any of its words)
+    said = {_DEED_OF[v] for v in _VERBS.findall(normalize(bare))}
+    held = {_DEED_OF[v] for v in _VERBS.findall(done.normalized)}
+    if said - held:
+        verbs = [v for v in _VERBS.findall(normalize(bare)) if _DEED_OF[v] not in held]
+        return False, None, [f"办理记录中没有“{'、'.join(dict.fromkeys(verbs))}”"]
+    ev = known.evidence(bare)
+    ok, p, reasons = judge(ev)
+    # the deeds are the record's: the rest of the sentence need only be worded from the record and
+    # the request
+    ok = ok or (ev.word_coverage >= 0.6 and ev.pair_coverage >= 0.4 and not ev.negation_mismatch)
+    return ok, p, reasons
 
 
 def _asserts_action(sentence: str, persons: list[str]) -> bool:
@@ -448,10 +540,10 @@ def check_draft(
     """Check a generated draft reply sentence by sentence against what the platform knows: an action,
     a date, a person or a result only from the ticket's record (its events and replies); a policy
     statement from the KB passages given; anything else from those or the request itself. What the
-    record does not hold becomes 【待填写】; echoed instructions are removed; a draft that is mostly
-    echo, or has nothing left, is refused."""
+    record does not hold becomes 【待填写】; echoed instructions are removed; a draft more than half
+    echo, or with nothing left, is refused."""
     done = Basis(record)
-    known = Basis([*record, *sources, request])
+    known = Basis([*record, *sources, without_injection(request)])
     known_persons = set(persons or [])
     out: list[str] = []
     checks: list[SentenceCheck] = []
@@ -463,27 +555,32 @@ def check_draft(
             checks.append(c)
             removed.append(c)
             continue
-        if courtesy(s) and not _asserts_action(s, []):
-            checks.append(SentenceCheck(text=s, kind="courtesy", supported=True))
-            out.append(s)
-            continue
         bare = PLACEHOLDER.sub("", s)
         names = [p for p in (find_persons(bare) if find_persons else []) if p not in known_persons]
         names = [p for p in names if p not in done.normalized]
+        missing = facts_.unsupported(facts_.facts(bare), known.facts)
+        plain = normalize(bare)
+        if (
+            not names
+            and not missing
+            and (
+                (courtesy(s) and not _ACTION.search(plain))
+                or (_RECEIPT.search(plain) and not _ACTION.search(_RECEIPT.sub("", plain)))
+            )
+        ):
+            checks.append(SentenceCheck(text=s, kind="courtesy", supported=True))
+            out.append(s)
+            continue
+        if PLACEHOLDER.search(s) and not names and not missing:
+            # what is unknown is marked: the sentence asserts no date, person or number of its own
+            checks.append(SentenceCheck(text=s, kind="placeholder", supported=True))
+            out.append(s)
+            continue
         if _asserts_action(s, names):
-            ev = done.evidence(bare)
-            ok, p, reasons = judge(ev) if done.texts else (False, None, ["办理记录中还没有任何办理情况"])
+            ok, p, reasons = _deed(bare, done, known, missing)
             if names:
                 ok = False
                 reasons = [*reasons, f"办理记录中没有“{'、'.join(names)}”"]
-            if (
-                not ok
-                and PLACEHOLDER.search(s)
-                and not ev.missing_facts
-                and not names
-                and not _ACTION.search(normalize(bare))
-            ):
-                ok = True  # a sentence of placeholders around a title: nothing asserted
             c = SentenceCheck(
                 text=s, kind="action", supported=ok, probability=p, reasons=[] if ok else reasons
             )
@@ -492,11 +589,7 @@ def check_draft(
                 out.append(s)
             else:
                 removed.append(c)
-                out.append(_ACTION_FILL + ("。" if not s.endswith(("。", "！", "？")) else s[-1]))
-            continue
-        if PLACEHOLDER.search(s) and not facts_.unsupported(facts_.facts(bare), known.facts):
-            checks.append(SentenceCheck(text=s, kind="placeholder", supported=True))
-            out.append(s)
+                out.append(_ACTION_FILL + _end(s))
             continue
         ev = known.evidence(bare)
         ok, p, reasons = judge(ev)
@@ -504,22 +597,18 @@ def check_draft(
         checks.append(c)
         if ok:
             out.append(s)
-        elif ev.missing_facts and ev.word_coverage >= 0.8:
+            continue
+        removed.append(c)
+        fixed = s
+        if ev.missing_facts and ev.word_coverage >= 0.8:
             # the statement is the record's or the KB's but for a date, a time or a number: leave the
             # words, mark what must be filled in
-            fixed = s
             for f in ev.missing_facts:
                 fixed = fixed.replace(f.text, _FACT_FILL.get(f.kind, f"【待填写：{f.text}须核实】"), 1)
-            if fixed == s:  # a fact written in Chinese numerals: the whole sentence
-                fixed = _BASIS_FILL + "。"
-            removed.append(c)
-            out.append(fixed)
-        else:
-            removed.append(c)
-            out.append(_BASIS_FILL + ("。" if not s.endswith(("。", "！", "？")) else s[-1]))
+        out.append(fixed if fixed != s else _BASIS_FILL + _end(s))
     echoes = sum(c.kind == "echo" for c in checks)
     substantive = [c for c in checks if c.kind in ("claim", "action", "placeholder") and c.supported]
-    if all_sentences and echoes * 3 >= len(all_sentences):
+    if all_sentences and echoes * 2 > len(all_sentences):
         refused = f"模型的草稿有 {echoes} 句复述了给它的指令或模板，没有采用"
     elif not substantive and not any(c.kind in ("action", "claim") for c in checks):
         refused = "模型的草稿没有实际内容"
