@@ -54,19 +54,17 @@ def answers(split: str) -> None:
         outcomes["before (passage numbers only)"].append((supported, True, r["error"]))
         ev = basis.evidence(r["sentence"])
         polite = checks.courtesy(r["sentence"])
-        words_ok = (
-            polite
-            or not ev.missing_facts
-            and ev.word_coverage >= checks.WORDS_ALONE[0]
-            and ev.pair_coverage >= checks.WORDS_ALONE[1]
-            and not ev.negation_mismatch
-        )
+        words_ok = polite or (not ev.missing_facts and checks.words_alone(ev))
         outcomes["words alone (no embedding)"].append((supported, bool(words_ok), r["error"]))
-        outcomes["checks as shipped"].append((supported, checks.support(r["sentence"], basis).supported, r["error"]))
+        outcomes["checks as shipped"].append(
+            (supported, checks.support(r["sentence"], basis).supported, r["error"])
+        )
     elapsed = time.perf_counter() - started
     n_sup = sum(r["label"] == "supported" for r in data)
     print(f"\n1. Answers: {len(data)} sentences ({n_sup} supported, {len(data) - n_sup} not), {split} set")
-    print(f"   support model: {'threshold ' + str(model.threshold) if model else 'none'}; {1000 * elapsed / len(data) / 3:.0f} ms a sentence")
+    print(
+        f"   support model: {'threshold ' + str(model.threshold) if model else 'none'}; {1000 * elapsed / len(data) / 3:.0f} ms a sentence"
+    )
     kinds = sorted({r["error"] for r in data if r["error"]})
     print(f"   {'method':<32}{'caught':>8}{'withheld':>10}   " + " ".join(f"{k:>8}" for k in kinds))
     for method, out in outcomes.items():
@@ -97,7 +95,12 @@ def drafts(split: str) -> None:
     for r in data:
         record = [line for line in r["record"].replace("；", "\n").splitlines() if line.strip()]
         checked = checks.check_draft(
-            r["sentence"], record=record, sources=[], request=r["request"], prompt=prompt, find_persons=persons
+            r["sentence"],
+            record=record,
+            sources=[],
+            request=r["request"],
+            prompt=prompt,
+            find_persons=persons,
         )
         kept = checked.text.strip() == r["sentence"].strip()
         dropped = not checked.text.strip()
@@ -112,7 +115,9 @@ def drafts(split: str) -> None:
         before[label] += label in ("grounded", "placeholder", "courtesy")
         if not ok:
             wrong.append((label, r["sentence"], checked.text))
-    print(f"\n2. Drafts: {sum(total.values())} sentences of {len({r['case'] for r in data})} drafts, {split} set")
+    print(
+        f"\n2. Drafts: {sum(total.values())} sentences of {len({r['case'] for r in data})} drafts, {split} set"
+    )
     print(f"   {'label':<13}{'n':>5}{'before':>9}{'checks':>9}   right is")
     says = {
         "grounded": "kept (the record holds it)",

@@ -79,6 +79,17 @@ def test_narrative_from_the_model_is_marked_as_generated(
     assert "满意率：50.0%（1/2）" in prompt  # the model is given the figures, not asked to invent them
 
 
+def test_a_narrative_with_figures_it_was_not_given_is_left_out(
+    db: Session, history: History, store: Store, now: datetime, llm: Any
+) -> None:
+    facts.refresh(db, store, now=now + timedelta(days=30))
+    llm.reply(completion("本月满意率为85.0%，较上月上升12.5个百分点，表现良好。"))
+    built = report.build(store.connect(), period="2026-09", session=db, narrative=True)
+    assert built.narrative is None and built.narrative_withheld and "85.0%" in built.narrative_withheld
+    html = report.to_html(built)
+    assert "由大模型" not in html and "85.0%" in html and "未采用" in html
+
+
 def test_without_a_model_the_report_is_whole(
     db: Session, history: History, store: Store, now: datetime
 ) -> None:

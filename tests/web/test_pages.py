@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hotline.tickets.models import Ticket
 from tests import factories
 from tests.factories import PASSWORD
+from tests.fakes.openai_server import FakeOpenAI, completion
 
 
 def csrf_of(html: str) -> str:
@@ -219,3 +220,34 @@ def test_a_follow_up_answer_is_confirmed_on_the_review_page(
     )
     bad = client.post(f"/ui/follow-ups/{task.id}/confirm", data={"csrf": token, "satisfaction": "nonsense"})
     assert bad.status_code == 200 and "flash error" in bad.text
+
+
+def test_the_draft_helper_shows_what_the_checks_did(
+    client: TestClient, db: Session, actors: factories.Actors, llm: FakeOpenAI
+) -> None:
+    """A generated draft is marked generated and checked, with the sentences taken out and why; a
+    refused one says why the template is shown instead."""
+    from hotline.db import utcnow
+
+    ticket = factories.ticket_in(
+        db,
+        actors,
+        factories.Status.processing,
+        now=utcnow(),
+        dept="ZJJ",
+        title="物业乱收停车费",
+        content="小区物业从本月起每月多收停车费200元，没有公示。",
+    )
+    db.commit()
+    llm.reply(
+        completion("市民您好！我们已约谈物业公司并责令退还多收的费用。感谢您的监督！"),
+        completion("答复须：称呼市民；逐条回应诉求；说明已做了什么、由谁、何时。"),
+    )
+    token = login(client, "zjj")
+    shown = client.post(f"/ui/tickets/{ticket.id}/draft", data={"csrf": token}).text
+    assert "模型生成 · 已核对" in shown and 'id="draft-removed"' in shown
+    assert "<s>我们已约谈物业公司并责令退还多收的费用。</s>" in shown and "办理记录中" in shown
+    assert "我们已约谈物业公司" not in shown.split('id="draft-text">', 1)[1].split("</p>", 1)[0]
+    assert 'id="draft-review"' in shown
+    refused = client.post(f"/ui/tickets/{ticket.id}/draft", data={"csrf": token}).text
+    assert 'id="draft-withheld"' in refused and "复述" in refused and "模型生成" not in refused

@@ -20,6 +20,7 @@ from hotline.analytics.rates import ALL, Filter, Scope
 from hotline.analytics.service import make_filter
 from hotline.config import get_settings
 from hotline.errors import InvalidInput
+from hotline.llm import facts as facts_
 
 log = logging.getLogger(__name__)
 FORMATS = ("html", "pdf", "xlsx")
@@ -46,6 +47,7 @@ class Report:
     as_of: str | None = None
     narrative: str | None = None
     narrative_model: str | None = None
+    narrative_withheld: str | None = None  # why the model's narrative is not in the report
     charts: dict[str, str] = field(default_factory=dict)
 
 
@@ -226,7 +228,17 @@ def _narrate(session: Session, report: Report) -> None:
     except client.LlmUnavailable as exc:
         log.info("report narrative not written: %s", exc.reason)
         return
-    report.narrative, report.narrative_model = done.text.strip(), done.model
+    text = done.text.strip()
+    # every figure the narrative names must be one it was given ("只使用给出的数字")
+    made_up = facts_.unsupported(facts_.facts(text), facts_.facts(prompt))
+    if made_up:
+        reason = f"大模型撰写的分析含有报表中没有的数字“{'、'.join(dict.fromkeys(f.text for f in made_up))}”，未采用"
+        client.judged(session, done, passed=False, reason=reason)
+        log.info("report narrative withheld: %s", reason)
+        report.narrative_withheld = reason
+        return
+    client.judged(session, done, passed=True)
+    report.narrative, report.narrative_model = text, done.model
 
 
 def _pct(v: float | None) -> str:

@@ -137,7 +137,9 @@ def cross_check(
                 registered = fields["where"]
                 if not registered or not all(p in registered for p in places[:3]):
                     # the places the text names first; where the ticket was registered, beside
-                    fields["where"] = "、".join(places[:3]) + (f"（登记地点：{registered}）" if registered else "")
+                    fields["where"] = "、".join(places[:3]) + (
+                        f"（登记地点：{registered}）" if registered else ""
+                    )
                 differ(key, f"模型没有写出原文中的地点“{'、'.join(places[:3])}”")
                 continue
             if value is not None and not _on_record(str(value), text):

@@ -628,8 +628,8 @@ def _rag(session: Session, question: str, hits: list[Hit]) -> AnswerOut:
     found = AnswerChecks(
         passed=verdict.passed,
         reason=verdict.reason,
-        sentences=[SentenceOut(**c.as_dict()) for c in verdict.sentences],
-    )  # type: ignore[arg-type]
+        sentences=[SentenceOut.model_validate(c.as_dict()) for c in verdict.sentences],
+    )
     if not verdict.passed:
         log.info("generated answer withheld: %s", verdict.reason)
         return AnswerOut(

@@ -310,6 +310,16 @@ class SentenceCheck:
         }
 
 
+def words_alone(evidence: Evidence) -> bool:
+    """The rule without the embedding: most of the words and character pairs are the basis's, and
+    nothing it says plainly is negated (facts aside)."""
+    return (
+        evidence.word_coverage >= WORDS_ALONE[0]
+        and evidence.pair_coverage >= WORDS_ALONE[1]
+        and not evidence.negation_mismatch
+    )
+
+
 def judge(evidence: Evidence) -> tuple[bool, float | None, list[str]]:
     """Whether the evidence supports a sentence: facts first, then the fitted model (or words alone)."""
     reasons = []
@@ -322,11 +332,7 @@ def judge(evidence: Evidence) -> tuple[bool, float | None, list[str]]:
         p = model.probability(evidence.features())
         ok = p >= model.threshold
     else:
-        ok = (
-            evidence.word_coverage >= WORDS_ALONE[0]
-            and evidence.pair_coverage >= WORDS_ALONE[1]
-            and not evidence.negation_mismatch
-        )
+        ok = words_alone(evidence)
     if not ok:
         if evidence.negation_mismatch and evidence.word_coverage >= 0.5:
             reasons.append("与依据的肯定或否定相反")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from hotline import texts
 from hotline.accounts.principal import Principal
 from hotline.errors import NotFound
+from hotline.llm import checks
 from hotline.llm import client as llm
 from hotline.llm.client import LlmUnavailable
 from hotline.review import quality
@@ -65,7 +66,13 @@ def _critique(session: Session, ticket: Ticket, reply: str) -> Critique:
         )
     except LlmUnavailable as exc:
         return Critique(text=None, generated=False, unavailable=exc.reason)
-    return Critique(text=c.text.strip(), generated=True, model=c.model)
+    # advice to the reviewer, marked generated; what only repeats the model's instructions is dropped
+    prompt = texts.prompt("reply_critique")
+    kept = [s for s in checks.sentences(c.text.strip()) if not checks.echo(s, prompt)]
+    llm.judged(session, c, passed=bool(kept), reason=None if kept else "模型只复述了审核要求")
+    if not kept:
+        return Critique(text=None, generated=False, unavailable="模型只复述了审核要求，没有给出意见")
+    return Critique(text="".join(kept), generated=True, model=c.model)
 
 
 def queue(session: Session, *, limit: int = 50) -> list[ReplyReview]:
