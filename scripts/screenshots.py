@@ -6,6 +6,7 @@ Debian's chromium driven by Playwright; the demo users' password is hotline-demo
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -82,8 +83,14 @@ def main() -> None:
             h.goto(f"{BASE}{href}")
             if h.locator("button[hx-post$='/draft']").count():
                 h.click("button[hx-post$='/draft']")
-                h.wait_for_selector("#draft-text", timeout=15000)
+                # with a large model configured (HOTLINE_LLM_BASE_URL for `make run`), a small one on
+                # a CPU takes a minute to draft
+                h.wait_for_selector(
+                    "#draft-text", timeout=240000 if os.environ.get("HOTLINE_LLM_BASE_URL") else 15000
+                )
                 h.screenshot(path=str(OUT / "ticket-draft.png"), full_page=True)
+                h.set_viewport_size({"width": 390, "height": 844})
+                h.screenshot(path=str(OUT / "ticket-draft-phone.png"), full_page=True)
                 break
         lead = signed_in(b, "leader")
         lead.goto(f"{BASE}/ui/dashboard")

@@ -32,7 +32,6 @@ from hotline.tickets.models import Assignment, Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
 
-_SENTENCES = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 _WHEN = re.compile(
     r"\d{4}年\d{1,2}月(\d{1,2}[日号])?|\d{1,2}月\d{1,2}[日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|"
     r"(今天|昨天|前天|上周|本周|上个月|这个月|近期|最近|每天|每晚|晚上|凌晨|早上|中午|下午)(\d{1,2}[点时])?|\d{1,2}[点时]\d{0,2}分?"
@@ -44,7 +43,7 @@ _DEMAND = re.compile(r"请求|恳请|希望|要求|请.{0,6}(处理|解决|核�
 
 
 def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCES.findall(normalize(text)) if len(s.strip()) >= 4]
+    return [s for s in checks.sentences(normalize(text)) if len(s) >= 4]
 
 
 def extractive_summary(title: str, content: str, *, max_chars: int = 120) -> str:
@@ -77,7 +76,9 @@ def key_fields(session: Session, ticket: Ticket) -> dict[str, Any]:
         where = f"{area.name}{('，' + ticket.address) if ticket.address else ''}" if area else where
     category = session.get(Category, ticket.category_id) if ticket.category_id else None
     who = list(dict.fromkeys(_WHO.findall(text)))[:3]
-    demand = next((s for s in _sentences(ticket.content) if _DEMAND.search(s)), None)
+    demand = next(
+        (s for s in _sentences(checks.without_injection(ticket.content)) if _DEMAND.search(s)), None
+    )
     return {
         "who": "、".join(who) if who else "市民",
         "where": where,
@@ -119,7 +120,9 @@ def cross_check(
     extractive value with the disagreement marked (the model left out a place the gazetteer finds in
     the text, named a place, a time or a number the text does not hold, or a matter unlike the
     text and its category)."""
-    text = normalize(f"{ticket.title}。{ticket.content}。{ticket.address or ''}")
+    raw = f"{ticket.title}。{ticket.content}。{ticket.address or ''}"
+    # what a sentence that tries to instruct the model says is no support for a field
+    text = normalize(checks.without_injection(raw))
     places = _gazetteer_places(session, text)
     shown: dict[str, Any] = {}
     disagreements: list[dict[str, Any]] = []
@@ -147,6 +150,9 @@ def cross_check(
                 continue
         if value is None:
             shown[key] = fields[key]
+            continue
+        if checks.carries_injection(str(value), raw):
+            differ(key, "模型照搬了原文中给模型的指令")
             continue
         if key == "when":
             wrong = [v for v in value if not _on_record(str(v), text)]
@@ -210,6 +216,8 @@ def summarize(session: Session, ticket: Ticket, *, use_llm: bool = True) -> dict
     summary = str(reply.get("summary") or "").strip()
     source = checks.without_injection(f"{ticket.title}。{ticket.content}。{ticket.address or ''}")
     verdict = checks.check_answer(summary, [source], prompt=prompt) if summary else None
+    if verdict is not None and verdict.passed and checks.carries_injection(summary, ticket.content):
+        verdict = checks.Verdict(False, verdict.sentences, "模型的摘要照搬了原文中给模型的指令")
     if verdict is None or not verdict.passed:
         reason = (
             "模型没有给出摘要" if verdict is None else (verdict.reason or "").replace("所引资料", "工单原文")

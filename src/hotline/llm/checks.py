@@ -4,8 +4,8 @@ for what reaches a citizen or goes out under a department's name, whichever mode
 - **Support** (`support`): a sentence is supported by the texts it rests on (the KB passages an
   answer cites, a ticket's record) when every fact it names — number, amount, date, time, phone,
   unit (`hotline.llm.facts`) — is in them, and a logistic model of its meaning (the shared embedding's
-  closest sentence), the share of its words and character pairs found in them and a negation that
-  one side has and the other not says it is. The model and its threshold are fitted by
+  closest sentence), the share of its words and character pairs found in them and a clash of
+  polarity (it negates what they say plainly, or the reverse) says it is. The model and its threshold are fitted by
   scripts/fit_support.py on bench/data/llm_answers_dev.csv and stored in llm/data/support.json;
   bench/llm_checks.py measures it on the held-out sentences. Without the embedding, words decide.
 - **Echo** (`echo`): a sentence that repeats the instructions the model was given, or talks about the
@@ -18,7 +18,6 @@ for what reaches a citizen or goes out under a department's name, whichever mode
 from __future__ import annotations
 
 import json
-import logging
 import math
 import re
 from collections.abc import Callable
@@ -32,8 +31,6 @@ from hotline.llm import facts as facts_
 from hotline.llm.facts import Fact
 from hotline.nlp import embedding
 from hotline.nlp.text import normalize, stopwords, words
-
-log = logging.getLogger(__name__)
 
 SUPPORT_FILE = Path(__file__).parent / "data" / "support.json"
 
@@ -87,13 +84,6 @@ def strip_citations(sentence: str) -> str:
     return _CITATION.sub("", sentence).strip()
 
 
-def cited(sentence: str) -> list[int]:
-    out = []
-    for m in _CITATION.finditer(sentence):
-        out += [int(x) for x in re.findall(r"\d+", m.group(0))]
-    return out
-
-
 def _negated(text: str) -> list[str]:
     """What a text negates: the two characters after each negation (不可以 → 可以, 无需提供 → 提供)."""
     out = []
@@ -117,14 +107,9 @@ def _plain(head: str, text: str) -> bool:
 def clash(sentence: str, basis: str, closest: str) -> bool:
     """The sentence and what it rests on disagree in polarity: it negates what the basis says plainly
     (不可以 where the basis says 可以), or says plainly what its closest sentence negates."""
-    if any(head in basis and not _plain_negated(head, basis) for head in _negated(sentence)):
+    if any(_plain(head, basis) for head in _negated(sentence)):
         return True
-    return any(_plain(head, sentence) and head not in _negated(sentence) for head in _negated(closest))
-
-
-def _plain_negated(head: str, text: str) -> bool:
-    """Every time the text says `head`, a negation comes right before it."""
-    return not _plain(head, text)
+    return any(_plain(head, sentence) for head in _negated(closest))
 
 
 def courtesy(sentence: str) -> bool:
@@ -433,6 +418,22 @@ def without_injection(text: str) -> str:
     return "".join(s for s in sentences(text) if not _INJECTION.search(normalize(s)))
 
 
+def carries_injection(generated: str, text: str, *, size: int = 4) -> bool:
+    """The generated text repeats what a sentence of the citizen's text that tries to instruct the
+    model asked for (a run of `size` characters found there and nowhere else in the text)."""
+    injected = [s for s in sentences(text) if _INJECTION.search(normalize(s))]
+    if not injected:
+        return False
+    clean = normalize(without_injection(text))
+    runs = set()
+    for s in injected:
+        chars = "".join(_CJK.findall(normalize(s)))
+        runs |= {chars[i : i + size] for i in range(len(chars) - size + 1)}
+    runs = {r for r in runs if r not in clean}
+    out = "".join(_CJK.findall(normalize(generated)))
+    return any(out[i : i + size] in runs for i in range(len(out) - size + 1))
+
+
 def fence(text: str) -> str:
     """A citizen's text inside the markers the model is told to read as data, never as instructions;
     markers inside the text itself are broken so the text cannot close the fence."""
@@ -558,6 +559,11 @@ def check_draft(
     for s in all_sentences:
         if echo(s, prompt):
             c = SentenceCheck(text=s, kind="echo", supported=False, reasons=["复述了给模型的指令或模板"])
+            checks.append(c)
+            removed.append(c)
+            continue
+        if carries_injection(s, request):
+            c = SentenceCheck(text=s, kind="echo", supported=False, reasons=["照搬了市民原文中给模型的指令"])
             checks.append(c)
             removed.append(c)
             continue
