@@ -23,7 +23,11 @@ def test_a_critique_is_marked_generated_and_an_echo_is_not_shown(
         completion("对照市民诉求审阅承办单位的答复，指出：是否逐条回应、是否说明做了什么、由谁、何时。"),
     )
     first = service.reply_review(db, ticket_id=ticket.id, principal=actors.dispatcher, critique=True)
-    assert first.critique is not None and first.critique.generated and "补充办理时间" in (first.critique.text or "")
+    assert (
+        first.critique is not None
+        and first.critique.generated
+        and "补充办理时间" in (first.critique.text or "")
+    )
     echoed = service.reply_review(db, ticket_id=ticket.id, principal=actors.dispatcher, critique=True)
     assert echoed.critique is not None and echoed.critique.text is None and not echoed.critique.generated
     assert "复述" in (echoed.critique.unavailable or "")
