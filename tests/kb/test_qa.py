@@ -236,6 +236,17 @@ def test_a_citizen_sees_only_what_passed(
     assert body["method"] == "extractive" and body["checks"] is None and "3000" not in r.text
 
 
+def test_citations_that_are_not_passage_numbers_are_refused_and_kept_in_the_audit(
+    db: Session, demo_kb: list[Article], llm: FakeOpenAI
+) -> None:
+    for cited in ("[true]", "[1e999]", '["x"]'):
+        body = '{"answerable": true, "answer": "可以，每年一次。", "citations": ' + cited + "}"
+        llm.reply(completion(body))
+        out = qa.answer(db, "租房子能提取公积金吗", use_llm=True)
+        assert out.method == "extractive" and "1500" in (out.answer or ""), cited
+    assert [c.verdict for c in db.query(LlmCall).order_by(LlmCall.id)] == ["withheld"] * 3
+
+
 def test_llm_citing_what_it_was_not_given_falls_back_to_the_kb(
     db: Session, demo_kb: list[Article], llm: FakeOpenAI
 ) -> None:

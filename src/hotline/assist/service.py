@@ -106,9 +106,12 @@ def _gazetteer_places(session: Session, text: str) -> list[str]:
 
 
 def _on_record(value: str, text: str) -> bool:
-    """A field's value the text holds: its facts are the text's, and most of its characters are."""
+    """A field's value the text holds: its facts are the text's, and most of its characters are (a
+    value with no Chinese words, only as it is written there)."""
     if facts_.unsupported(facts_.facts(value), facts_.facts(text)):
         return False
+    if len(checks.cjk(value)) < 2:
+        return bool(value.strip()) and normalize(value) in normalize(text)
     ev = checks.Basis([text]).evidence(value)
     return ev.pair_coverage >= 0.6
 
@@ -297,14 +300,14 @@ def record_of(session: Session, ticket: Ticket) -> tuple[list[str], list[str]]:
         who = depts.get(e.department_id, "") if e.department_id else ""
         # a dispatch's note is what the centre asks for, not what was done
         note = f"：{e.comment}" if e.comment and e.action != EventKind.dispatch else ""
-        lines.append(f"{when.month}月{when.day}日 {who}{events.label(e.action)}{note}")
+        lines.append(f"{when.month}月{when.day}日 {who}【{events.label(e.action)}】{note}")
     for a in session.scalars(
         select(Assignment).where(Assignment.ticket_id == ticket.id).order_by(Assignment.id)
     ):
         if a.reply:
             at = a.replied_at or a.created_at
             at = at.replace(tzinfo=at.tzinfo or ZoneInfo("UTC")).astimezone(tz)
-            lines.append(f"{at.month}月{at.day}日 {depts.get(a.department_id, '')}答复：{a.reply}")
+            lines.append(f"{at.month}月{at.day}日 {depts.get(a.department_id, '')}【答复】：{a.reply}")
     return lines, sorted(names)
 
 

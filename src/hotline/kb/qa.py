@@ -577,6 +577,19 @@ def answer(
     )
 
 
+def _passage_numbers(cited: list[Any]) -> list[int] | None:
+    """The passage numbers an answer cites ([1, "2"]), or None if any is not one."""
+    out = set()
+    for c in cited:
+        if isinstance(c, int) and not isinstance(c, bool):
+            out.add(c)
+        elif isinstance(c, str) and c.strip().isdigit() and len(c.strip()) <= 3:
+            out.add(int(c))
+        else:
+            return None
+    return sorted(out)
+
+
 def _rag(session: Session, question: str, hits: list[Hit]) -> AnswerOut:
     numbered = "\n".join(
         f"[{i}] 《{h.doc.meta['title']}》{('·' + h.doc.meta['heading']) if h.doc.meta['heading'] else ''}：{h.doc.meta['text']}"
@@ -609,14 +622,17 @@ def _rag(session: Session, question: str, hits: list[Hit]) -> AnswerOut:
         )
     text = str(reply.get("answer") or "").strip()
     cited = reply.get("citations") or []
-    if not text or not isinstance(cited, list) or not cited:
-        raise LlmUnavailable("answer without citations")
-    try:
-        numbers = sorted({int(c) for c in cited})
-    except (TypeError, ValueError) as exc:
-        raise LlmUnavailable("citations are not passage numbers") from exc
-    if any(n < 1 or n > len(hits) for n in numbers):
-        raise LlmUnavailable("the answer cites a passage it was not given")
+    numbers = _passage_numbers(cited) if isinstance(cited, list) else None
+    problem = None
+    if not text or not cited:
+        problem = "answer without citations"
+    elif numbers is None:
+        problem = "citations are not passage numbers"
+    elif any(n < 1 or n > len(hits) for n in numbers):
+        problem = "the answer cites a passage it was not given"
+    if problem is not None or numbers is None:
+        llm.judged(session, completion, passed=False, reason=problem)
+        raise LlmUnavailable(problem or "citations are not passage numbers")
     # every sentence must rest on the passages it cites (or, uncited, on those the answer cites)
     cited_hits = [hits[n - 1] for n in numbers]
     verdict = checks.check_answer(

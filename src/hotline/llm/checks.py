@@ -18,6 +18,7 @@ for what reaches a citizen or goes out under a department's name, whichever mode
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from collections.abc import Callable
@@ -29,8 +30,10 @@ import numpy as np
 
 from hotline.llm import facts as facts_
 from hotline.llm.facts import Fact
-from hotline.nlp import embedding
+from hotline.nlp import embedding, entities
 from hotline.nlp.text import normalize, stopwords, words
+
+log = logging.getLogger(__name__)
 
 SUPPORT_FILE = Path(__file__).parent / "data" / "support.json"
 
@@ -48,7 +51,7 @@ _COURTESY = re.compile(
 )
 # saying the request arrived: true of every ticket a department drafts a reply to
 _RECEIPT = re.compile(
-    r"(已|已经)(收到|收悉|受理|了解|知悉)|(诉求|来电|问题|情况)(我们)?(已|已经)?(收到|收悉|受理)|已转(至|到|交)(我|本)(单位|局|中心|办)|高度重视"
+    r"(已|已经)(收到|收悉|受理|了解|知悉)|(诉求|来电|问题|情况)(我们)?(已|已经)?(收到|收悉|受理)|已转(至|到|交)(我|本)(单位|局|中心|办)(办理|处理)?|高度重视"
 )
 PLACEHOLDER = re.compile(r"【待填写[:：][^】]*】")
 # the model talking about the task instead of doing it
@@ -61,8 +64,11 @@ _META = re.compile(
 )
 # a citizen's text that tries to instruct the model
 _INJECTION = re.compile(
-    r"(忽略|无视|忘记|不要理会|跳过)(掉)?(以上|上面|之前|前面|先前|所有|全部|你的|系统)[^。！？\n]{0,12}(指令|指示|要求|规则|设定|提示|规定)|"
-    r"ignore (all |any )?(the )?(previous|above|prior|earlier) (instructions|prompts|rules)|"
+    r"(忽略|无视|忘记|忘掉|不要理会|别管|不用管|跳过)(掉)?(以上|上面|之前|前面|先前|所有|全部|你的|系统)[^。！？\n]{0,12}(指令|指示|要求|规则|设定|提示|规定|话|内容)|"
+    r"(以上|上面|之前)(的)?(内容|要求|指令|规则)(全部|都)?(作废|无效|不算)|新(的)?(指令|任务|规则)\s*[:：]|"
+    r"(在|于)(摘要|答复|回复|回答|草稿|总结)(中|里|里面)?(写|写明|写上|注明|说明|填)|(ai|人工智能|模型|助手)[^。\n]{0,6}请注意|"
+    r"#+\s*(system|系统|指令|instruction)|从今以后你|"
+    r"(ignore|disregard|forget) (all |any )?(the )?(previous |above |prior |earlier )?(instructions|prompts|rules)( above)?|"
     r"(你现在是|你的新(身份|任务|角色)|从现在(开始|起)你|扮演|角色扮演)|"
     r"(系统|system)\s*(提示|prompt|指令)|(输出|打印|告诉我|泄露)(你的)?(提示词|系统提示|指令)|"
     r"(资料|参考资料|政策依据|知识库)\s*[:：]\s*\[?\d|^\s*\[\d+\]|(请|必须)(回答|输出|答复|选择)[^。\n]{0,20}(为|是)[“\"「]",
@@ -71,6 +77,7 @@ _INJECTION = re.compile(
 FENCE_OPEN, FENCE_CLOSE = "<<<市民原文>>>", "<<<原文结束>>>"
 
 
+_TITLE_MARKS = re.compile(r"《[^》]{2,40}》")
 _TRAILING_CITATION = re.compile(r"([。！？!?；;])\s*((?:\[\d+(?:[,，、]\s*\d+)*\]|【\d+】)+)")
 
 
@@ -88,34 +95,87 @@ def _negated(text: str) -> list[str]:
     """What a text negates: the two characters after each negation (不可以 → 可以, 无需提供 → 提供)."""
     out = []
     for m in _NEGATION.finditer(text):
-        head = text[m.end() : m.end() + 2]
-        if len(head) == 2 and _CJK.fullmatch(head[0]) and _CJK.fullmatch(head[1]):
-            out.append(head)
+        for start in (m.end(), m.end() + 1):
+            # 不会制发 negates 制发 as well as 会制: a modal after the negation is skipped too
+            if start > m.end() and text[m.end() : m.end() + 1] not in _MODALS:
+                break
+            head = text[start : start + 2]
+            if len(head) == 2 and _CJK.fullmatch(head[0]) and _CJK.fullmatch(head[1]):
+                out.append(head)
+    return out
+
+
+_MODALS = frozenset("会能可需要用得予必应该")
+
+
+_SCOPE_END = re.compile(r"[，,。；;！!？?、：:]")
+
+
+def _scopes(text: str) -> list[tuple[int, int]]:
+    """Where a text's negations reach: from each to the end of its clause (40 characters at most)."""
+    out = []
+    for m in _NEGATION.finditer(text):
+        end = _SCOPE_END.search(text, m.end())
+        out.append((m.end(), min(end.start() if end else len(text), m.end() + 40)))
     return out
 
 
 def _plain(head: str, text: str) -> bool:
-    """The text says `head` somewhere without a negation right before it."""
+    """The text says `head` somewhere outside the reach of its negations."""
+    scopes = _scopes(text)
     start = text.find(head)
     while start >= 0:
-        if not _NEGATION.search(text[max(0, start - 2) : start]):
+        if not any(a <= start < b for a, b in scopes):
             return True
         start = text.find(head, start + 1)
     return False
 
 
-def clash(sentence: str, basis: str, closest: str) -> bool:
-    """The sentence and what it rests on disagree in polarity: it negates what the basis says plainly
-    (不可以 where the basis says 可以), or says plainly what its closest sentence negates."""
-    if any(_plain(head, basis) for head in _negated(sentence)):
+def _negates(head: str, text: str) -> bool:
+    """The text says `head` within the reach of one of its negations."""
+    return any(head in text[a:b] for a, b in _scopes(text))
+
+
+def clash(sentence: str, closest: str) -> bool:
+    """The sentence and the closest sentence of what it rests on disagree in polarity: it negates what
+    that sentence only says plainly (不可以 where it says 可以), or says plainly what that sentence
+    only negates."""
+    if any(
+        _plain(h, closest) and not _negates(h, closest) and not _plain(h, sentence)
+        for h in _negated(sentence)
+    ):
         return True
-    return any(_plain(head, sentence) for head in _negated(closest))
+    return any(
+        _plain(h, sentence) and not _negates(h, sentence) and not _plain(h, closest)
+        for h in _negated(closest)
+    )
+
+
+# what makes a sentence say something that could be checked, beside a polite formula
+_ASSERTIVE = re.compile(
+    r"免费|收费|费用|\d|元|标准|条件|材料|规定|政策|办理|申请|提供|领取|取证|当天|完成|解决|处理|修复|维修|"
+    r"已(?!经?(收到|收悉|受理|了解|知悉))|不再|不会|可以(?!随时|再次|拨打|致电|通过|联系)|需要(?!帮助)|须|应当|必须|不得|禁止"
+)
+
+
+def _only_politeness(sentence: str, formula: re.Pattern[str]) -> bool:
+    """The sentence holds its formula and nothing more that could be checked: no fact, no deed, no
+    rule or price (感谢您的咨询，居住证办理完全免费 is not polite)."""
+    s = normalize(strip_citations(sentence))
+    if not formula.search(s) or len(s) > 40 or facts_.unsupported(facts_.facts(s), []):
+        return False
+    rest = formula.sub("", s)
+    return not _ASSERTIVE.search(rest.replace("12345", "")) and not _ACTION.search(rest)
 
 
 def courtesy(sentence: str) -> bool:
     """A polite sentence that asserts nothing checkable (greeting, thanks, an invitation to ask again)."""
-    s = normalize(strip_citations(sentence))
-    return bool(_COURTESY.search(s)) and len(s) <= 40 and not facts_.unsupported(facts_.facts(s), [])
+    return _only_politeness(sentence, _COURTESY)
+
+
+def cjk(text: str) -> str:
+    """The Chinese characters of a text."""
+    return "".join(_CJK.findall(text))
 
 
 def _bigrams(text: str) -> set[str]:
@@ -216,6 +276,7 @@ class Evidence:
     negation_mismatch: float
     missing_facts: list[Fact]
     missing_words: list[str]
+    missing_names: list[str] = field(default_factory=list)  # documents, offices and places it names
 
     def features(self) -> tuple[float, float, float, float]:
         return (self.meaning or 0.0, self.word_coverage, self.pair_coverage, self.negation_mismatch)
@@ -265,7 +326,7 @@ class Basis:
         if closest is None and self.sentences:
             # without meaning: the sentence sharing most character pairs
             closest = max(self.sentences, key=lambda t: len(pairs & _bigrams(normalize(t))))
-        mismatch = float(closest is not None and clash(ns, self.normalized, normalize(closest)))
+        mismatch = float(closest is not None and clash(ns, normalize(closest)))
         return Evidence(
             meaning=meaning,
             closest=closest,
@@ -274,7 +335,29 @@ class Basis:
             negation_mismatch=mismatch,
             missing_facts=facts_.unsupported(facts_.facts(s), self.facts),
             missing_words=[w for w in content if w not in self.normalized],
+            missing_names=self._missing_names(s),
         )
+
+    def _missing_names(self, sentence: str) -> list[str]:
+        """The documents (《…》), offices and places the sentence names that the texts do not (an
+        office named partly, 公积金中心 for 住房公积金管理中心, is theirs)."""
+        names = [m.group(0) for m in _TITLE_MARKS.finditer(sentence)]
+        try:
+            names += [
+                e.text
+                for e in entities.entities(sentence, frozenset({entities.PLACE, entities.ORGANISATION}))
+            ]
+        except Exception:  # the entity model is optional help: the other checks stand without it
+            log.warning("names not read", exc_info=True)
+        out = []
+        for name in dict.fromkeys(names):
+            pairs = _bigrams(normalize(name))
+            if name.startswith("《"):
+                if normalize(name) not in self.normalized:
+                    out.append(name)
+            elif pairs and len(pairs & self.pairs) / len(pairs) < 0.5:
+                out.append(name)
+        return out
 
 
 @dataclass
@@ -311,6 +394,8 @@ def judge(evidence: Evidence) -> tuple[bool, float | None, list[str]]:
     if evidence.missing_facts:
         named = "、".join(dict.fromkeys(f.text for f in evidence.missing_facts))
         reasons.append(f"依据中没有“{named}”")
+    if evidence.missing_names:
+        reasons.append(f"依据中没有“{'、'.join(evidence.missing_names)}”")
     model = support_model()
     p = None
     if model is not None and evidence.meaning is not None and model.model == embedding.MODEL_NAME:
@@ -318,14 +403,17 @@ def judge(evidence: Evidence) -> tuple[bool, float | None, list[str]]:
         ok = p >= model.threshold
     else:
         ok = words_alone(evidence)
+    # a sentence that negates what its basis says plainly, or the reverse, is never supported: a close
+    # meaning is what such a sentence has
+    ok = ok and not evidence.negation_mismatch
     if not ok:
-        if evidence.negation_mismatch and evidence.word_coverage >= 0.5:
+        if evidence.negation_mismatch:
             reasons.append("与依据的肯定或否定相反")
         elif evidence.missing_words:
             reasons.append(f"依据中找不到“{'、'.join(evidence.missing_words[:4])}”")
         else:
             reasons.append("意思在依据中找不到")
-    return ok and not evidence.missing_facts, p, reasons
+    return ok and not evidence.missing_facts and not evidence.missing_names, p, reasons
 
 
 def support(sentence: str, basis: Basis) -> SentenceCheck:
@@ -405,26 +493,40 @@ def echo(sentence: str, prompt: str) -> bool:
     return sum(r in fragments for r in runs) >= max(1, len(runs) // 3)
 
 
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
+
+
+def _visible(text: str) -> str:
+    return normalize(_INVISIBLE.sub("", text))
+
+
 def injection(text: str) -> list[str]:
     """The parts of a citizen's text that try to instruct the model (empty when none)."""
-    return [m.group(0) for m in _INJECTION.finditer(normalize(text))]
+    return [m.group(0) for m in _INJECTION.finditer(_visible(text))]
 
 
 def without_injection(text: str) -> str:
-    """The text without its sentences that try to instruct the model: what they ask for is no basis
-    for anything the model writes."""
-    if not _INJECTION.search(normalize(text)):
+    """The text up to its first sentence that tries to instruct the model: what that sentence and
+    everything after it ask for is no basis for anything the model writes."""
+    if not _INJECTION.search(_visible(text)):
         return text
-    return "".join(s for s in sentences(text) if not _INJECTION.search(normalize(s)))
+    kept = []
+    for s in sentences(_INVISIBLE.sub("", text)):
+        if _INJECTION.search(normalize(s)):
+            break
+        kept.append(s)
+    return "".join(kept)
 
 
 def carries_injection(generated: str, text: str, *, size: int = 4) -> bool:
     """The generated text repeats what a sentence of the citizen's text that tries to instruct the
     model asked for (a run of `size` characters found there and nowhere else in the text)."""
-    injected = [s for s in sentences(text) if _INJECTION.search(normalize(s))]
+    clean = normalize(without_injection(text))
+    whole = sentences(_INVISIBLE.sub("", text))
+    kept = len(sentences(clean)) if clean else 0
+    injected = whole[kept:]  # the instructing sentence and all after it
     if not injected:
         return False
-    clean = normalize(without_injection(text))
     runs = set()
     for s in injected:
         chars = "".join(_CJK.findall(normalize(s)))
@@ -437,7 +539,9 @@ def carries_injection(generated: str, text: str, *, size: int = 4) -> bool:
 def fence(text: str) -> str:
     """A citizen's text inside the markers the model is told to read as data, never as instructions;
     markers inside the text itself are broken so the text cannot close the fence."""
-    clean = text.replace("<<<", "《《").replace(">>>", "》》")
+    clean = _INVISIBLE.sub("", text)
+    for marker, broken in (("<<<", "《《"), (">>>", "》》"), ("＜＜＜", "《《"), ("＞＞＞", "》》")):
+        clean = clean.replace(marker, broken)
     return f"{FENCE_OPEN}\n{clean}\n{FENCE_CLOSE}"
 
 
@@ -454,7 +558,7 @@ _DEEDS = (
     "清理|清运|清扫|拆除",
     "查处|立案|处罚|罚款|处以|作出|给予|下达",
     "约谈|责令|督促|要求|停工|停止|暂停",
-    "安排|派员|派出|派遣|组织|上门|到场|前往",
+    "安排|派员|派出|派遣|调派|组织|上门|到场|前往",
     "核实|调查|检查|核查|查看|巡查|勘查|走访|查询",
     "答复|告知|通知|联系|回访|回复|电话",
     "转交|移交|转办|转至|转到",
@@ -487,6 +591,23 @@ def _end(sentence: str) -> str:
     return sentence[-1] if sentence.endswith(("。", "！", "？")) else "。"
 
 
+# a step's name in a record line (【受理】), not a note of what was done
+LABEL = re.compile(r"【[^】]*】")
+_PERFECT = re.compile(r"已(?:经)?(?:被)?([\u4e00-\u9fff]{2})")
+_FUNCTION = frozenset("对于在向与给将把被经由从按通")
+
+
+def _perfects(text: str) -> list[str]:
+    """What a text says has come about without naming a deed: the two characters after each 已/已经
+    (已撤场 → 撤场), unless a deed follows within a few characters (已打电话, 已经到现场检查: the deed
+    is checked as a deed) or they start with a preposition (已对该路段…, 已通过短信…)."""
+    return [
+        m.group(1)
+        for m in _PERFECT.finditer(text)
+        if m.group(1)[0] not in _FUNCTION and not _VERBS.search(text, m.start(), m.start() + 8)
+    ]
+
+
 def _deed(bare: str, done: Basis, known: Basis, missing: list[Fact]) -> tuple[bool, float | None, list[str]]:
     """Whether the record holds what a sentence says was done: the deed itself (its words) is the
     record's, its dates and numbers are the record's or the request's, and its meaning is the
@@ -496,12 +617,16 @@ def _deed(bare: str, done: Basis, known: Basis, missing: list[Fact]) -> tuple[bo
         return False, None, ["办理记录中还没有任何办理情况"]
     if missing:
         return False, None, [f"办理记录中没有“{'、'.join(dict.fromkeys(f.text for f in missing))}”"]
-    # every deed the sentence names is one the record names (in any of its words)
-    said = {_DEED_OF[v] for v in _VERBS.findall(normalize(bare))}
-    held = {_DEED_OF[v] for v in _VERBS.findall(done.normalized)}
-    if said - held:
-        verbs = [v for v in _VERBS.findall(normalize(bare)) if _DEED_OF[v] not in held]
-        return False, None, [f"办理记录中没有“{'、'.join(dict.fromkeys(verbs))}”"]
+    # every deed the sentence names is one the record's notes name plainly (in any of its words):
+    # not a step's label (恢复办理), not one the record says is not done (尚未维修)
+    notes = LABEL.sub("", done.normalized)
+    held = {_DEED_OF[v] for v in set(_VERBS.findall(notes)) if _plain(v, notes)}
+    said = normalize(bare)
+    missing_deeds = [v for v in _VERBS.findall(said) if _DEED_OF[v] not in held]
+    # and what it says is now so (施工单位已撤场, 路灯已经亮了) the record says too
+    missing_deeds += [p for p in _perfects(said) if not _plain(p, notes)]
+    if missing_deeds:
+        return False, None, [f"办理记录中没有“{'、'.join(dict.fromkeys(missing_deeds))}”"]
     ev = known.evidence(bare)
     ok, p, reasons = judge(ev)
     # the deeds are the record's: the rest of the sentence need only be worded from the record and
@@ -577,7 +702,7 @@ def check_draft(
             and not missing
             and (
                 (courtesy(s) and not _ACTION.search(plain))
-                or (_RECEIPT.search(plain) and not _ACTION.search(_RECEIPT.sub("", plain)))
+                or (not _ACTION.search(_RECEIPT.sub("", plain)) and _only_politeness(s, _RECEIPT))
             )
         ):
             checks.append(SentenceCheck(text=s, kind="courtesy", supported=True))
@@ -626,6 +751,13 @@ def check_draft(
         refused = "模型的草稿没有实际内容"
     else:
         refused = None
+    # a telephone number goes out under the department's name only as a person writes it: one from the
+    # record may be anyone's (a note's contact, the citizen's own), one the KB gives is public
+    public = Basis(sources).facts
+    for i, sentence in enumerate(out):
+        for f in facts_.facts(PLACEHOLDER.sub("", sentence)):
+            if f.kind == "phone" and facts_.unsupported([f], public) and f.text in sentence:
+                out[i] = out[i].replace(f.text, _FACT_FILL["phone"])
     # adjacent identical placeholders collapse into one
     merged: list[str] = []
     for s in out:

@@ -55,7 +55,12 @@ _UNIT = {
     "所": "所",
 }
 _UNITS = "|".join(sorted(_UNIT, key=len, reverse=True))
-_NUM = r"\d+(?:\.\d+)?"
+# numbers are read up to 15 digits (a longer run is not a fact a text states, and an unbounded one
+# costs time and overflows)
+_NUM = r"\d{1,15}(?:\.\d{1,6})?"
+_LIMIT = 20_000  # characters of a text read for facts
+# counting words: "one" of these is how the language counts (一年可以办一次, 一条路), rarely a fact
+_COUNTING = frozenset({"年", "次", "条", "项", "件", "份", "本", "张", "人", "户", "所", "辆", "倍"})
 _PM = {"下午", "晚上", "傍晚", "夜间", "夜里", "晚"}
 
 _FACT = re.compile(
@@ -69,7 +74,8 @@ _FACT = re.compile(
     rf"|(?P<quantity>(?P<qv>{_NUM})(?:多|余)?个?(?P<qu>{_UNITS})(?!性))"
     r"|(?P<clock>(?P<ap>凌晨|早上|上午|中午|下午|晚上|傍晚|夜间|夜里|晚)?(?P<h>\d{1,2})[点时:：](?P<min>半|\d{1,2}分?)?)"
 )
-_BARE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
+_BARE = re.compile(r"(?<![\d.])\d{1,15}(?:\.\d{1,6})?(?![\d.])")
+_THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?!\d))")
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,7 @@ _SPOKEN = (
 
 def arabic(text: str) -> str:
     """The text normalised, with Chinese numerals in digits (三个月 → 3个月, 半年 → 6个月)."""
-    text = normalize(text)
+    text = _THOUSANDS.sub("", normalize(text[:_LIMIT]))
     for pattern, written in _SPOKEN:
         text = pattern.sub(written, text)
     with warnings.catch_warnings():
@@ -106,7 +112,7 @@ def arabic(text: str) -> str:
 
 def _num(value: str) -> str:
     f = float(value)
-    return str(int(f)) if f == int(f) else f"{f:g}"
+    return str(int(f)) if f.is_integer() else f"{f:g}"
 
 
 @lru_cache(maxsize=4096)
@@ -123,6 +129,9 @@ def _facts(text: str) -> tuple[Fact, ...]:
             month, day = (g["m"], g["d"]) if g["m"] else (g["m2"], g["d2"])
             value = f"{int(month)}-{int(day)}"
             kind = "date"
+            year = g["y"] or g["y2"]
+            if year:  # a date's year is a fact of its own: 2023年11月5日 is not 2024年11月5日
+                out.append(Fact(kind="year", value=year, text=f"{year}年"))
         elif g["month"]:
             value, kind = f"{g['y3']}-{int(g['m3'])}", "month"
         elif g["year"]:
@@ -135,7 +144,7 @@ def _facts(text: str) -> tuple[Fact, ...]:
         elif g["ordinal"]:
             value, kind = f"{int(g['ov'])}|{g['ou']}", "ordinal"
         elif g["quantity"]:
-            if _num(g["qv"]) == "1":
+            if _num(g["qv"]) == "1" and _UNIT[g["qu"]] in _COUNTING:
                 continue  # 一年, 一次, 一条路: "one" is how the language counts, rarely a fact
             value, kind = f"{_num(g['qv'])}|{_UNIT[g['qu']]}", "quantity"
         elif g["clock"]:
@@ -151,7 +160,7 @@ def _facts(text: str) -> tuple[Fact, ...]:
         out.append(Fact(kind=kind, value=value, text=m.group(0)))
     # a number written in digits with no unit: a fact too (a Chinese numeral alone is not one)
     rest = _FACT.sub(" ", converted)
-    written = set(_BARE.findall(normalize(text)))
+    written = set(_BARE.findall(_THOUSANDS.sub("", normalize(text[:_LIMIT]))))
     for m in _BARE.finditer(rest):
         if m.group(0) in written:
             out.append(Fact(kind="number", value=_num(m.group(0)), text=m.group(0)))
@@ -191,7 +200,8 @@ def unsupported(claimed: list[Fact], known: list[Fact]) -> list[Fact]:
                 out.append(f)
         elif f.kind == "clock":
             # 22时 is also 晚上10点; a clock time the known text wrote as a bare hour counts
-            if (f.kind, f.value) not in have and f.value.split(":")[0] not in nums:
+            bare = {k.value for k in known if k.kind == "number"}
+            if (f.kind, f.value) not in have and f.value.split(":")[0] not in bare:
                 out.append(f)
         elif (f.kind, f.value) not in have:
             out.append(f)
