@@ -185,6 +185,7 @@ def test_a_draft_deed_must_be_one_the_notes_say_was_done() -> None:
         (["正在联系供电公司，尚未维修"], "已联系供电公司，路灯已维修完毕。"),
         (["6月1日 【签收】", "6月2日 【挂起】", "6月3日 【恢复办理】"], "路灯已修复。"),
         (["已联系施工单位"], "已联系施工单位，施工单位已撤场。"),
+        (["已联系施工单位"], "张科长已联系施工单位。"),  # a person the record does not name, by title
     ):
         out = checks.check_draft(sentence, record=record, sources=[], request="路灯不亮", prompt="")
         assert "【待填写：已采取的措施及结果】" in out.text, (record, sentence)

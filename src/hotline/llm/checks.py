@@ -575,7 +575,7 @@ _ACTION = re.compile(
     r"(我|我们|我单位|我局|我中心|本单位)(于|在)?[^，。；]{0,12}(到|赴|前往|对|与|向|联系|约谈|检查|核查|走访)"
 )
 _VERBS = re.compile(_VERB)
-_TITLE = re.compile(r"[\u4e00-\u9fa5]{1,3}(科长|主任|队长|所长|局长|站长|经理|书记|同志|师傅|警官|专员)")
+_TITLE = re.compile(r"[\u4e00-\u9fa5](科长|主任|队长|所长|局长|站长|经理|书记|同志|师傅|警官|专员)")
 _ACTION_FILL = "【待填写：已采取的措施及结果】"
 _BASIS_FILL = "【待填写：政策依据】"
 _FACT_FILL = {
@@ -694,9 +694,11 @@ def check_draft(
             continue
         bare = PLACEHOLDER.sub("", s)
         names = [p for p in (find_persons(bare) if find_persons else []) if p not in known_persons]
-        names = [p for p in names if p not in done.normalized]
-        missing = facts_.unsupported(facts_.facts(bare), known.facts)
         plain = normalize(bare)
+        # a person the record does not name, by name (LAC) or by title (张科长, 李师傅)
+        names += [m.group(0) for m in _TITLE.finditer(plain)]
+        names = [p for p in dict.fromkeys(names) if p not in done.normalized]
+        missing = facts_.unsupported(facts_.facts(bare), known.facts)
         if (
             not names
             and not missing
