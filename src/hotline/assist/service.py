@@ -1,6 +1,9 @@
 """Help for the people handling a ticket: the summary and key fields (工单摘要) for operators, a draft
 reply for departments. Offline by default (extractive, from the text and the KB); with a large model
-configured, generated text is offered instead, always marked as generated and editable."""
+configured, generated text is offered instead — only after its checks (hotline.llm.checks: the
+summary against the text, each field against the text and the gazetteer, the draft against the
+ticket's record and the KB basis), always marked as generated and editable, or withheld with the
+reason (docs/large-model.md)."""
 
 from __future__ import annotations
 

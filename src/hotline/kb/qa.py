@@ -633,7 +633,8 @@ def _rag(session: Session, question: str, hits: list[Hit]) -> AnswerOut:
     if problem is not None or numbers is None:
         llm.judged(session, completion, passed=False, reason=problem)
         raise LlmUnavailable(problem or "citations are not passage numbers")
-    # every sentence must rest on the passages it cites (or, uncited, on those the answer cites)
+    # every sentence must rest on the passages the answer cites (taken together: a sentence's own [n]
+    # is not checked against that passage alone)
     cited_hits = [hits[n - 1] for n in numbers]
     verdict = checks.check_answer(
         text,
