@@ -280,7 +280,9 @@ def test_a_draft_states_what_the_log_says_was_done(
     )
     record, _ = assist.record_of(db, ticket)
     assert any("责令施工单位22时后停止施工" in line for line in record)
-    assert not any("派单：" in line for line in record)  # a dispatch's note is an ask, not a deed
+    # a dispatch's note is an ask, not a deed: the step is named, its note left out
+    dispatched = [line for line in record if "【派单】" in line]
+    assert dispatched and all(line.endswith("【派单】") for line in dispatched)
 
     def draft(body: dict[str, Any]) -> Any:
         assert "责令施工单位22时后停止施工" in body["messages"][-1]["content"]

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import migrate
@@ -318,7 +318,7 @@ class _Verdict:
 
 
 def _calls(session: Session) -> int:
-    return len(session.scalars(select(LlmCall.id)).all())
+    return session.scalar(select(func.count(LlmCall.id))) or 0
 
 
 def run(cases: dict[str, list[dict[str, Any]]] | None = None) -> Report:

@@ -470,12 +470,15 @@ def check_answer(text: str, sources: list[str], *, prompt: str = "") -> Verdict:
     return Verdict(True, checks)
 
 
-def _prompt_fragments(prompt: str, size: int = 6) -> set[str]:
-    """The prompt's runs of `size` characters (placeholders' own wording aside)."""
-    text = PLACEHOLDER.sub("", normalize(prompt))
-    text = re.sub(r"【待填写[:：]…】", "", text)
-    chars = re.sub(r"[\s，,。：:；;（）()“”\"、]", "", text)
-    return {chars[i : i + size] for i in range(len(chars) - size + 1)}
+_UNSPACED = re.compile(r"[\s，,。：:；;（）()“”\"、]")  # what a run of characters is read without
+
+
+@cache
+def _prompt_fragments(prompt: str, size: int = 6) -> frozenset[str]:
+    """The prompt's runs of `size` characters (placeholders' own wording aside); one prompt serves
+    every sentence of every reply, so they are read once."""
+    chars = _UNSPACED.sub("", PLACEHOLDER.sub("", normalize(prompt)))
+    return frozenset(chars[i : i + size] for i in range(len(chars) - size + 1))
 
 
 def echo(sentence: str, prompt: str) -> bool:
@@ -485,7 +488,7 @@ def echo(sentence: str, prompt: str) -> bool:
         return True
     if not prompt:
         return False
-    chars = re.sub(r"[\s，,。：:；;（）()“”\"、]", "", s)
+    chars = _UNSPACED.sub("", s)
     if len(chars) < 6:
         return False
     fragments = _prompt_fragments(prompt)
@@ -755,7 +758,7 @@ def check_draft(
         refused = None
     # a telephone number goes out under the department's name only as a person writes it: one from the
     # record may be anyone's (a note's contact, the citizen's own), one the KB gives is public
-    public = Basis(sources).facts
+    public = facts_.facts("\n".join(sources))
     for i, sentence in enumerate(out):
         for f in facts_.facts(PLACEHOLDER.sub("", sentence)):
             if f.kind == "phone" and facts_.unsupported([f], public) and f.text in sentence:
